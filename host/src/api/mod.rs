@@ -1,0 +1,137 @@
+//! The HTTP API: one module per resource, each with a `router()`; this file
+//! puts them together with the cross-cutting layers (body limit, request log,
+//! metrics, panic guard) and the OpenAPI document.
+
+mod apps;
+mod auth;
+mod ops;
+mod source;
+
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::accounts::AccountError;
+use crate::apps::AppsError;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::vfs::VfsError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "appbox", description = "Builder, data and operations API of appbox. Errors are `{\"detail\": \"…\"}`."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Platform login (spec 001 §2)"),
+        (name = "builder", description = "Apps and their VFS (spec 001 §3-§5, §9, §17.3)"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The whole application: every route, its layers and the shared state.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::router())
+        .merge(apps::router())
+        .merge(source::router())
+        .merge(ops::router())
+        .split_for_parts();
+    api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(|| async { AppError::NotFound("Not found".into()) })
+        .method_not_allowed_fallback(|| async {
+            (StatusCode::METHOD_NOT_ALLOWED, axum::Json(serde_json::json!({"detail": "Method not allowed"})))
+        })
+        .layer(DefaultBodyLimit::max(state.max_body_bytes()))
+        .layer(middleware::from_fn(record_metrics))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+        }))
+        .with_state(state)
+}
+
+/// Counts requests and their latency by route template (not raw path, so ids
+/// don't explode the label set).
+async fn record_metrics(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [("method", method), ("route", route), ("status", status)];
+    metrics::counter!("appbox_http_requests_total", &labels).increment(1);
+    metrics::histogram!("appbox_http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+    response
+}
+
+impl From<AppsError> for AppError {
+    fn from(err: AppsError) -> Self {
+        let text = err.to_string();
+        match err {
+            AppsError::NotFound | AppsError::VersionNotFound(_) => AppError::NotFound(text),
+            AppsError::VersionConflict { .. } | AppsError::SubdomainTaken(_) => AppError::Conflict(text),
+            AppsError::Vfs(vfs) => vfs.into(),
+            AppsError::Database(db) => db.into(),
+        }
+    }
+}
+
+impl From<VfsError> for AppError {
+    fn from(err: VfsError) -> Self {
+        let text = err.to_string();
+        match err {
+            VfsError::InvalidPath { .. } | VfsError::DuplicatePath { .. } => AppError::Unprocessable(text),
+            VfsError::FileTooLarge { .. } | VfsError::TooManyFiles { .. } => AppError::PayloadTooLarge(text),
+            VfsError::HostOwned { .. } => AppError::Forbidden(text),
+            VfsError::NotFound { .. } => AppError::NotFound(text),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(err: AccountError) -> Self {
+        let text = err.to_string();
+        match err {
+            AccountError::EmailTaken(_) => AppError::Conflict(text),
+            AccountError::InvalidEmail(_) | AccountError::WeakPassword | AccountError::UnknownRole(_) => {
+                AppError::Unprocessable(text)
+            }
+            AccountError::UnknownUser(_) => AppError::NotFound(text),
+            AccountError::Database(db) => db.into(),
+            AccountError::Hashing(_) => AppError::Internal(anyhow::Error::new(err)),
+        }
+    }
+}

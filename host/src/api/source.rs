@@ -1,0 +1,191 @@
+//! An app's VFS: replace, patch, delete files; versions and restore
+//! (spec 001 §5, §12).
+//!
+//! Every write is one transaction and one new version; a stale
+//! `expected_version` is a 409 and writes nothing. Host-owned SDK files may be
+//! sent back unchanged (they are dropped) but never changed (403).
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::apps::{self, VersionInfo, WriteOutcome};
+use crate::auth::Builder;
+use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
+use crate::sdk;
+use crate::state::AppState;
+use crate::vfs::{self, Edit, Files};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(put_source))
+        .routes(routes!(patch_files, delete_files))
+        .routes(routes!(list_versions))
+        .routes(routes!(get_version))
+        .routes(routes!(restore_version))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct PutSourceRequest {
+    /// The whole VFS, `{"path": "content"}`. `vfs_state` is accepted as a
+    /// synonym, so a GET answer can be sent back as it is.
+    #[schema(value_type = Object)]
+    files: Option<Files>,
+    #[schema(value_type = Option<Object>)]
+    vfs_state: Option<Files>,
+    expected_version: Option<i64>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct PatchFilesRequest {
+    /// Files to add or overwrite, `{"path": "content"}`.
+    #[schema(value_type = Object)]
+    files: Files,
+    expected_version: Option<i64>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct DeleteFilesRequest {
+    paths: Vec<String>,
+    expected_version: Option<i64>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct RestoreRequest {
+    /// The version whose files become the new current version.
+    version: i64,
+    expected_version: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct VersionFiles {
+    version: i64,
+    #[schema(value_type = Object)]
+    vfs_state: Files,
+}
+
+/// Normalises the paths of incoming files and drops unchanged host-owned ones.
+fn incoming_files(files: Files) -> ApiResult<Files> {
+    Ok(vfs::strip_host_owned(vfs::normalize_files(files)?, &sdk::host_files())?)
+}
+
+async fn write(
+    state: &AppState,
+    user: &crate::accounts::Principal,
+    key: &str,
+    expected_version: Option<i64>,
+    edit: Edit,
+    restored_from: Option<i64>,
+) -> ApiResult<ApiJson<WriteOutcome>> {
+    let app = apps::find_app(state.db(), Some(user.tenant_id), key).await?;
+    let outcome = apps::write_files(state.db(), app.id, expected_version, user.user_id, edit, restored_from).await?;
+    Ok(ApiJson(outcome))
+}
+
+/// Replaces the whole VFS. SDK files left out are kept (the host injects
+/// them); files left out otherwise are removed.
+#[utoipa::path(put, path = "/api/v1/builder/apps/{app}/source", tag = "builder", security(("bearer" = [])),
+    params(("app" = String, Path, description = "id, slug or subdomain")), request_body = PutSourceRequest,
+    responses((status = 200, body = WriteOutcome), (status = 403, body = ErrorBody, description = "an SDK file was changed"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "stale expected_version"),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_source(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<PutSourceRequest>,
+) -> ApiResult<ApiJson<WriteOutcome>> {
+    let files = body
+        .files
+        .or(body.vfs_state)
+        .ok_or_else(|| AppError::Unprocessable("Send the files as {\"files\": {\"path\": \"content\"}}".into()))?;
+    let edit = Edit::Replace(incoming_files(files)?);
+    write(&state, &user, &key, body.expected_version, edit, None).await
+}
+
+/// Adds or overwrites files; other files stay as they are (spec 001 §5).
+#[utoipa::path(patch, path = "/api/v1/builder/apps/{app}/source/files", tag = "builder", security(("bearer" = [])),
+    params(("app" = String, Path, description = "id, slug or subdomain")), request_body = PatchFilesRequest,
+    responses((status = 200, body = WriteOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn patch_files(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<PatchFilesRequest>,
+) -> ApiResult<ApiJson<WriteOutcome>> {
+    if body.files.is_empty() {
+        return Err(AppError::Unprocessable("files is empty: send at least one file".into()));
+    }
+    let edit = Edit::Patch(incoming_files(body.files)?);
+    write(&state, &user, &key, body.expected_version, edit, None).await
+}
+
+/// Removes files (spec 001 §5). A path that does not exist is a 404 and
+/// nothing is removed; SDK files cannot be removed (403).
+#[utoipa::path(delete, path = "/api/v1/builder/apps/{app}/source/files", tag = "builder", security(("bearer" = [])),
+    params(("app" = String, Path, description = "id, slug or subdomain")), request_body = DeleteFilesRequest,
+    responses((status = 200, body = WriteOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn delete_files(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<DeleteFilesRequest>,
+) -> ApiResult<ApiJson<WriteOutcome>> {
+    if body.paths.is_empty() {
+        return Err(AppError::Unprocessable("paths is empty: name at least one file".into()));
+    }
+    let paths = vfs::normalize_paths(&body.paths)?;
+    let host_owned: Vec<String> = paths.iter().filter(|p| sdk::is_host_owned(p)).cloned().collect();
+    if !host_owned.is_empty() {
+        return Err(vfs::VfsError::HostOwned { paths: host_owned }.into());
+    }
+    write(&state, &user, &key, body.expected_version, Edit::Delete(paths), None).await
+}
+
+/// The app's versions, newest first.
+#[utoipa::path(get, path = "/api/v1/builder/apps/{app}/source/versions", tag = "builder", security(("bearer" = [])),
+    params(("app" = String, Path, description = "id, slug or subdomain")),
+    responses((status = 200, body = Vec<VersionInfo>), (status = 404, body = ErrorBody)))]
+async fn list_versions(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<ApiJson<Vec<VersionInfo>>> {
+    let app = apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
+    Ok(ApiJson(apps::list_versions(state.db(), app.id).await?))
+}
+
+/// The files of one version (the app's own files; SDK files are the host's
+/// current copies and are not versioned).
+#[utoipa::path(get, path = "/api/v1/builder/apps/{app}/source/versions/{version}", tag = "builder", security(("bearer" = [])),
+    params(("app" = String, Path, description = "id, slug or subdomain"), ("version" = i64, Path)),
+    responses((status = 200, body = VersionFiles), (status = 404, body = ErrorBody)))]
+async fn get_version(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath((key, version)): ApiPath<(String, i64)>,
+) -> ApiResult<ApiJson<VersionFiles>> {
+    let app = apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
+    let vfs_state = apps::read_files(state.db(), app.id, version).await?;
+    Ok(ApiJson(VersionFiles { version, vfs_state }))
+}
+
+/// Brings back the files of an earlier version as a new version; the
+/// versions in between stay in the history.
+#[utoipa::path(post, path = "/api/v1/builder/apps/{app}/source/restore", tag = "builder", security(("bearer" = [])),
+    params(("app" = String, Path, description = "id, slug or subdomain")), request_body = RestoreRequest,
+    responses((status = 200, body = WriteOutcome), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn restore_version(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<RestoreRequest>,
+) -> ApiResult<ApiJson<WriteOutcome>> {
+    let app = apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
+    let files = apps::read_files(state.db(), app.id, body.version).await?;
+    let edit = Edit::Restore(files);
+    write(&state, &user, &key, body.expected_version, edit, Some(body.version)).await
+}

@@ -1,0 +1,37 @@
+//! appbox's server and CLI: the HTTP API, authentication, storage.
+//!
+//! Entry points: [`run`] (what `main` calls) and [`api::app`] (the router,
+//! for tests). Layers, from the edge inwards:
+//! - `api/`: axum handlers, one module per resource; thin adapters that
+//!   extract, call a plain function, and map errors (`error.rs`).
+//! - `accounts`, `apps`: plain async functions over [`db::Db`]; no HTTP types.
+//! - `vfs`, `sdk`: pure rules and embedded files; no I/O.
+//!
+//! Invariant: every query that reads tenant data filters by the caller's
+//! tenant; a row of another tenant is "not found", never "forbidden".
+
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
+
+pub mod accounts;
+pub mod api;
+pub mod apps;
+pub mod auth;
+pub mod cli;
+pub mod db;
+pub mod error;
+pub mod sdk;
+pub mod server;
+pub mod state;
+mod users;
+pub mod vfs;
+
+use cli::{Cli, Command};
+
+/// Runs one CLI command to completion.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => server::serve(args).await,
+        Command::User(command) => users::run(command).await,
+    }
+}

@@ -1,0 +1,56 @@
+//! The state every handler shares: one `Arc`, cloned per request.
+
+use std::sync::{Arc, OnceLock};
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::auth::TokenKeys;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    db: Db,
+    tokens: TokenKeys,
+    metrics: PrometheusHandle,
+    max_body_bytes: usize,
+}
+
+impl AppState {
+    pub fn new(db: Db, jwt_secret: &[u8], max_body_bytes: usize) -> AppState {
+        AppState(Arc::new(Inner { db, tokens: TokenKeys::new(jwt_secret), metrics: metrics_handle(), max_body_bytes }))
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.0.db
+    }
+
+    pub fn tokens(&self) -> &TokenKeys {
+        &self.0.tokens
+    }
+
+    pub fn metrics(&self) -> &PrometheusHandle {
+        &self.0.metrics
+    }
+
+    pub fn max_body_bytes(&self) -> usize {
+        self.0.max_body_bytes
+    }
+}
+
+/// The process-wide Prometheus recorder (the `metrics` facade has one global
+/// recorder, so it is installed once however many routers are built).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Fails only if another recorder is already installed, in which
+            // case our handle just renders nothing: not worth a crash.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
