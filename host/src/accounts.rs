@@ -4,7 +4,9 @@
 //! these, so a user added by `appbox user add` and one created at first start
 //! are made by the same code.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
@@ -83,7 +85,10 @@ pub fn normalize_email(email: &str) -> Result<String, AccountError> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.starts_with('.') && !email.contains(char::is_whitespace)
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.starts_with('.')
+                && !email.contains(char::is_whitespace)
         });
     if valid {
         Ok(email)
@@ -104,7 +109,11 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A random secret, hex-encoded: `bytes` bytes from the OS's CSPRNG.
@@ -124,12 +133,14 @@ pub async fn create_tenant(db: &Db, name: &str) -> Result<Id, AccountError> {
     let now = Utc::now();
     on_db!(db, |pool| {
         let mut tx = pool.begin().await?;
-        sqlx::query("INSERT INTO tenants (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)")
-            .bind(tenant_id)
-            .bind(name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO tenants (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(tenant_id)
+        .bind(name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         for (role, permissions) in DEFAULT_ROLES {
             let role_id = Id::new();
             sqlx::query("INSERT INTO roles (id, tenant_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
@@ -161,6 +172,18 @@ pub async fn first_tenant(db: &Db) -> Result<Option<Id>, sqlx::Error> {
     })
 }
 
+/// The tenant with this name, if any.
+pub async fn tenant_by_name(db: &Db, name: &str) -> Result<Option<Id>, sqlx::Error> {
+    on_db!(db, |pool| {
+        sqlx::query_scalar::<_, Id>(
+            "SELECT id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1",
+        )
+        .bind(name)
+        .fetch_optional(pool)
+        .await
+    })
+}
+
 /// The logo shown on an app's public login page, if the tenant has one.
 pub async fn tenant_logo_url(db: &Db, tenant_id: Id) -> Result<Option<String>, sqlx::Error> {
     on_db!(db, |pool| {
@@ -187,12 +210,13 @@ pub async fn create_user(
     let now = Utc::now();
     let result: Result<(), AccountError> = on_db!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let role_id = sqlx::query_scalar::<_, Id>("SELECT id FROM roles WHERE tenant_id = $1 AND name = $2")
-            .bind(tenant_id)
-            .bind(role)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?;
+        let role_id =
+            sqlx::query_scalar::<_, Id>("SELECT id FROM roles WHERE tenant_id = $1 AND name = $2")
+                .bind(tenant_id)
+                .bind(role)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| AccountError::UnknownRole(role.to_owned()))?;
         sqlx::query(
             "INSERT INTO users (id, tenant_id, email, name, password_hash, is_active, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6)",
@@ -224,12 +248,14 @@ pub async fn set_user_active(db: &Db, email: &str, active: bool) -> Result<(), A
     let now = Utc::now();
     let found: Result<bool, sqlx::Error> = on_db!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let user_id = sqlx::query_scalar::<_, Id>("UPDATE users SET is_active = $1, updated_at = $2 WHERE email = $3 RETURNING id")
-            .bind(active)
-            .bind(now)
-            .bind(&email)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let user_id = sqlx::query_scalar::<_, Id>(
+            "UPDATE users SET is_active = $1, updated_at = $2 WHERE email = $3 RETURNING id",
+        )
+        .bind(active)
+        .bind(now)
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await?;
         if let Some(user_id) = user_id {
             if !active {
                 sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
@@ -249,7 +275,8 @@ pub async fn set_user_active(db: &Db, email: &str, active: bool) -> Result<(), A
     }
 }
 
-const USER_INFO_SQL: &str = "SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.name, u.is_active, u.created_at \
+const USER_INFO_SQL: &str =
+    "SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.name, u.is_active, u.created_at \
      FROM users u JOIN tenants t ON t.id = u.tenant_id";
 
 /// Every user, with roles and permissions, ordered by email.
@@ -314,7 +341,11 @@ async fn load_users(db: &Db, only: Option<Id>) -> Result<Vec<UserInfo>, sqlx::Er
 ///
 /// The hash is verified even for unknown emails so that timing does not tell
 /// which emails exist.
-pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<Option<Id>, AccountError> {
+pub async fn authenticate(
+    db: &Db,
+    email: &str,
+    password: &str,
+) -> Result<Option<Id>, AccountError> {
     let email = email.trim().to_lowercase();
     let row: Option<(Id, String, bool)> = on_db!(db, |pool| {
         sqlx::query_as("SELECT id, password_hash, is_active FROM users WHERE email = $1")
@@ -358,7 +389,12 @@ pub async fn load_principal(db: &Db, user_id: Id) -> Result<Option<Principal>, s
         .bind(user_id)
         .fetch_all(pool)
         .await?;
-        Ok(Some(Principal { user_id, tenant_id, email, permissions }))
+        Ok(Some(Principal {
+            user_id,
+            tenant_id,
+            email,
+            permissions,
+        }))
     })
 }
 
@@ -403,10 +439,11 @@ pub async fn redeem_refresh_token(db: &Db, token: &str) -> Result<Option<Id>, sq
             Some((user_id, expires_at)) if expires_at > now => Some(user_id),
             Some(_) => None,
             None => {
-                let replayed: Option<Id> = sqlx::query_scalar("SELECT user_id FROM refresh_tokens WHERE token_hash = $1")
-                    .bind(&hash)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let replayed: Option<Id> =
+                    sqlx::query_scalar("SELECT user_id FROM refresh_tokens WHERE token_hash = $1")
+                        .bind(&hash)
+                        .fetch_optional(&mut *tx)
+                        .await?;
                 if let Some(user_id) = replayed {
                     tracing::warn!(%user_id, "a spent refresh token was presented again; revoking all of the user's tokens");
                     sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
@@ -429,8 +466,18 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_lowercased_and_checked() {
-        assert_eq!(normalize_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in ["", "ada", "@example.com", "ada@", "a da@example.com", "ada@.com"] {
+        assert_eq!(
+            normalize_email(" Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "a da@example.com",
+            "ada@.com",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad:?} was accepted");
         }
     }
@@ -440,6 +487,9 @@ mod tests {
         let hash = hash_password("correct horse").unwrap();
         assert!(verify_password("correct horse", &hash));
         assert!(!verify_password("wrong horse", &hash));
-        assert!(matches!(hash_password("short"), Err(AccountError::WeakPassword)));
+        assert!(matches!(
+            hash_password("short"),
+            Err(AccountError::WeakPassword)
+        ));
     }
 }

@@ -63,7 +63,9 @@ impl AccessMode {
             "internal" => Ok(AccessMode::Internal),
             "external" => Ok(AccessMode::External),
             "self_built" => Ok(AccessMode::SelfBuilt),
-            other => Err(sqlx::Error::Decode(format!("unknown access_mode {other:?}").into())),
+            other => Err(sqlx::Error::Decode(
+                format!("unknown access_mode {other:?}").into(),
+            )),
         }
     }
 }
@@ -136,7 +138,8 @@ pub struct AppChanges {
     pub subdomain: Option<Option<String>>,
 }
 
-const APP_COLUMNS: &str = "id, tenant_id, name, description, slug, subdomain, access_mode, status, \
+const APP_COLUMNS: &str =
+    "id, tenant_id, name, description, slug, subdomain, access_mode, status, \
      allow_anonymous_access, vfs_version, published_version, published_at, created_at, updated_at";
 
 fn app_from_row<R>(row: &R) -> Result<AppRecord, sqlx::Error>
@@ -190,10 +193,19 @@ impl<'a> AppKey<'a> {
 pub async fn find_app(db: &Db, tenant: Option<Id>, key: &str) -> Result<AppRecord, AppsError> {
     let (condition, text_key, id_key) = match AppKey::parse(key) {
         AppKey::Id(id) => ("id = $2", None, Some(id)),
-        AppKey::SlugOrSubdomain(text) => ("(slug = $2 OR subdomain = $2)", Some(text.to_lowercase()), None),
+        AppKey::SlugOrSubdomain(text) => (
+            "(slug = $2 OR subdomain = $2)",
+            Some(text.to_lowercase()),
+            None,
+        ),
     };
-    let tenant_filter = if tenant.is_some() { "tenant_id = $1" } else { "$1 IS NULL" };
-    let sql = format!("SELECT {APP_COLUMNS} FROM custom_apps WHERE {tenant_filter} AND {condition}");
+    let tenant_filter = if tenant.is_some() {
+        "tenant_id = $1"
+    } else {
+        "$1 IS NULL"
+    };
+    let sql =
+        format!("SELECT {APP_COLUMNS} FROM custom_apps WHERE {tenant_filter} AND {condition}");
     let row = on_db!(db, |pool| {
         let query = sqlx::query(&sql).bind(tenant);
         let query = match (&text_key, id_key) {
@@ -210,7 +222,9 @@ pub async fn find_app(db: &Db, tenant: Option<Id>, key: &str) -> Result<AppRecor
 
 /// The apps of a tenant, newest first.
 pub async fn list_apps(db: &Db, tenant: Id) -> Result<Vec<AppRecord>, AppsError> {
-    let sql = format!("SELECT {APP_COLUMNS} FROM custom_apps WHERE tenant_id = $1 ORDER BY created_at DESC, id");
+    let sql = format!(
+        "SELECT {APP_COLUMNS} FROM custom_apps WHERE tenant_id = $1 ORDER BY created_at DESC, id"
+    );
     Ok(on_db!(db, |pool| {
         sqlx::query(&sql)
             .bind(tenant)
@@ -223,7 +237,13 @@ pub async fn list_apps(db: &Db, tenant: Id) -> Result<Vec<AppRecord>, AppsError>
 }
 
 /// Creates an app whose version 1 holds `files`.
-pub async fn create_app(db: &Db, tenant: Id, author: Id, new: NewApp, files: Files) -> Result<AppRecord, AppsError> {
+pub async fn create_app(
+    db: &Db,
+    tenant: Id,
+    author: Id,
+    new: NewApp,
+    files: Files,
+) -> Result<AppRecord, AppsError> {
     let (files, _) = Edit::Replace(files).apply(&Files::new())?;
     let id = Id::new();
     let now = Utc::now();
@@ -271,29 +291,43 @@ pub async fn create_app(db: &Db, tenant: Id, author: Id, new: NewApp, files: Fil
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppsError::Database(sqlx::Error::Protocol("could not find a free slug".into())))
+    Err(AppsError::Database(sqlx::Error::Protocol(
+        "could not find a free slug".into(),
+    )))
 }
 
 async fn subdomain_taken(db: &Db, subdomain: &str) -> Result<bool, sqlx::Error> {
     on_db!(db, |pool| {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM custom_apps WHERE subdomain = $1 OR slug = $1")
-            .bind(subdomain)
-            .fetch_one(pool)
-            .await
-            .map(|n| n > 0)
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM custom_apps WHERE subdomain = $1 OR slug = $1",
+        )
+        .bind(subdomain)
+        .fetch_one(pool)
+        .await
+        .map(|n| n > 0)
     })
 }
 
 /// Applies `changes` to an app's settings.
-pub async fn update_app(db: &Db, tenant: Id, key: &str, changes: AppChanges) -> Result<AppRecord, AppsError> {
+pub async fn update_app(
+    db: &Db,
+    tenant: Id,
+    key: &str,
+    changes: AppChanges,
+) -> Result<AppRecord, AppsError> {
     let app = find_app(db, Some(tenant), key).await?;
     let name = changes.name.unwrap_or(app.name);
     let description = changes.description.unwrap_or(app.description);
     let access_mode = changes.access_mode.unwrap_or(app.access_mode);
-    let anonymous = changes.allow_anonymous_access.unwrap_or(app.allow_anonymous_access);
+    let anonymous = changes
+        .allow_anonymous_access
+        .unwrap_or(app.allow_anonymous_access);
     let subdomain = changes.subdomain.unwrap_or(app.subdomain);
     if let Some(sub) = &subdomain {
-        let own = find_app(db, None, sub).await.ok().filter(|other| other.id == app.id);
+        let own = find_app(db, None, sub)
+            .await
+            .ok()
+            .filter(|other| other.id == app.id);
         if own.is_none() && subdomain_taken(db, sub).await? {
             return Err(AppsError::SubdomainTaken(sub.clone()));
         }
@@ -316,7 +350,9 @@ pub async fn update_app(db: &Db, tenant: Id, key: &str, changes: AppChanges) -> 
         .map(|_| ())
     });
     match result {
-        Err(e) if is_unique_violation(&e) => return Err(AppsError::SubdomainTaken(subdomain.unwrap_or_default())),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppsError::SubdomainTaken(subdomain.unwrap_or_default()))
+        }
         other => {
             other?;
         }
@@ -361,34 +397,47 @@ pub async fn publish_app(db: &Db, tenant: Id, key: &str) -> Result<AppRecord, Ap
 pub async fn read_files(db: &Db, app_id: uuid::Uuid, version: i64) -> Result<Files, AppsError> {
     on_db!(db, |pool| {
         let mut conn = pool.acquire().await?;
-        let manifest = load_manifest(&mut *conn, Id(app_id), version).await?.ok_or(AppsError::VersionNotFound(version))?;
+        let manifest = load_manifest(&mut *conn, Id(app_id), version)
+            .await?
+            .ok_or(AppsError::VersionNotFound(version))?;
         Ok(load_contents(&mut *conn, Id(app_id), &manifest).await?)
     })
 }
 
+/// A `vfs_versions` row joined with its author's email.
+type VersionRow = (
+    i64,
+    String,
+    Option<i64>,
+    Json<BTreeMap<String, String>>,
+    Option<String>,
+    DateTime<Utc>,
+);
+
 /// Every version of an app, newest first.
 pub async fn list_versions(db: &Db, app_id: uuid::Uuid) -> Result<Vec<VersionInfo>, AppsError> {
-    let rows: Vec<(i64, String, Option<i64>, Json<BTreeMap<String, String>>, Option<String>, DateTime<Utc>)> =
-        on_db!(db, |pool| {
-            sqlx::query_as(
-                "SELECT v.version, v.operation, v.restored_from, v.files, u.email, v.created_at \
+    let rows: Vec<VersionRow> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT v.version, v.operation, v.restored_from, v.files, u.email, v.created_at \
                  FROM vfs_versions v LEFT JOIN users u ON u.id = v.author_id \
                  WHERE v.app_id = $1 ORDER BY v.version DESC",
-            )
-            .bind(Id(app_id))
-            .fetch_all(pool)
-            .await?
-        });
+        )
+        .bind(Id(app_id))
+        .fetch_all(pool)
+        .await?
+    });
     Ok(rows
         .into_iter()
-        .map(|(version, operation, restored_from, files, author_email, created_at)| VersionInfo {
-            version,
-            operation,
-            restored_from,
-            file_count: files.0.len(),
-            author_email,
-            created_at,
-        })
+        .map(
+            |(version, operation, restored_from, files, author_email, created_at)| VersionInfo {
+                version,
+                operation,
+                restored_from,
+                file_count: files.0.len(),
+                author_email,
+                created_at,
+            },
+        )
         .collect())
 }
 
@@ -419,26 +468,50 @@ pub async fn write_files(
         .fetch_optional(&mut *tx)
         .await?;
         let Some(version) = claimed else {
-            let current: Option<i64> = sqlx::query_scalar("SELECT vfs_version FROM custom_apps WHERE id = $1")
-                .bind(app)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let current: Option<i64> =
+                sqlx::query_scalar("SELECT vfs_version FROM custom_apps WHERE id = $1")
+                    .bind(app)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             return Err(match (current, expected_version) {
                 (Some(current), Some(expected)) => AppsError::VersionConflict { expected, current },
                 _ => AppsError::NotFound,
             });
         };
-        let previous = load_manifest(&mut *tx, app, version - 1).await?.ok_or(AppsError::VersionNotFound(version - 1))?;
+        let previous = load_manifest(&mut *tx, app, version - 1)
+            .await?
+            .ok_or(AppsError::VersionNotFound(version - 1))?;
         let current = load_contents(&mut *tx, app, &previous).await?;
         // An error here drops `tx`, which rolls the version claim back.
         let (next, changed) = edit.apply(&current)?;
         let mut manifest = previous;
         manifest.retain(|path, _| next.contains_key(path));
-        let written = store_blobs(&mut *tx, app, &next, changed.iter().filter(|p| next.contains_key(*p))).await?;
+        let written = store_blobs(
+            &mut *tx,
+            app,
+            &next,
+            changed.iter().filter(|p| next.contains_key(*p)),
+        )
+        .await?;
         manifest.extend(written);
-        insert_version(&mut *tx, app, version, &manifest, operation, restored_from, author, now).await?;
+        insert_version(
+            &mut *tx,
+            app,
+            version,
+            &manifest,
+            operation,
+            restored_from,
+            author,
+            now,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(WriteOutcome { id: app_id, vfs_version: version, changed, file_count: next.len() })
+        Ok(WriteOutcome {
+            id: app_id,
+            vfs_version: version,
+            changed,
+            file_count: next.len(),
+        })
     })
 }
 
@@ -501,7 +574,9 @@ where
         .iter()
         .map(|(path, hash)| match contents.get(hash) {
             Some(content) => Ok((path.clone(), content.clone())),
-            None => Err(sqlx::Error::Protocol(format!("blob {hash} of {path} is missing"))),
+            None => Err(sqlx::Error::Protocol(format!(
+                "blob {hash} of {path} is missing"
+            ))),
         })
         .collect()
 }

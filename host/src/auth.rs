@@ -41,7 +41,10 @@ pub struct TokenKeys {
 
 impl TokenKeys {
     pub fn new(secret: &[u8]) -> TokenKeys {
-        TokenKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
     }
 
     pub fn issue_access_token(&self, user_id: Id, tenant_id: Id) -> Result<String, AppError> {
@@ -62,7 +65,9 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[PLATFORM_AUDIENCE]);
         validation.leeway = 5;
-        decode::<Claims>(token, &self.decoding, &validation).ok().map(|data| Id(data.claims.sub))
+        decode::<Claims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| Id(data.claims.sub))
     }
 }
 
@@ -70,14 +75,26 @@ fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
     let header = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| AppError::Unauthorized("Not authenticated: send `Authorization: Bearer <access_token>`".into()))?;
+        .ok_or_else(|| {
+            AppError::Unauthorized(
+                "Not authenticated: send `Authorization: Bearer <access_token>`".into(),
+            )
+        })?;
     header
         .to_str()
         .ok()
-        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|token| !token.is_empty())
-        .ok_or_else(|| AppError::Unauthorized("The Authorization header must be `Bearer <access_token>`".into()))
+        .ok_or_else(|| {
+            AppError::Unauthorized(
+                "The Authorization header must be `Bearer <access_token>`".into(),
+            )
+        })
 }
 
 /// A signed-in platform user (any permission).
@@ -86,7 +103,10 @@ pub struct PlatformUser(pub Principal);
 impl FromRequestParts<AppState> for PlatformUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts)?;
         let user_id = state
             .tokens()
@@ -94,7 +114,11 @@ impl FromRequestParts<AppState> for PlatformUser {
             .ok_or_else(|| AppError::Unauthorized("Invalid or expired token".into()))?;
         let principal = accounts::load_principal(state.db(), user_id)
             .await?
-            .ok_or_else(|| AppError::Unauthorized("The user of this token no longer exists or is disabled".into()))?;
+            .ok_or_else(|| {
+                AppError::Unauthorized(
+                    "The user of this token no longer exists or is disabled".into(),
+                )
+            })?;
         Ok(PlatformUser(principal))
     }
 }
@@ -105,10 +129,15 @@ pub struct Builder(pub Principal);
 impl FromRequestParts<AppState> for Builder {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let PlatformUser(principal) = PlatformUser::from_request_parts(parts, state).await?;
         if !principal.has(BUILDER_ACCESS) {
-            return Err(AppError::Forbidden(format!("Missing permission: {BUILDER_ACCESS}")));
+            return Err(AppError::Forbidden(format!(
+                "Missing permission: {BUILDER_ACCESS}"
+            )));
         }
         Ok(Builder(principal))
     }

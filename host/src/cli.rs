@@ -9,7 +9,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "appbox", version, about = "A self-hostable platform for custom business apps")]
+#[command(
+    name = "appbox",
+    version,
+    about = "A self-hostable platform for custom business apps"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -70,12 +74,15 @@ pub struct ServeArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
-    /// Add a user to the first tenant.
+    /// Add a user (to the first tenant unless --tenant says otherwise).
     Add {
         #[command(flatten)]
         storage: StorageArgs,
         #[arg(long)]
         email: String,
+        /// Name of the tenant (organisation) to join; created if it does not exist.
+        #[arg(long)]
+        tenant: Option<String>,
         #[arg(long, default_value = "")]
         name: String,
         /// The password; generated and printed if unset.

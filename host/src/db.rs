@@ -94,7 +94,10 @@ impl Db {
 
     /// A round trip to the database.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        on_db!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        on_db!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|_| ()))
     }
 
     /// Waits for in-flight queries and closes every connection.

@@ -101,9 +101,9 @@ impl IntoResponse for AppError {
 fn from_rejection(status: StatusCode, text: String) -> AppError {
     match status {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(text),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            AppError::UnsupportedMediaType("Expected request with `Content-Type: application/json`".into())
-        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType(
+            "Expected request with `Content-Type: application/json`".into(),
+        ),
         StatusCode::UNPROCESSABLE_ENTITY => AppError::Unprocessable(text),
         status if status.is_client_error() => AppError::BadRequest(text),
         _ => AppError::Internal(anyhow::anyhow!("request rejected: {text}")),

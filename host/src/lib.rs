@@ -12,6 +12,8 @@
 
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
+// Tests may unwrap: a panic there is a failed assertion.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod accounts;
 pub mod api;

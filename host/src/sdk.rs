@@ -12,8 +12,13 @@ static SDK_SRC: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../sdk-js/src");
 static TEMPLATE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../sdk-js/template");
 
 /// The host-owned files, at the VFS paths they take in every app.
-pub const HOST_OWNED_PATHS: [&str; 5] =
-    ["src/api.ts", "src/db.ts", "src/action.ts", "src/data.json", "src/db.json"];
+pub const HOST_OWNED_PATHS: [&str; 5] = [
+    "src/api.ts",
+    "src/db.ts",
+    "src/action.ts",
+    "src/data.json",
+    "src/db.json",
+];
 
 /// The host's current copies of the SDK files for one app.
 ///
@@ -48,7 +53,9 @@ pub fn template_files() -> Files {
 fn collect(dir: &Dir<'_>, files: &mut Files) {
     for file in dir.files() {
         let path = file.path().to_string_lossy().replace('\\', "/");
-        let content = file.contents_utf8().unwrap_or_else(|| panic!("template file {path} is not UTF-8"));
+        let content = file
+            .contents_utf8()
+            .unwrap_or_else(|| panic!("template file {path} is not UTF-8"));
         files.insert(path, content.to_owned());
     }
     for sub in dir.dirs() {
@@ -66,7 +73,9 @@ mod tests {
         assert!(files.contains_key("src/main.tsx"));
         assert!(files.contains_key("actions/manifest.json"));
         assert!(HOST_OWNED_PATHS.iter().all(|p| !files.contains_key(*p)));
-        assert!(files.keys().all(|p| crate::vfs::normalize_path(p).as_deref() == Ok(p.as_str())));
+        assert!(files
+            .keys()
+            .all(|p| crate::vfs::normalize_path(p).as_deref() == Ok(p.as_str())));
     }
 
     #[test]

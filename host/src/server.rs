@@ -17,7 +17,9 @@ pub async fn open_storage(storage: &StorageArgs) -> anyhow::Result<Db> {
     std::fs::create_dir_all(&storage.data_dir)
         .with_context(|| format!("creating the data directory {}", storage.data_dir.display()))?;
     let url = storage.database_url();
-    Db::connect(&url).await.with_context(|| format!("opening the database {}", redact(&url)))
+    Db::connect(&url)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&url)))
 }
 
 /// A database URL without its password, for messages.
@@ -73,10 +75,22 @@ async fn first_start(db: &Db, args: &ServeArgs) -> anyhow::Result<()> {
                 Some(p) if !p.is_empty() => (p.clone(), false),
                 _ => (random_hex(12), true),
             };
-            accounts::create_user(db, tenant, &args.admin_email, "Administrator", &password, "admin")
-                .await
-                .context("creating the first admin (check APPBOX_ADMIN_EMAIL and APPBOX_ADMIN_PASSWORD)")?;
-            println!("Created the first tenant and its admin {}", args.admin_email);
+            accounts::create_user(
+                db,
+                tenant,
+                &args.admin_email,
+                "Administrator",
+                &password,
+                "admin",
+            )
+            .await
+            .context(
+                "creating the first admin (check APPBOX_ADMIN_EMAIL and APPBOX_ADMIN_PASSWORD)",
+            )?;
+            println!(
+                "Created the first tenant and its admin {}",
+                args.admin_email
+            );
             if generated {
                 println!("Generated admin password (shown only now): {password}");
             }
@@ -85,7 +99,9 @@ async fn first_start(db: &Db, args: &ServeArgs) -> anyhow::Result<()> {
     };
     if args.demo && apps::list_apps(db, tenant).await?.is_empty() {
         let users = accounts::list_users(db).await?;
-        let owner = users.iter().find(|u| u.tenant_id == tenant.0 && u.roles.iter().any(|r| r == "admin"));
+        let owner = users
+            .iter()
+            .find(|u| u.tenant_id == tenant.0 && u.roles.iter().any(|r| r == "admin"));
         if let Some(owner) = owner {
             let new = NewApp {
                 name: "Demo app".into(),
@@ -93,7 +109,14 @@ async fn first_start(db: &Db, args: &ServeArgs) -> anyhow::Result<()> {
                 access_mode: AccessMode::Internal,
                 subdomain: None,
             };
-            let app = apps::create_app(db, tenant, crate::db::Id(owner.id), new, sdk::template_files()).await?;
+            let app = apps::create_app(
+                db,
+                tenant,
+                crate::db::Id(owner.id),
+                new,
+                sdk::template_files(),
+            )
+            .await?;
             println!("Created the demo app {:?} (slug {})", app.name, app.slug);
         }
     }
@@ -105,15 +128,22 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     first_start(&db, &args).await?;
     let secret = jwt_secret(&args)?;
     let state = AppState::new(db.clone(), secret.as_bytes(), args.max_body_bytes);
-    let listener = TcpListener::bind(args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("listening on {}", args.addr))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = db.backend(), "appbox started");
     // The first line is read by the end-to-end tests to find the port.
     println!("appbox listening on http://{addr}");
     println!("  API docs:  http://{addr}/docs");
     println!("  log in:    curl -X POST http://{addr}/api/v1/auth/login -H 'Content-Type: application/json' \\");
-    println!("               -d '{{\"email\": \"{}\", \"password\": \"…\"}}'", args.admin_email);
-    axum::serve(listener, crate::api::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    println!(
+        "               -d '{{\"email\": \"{}\", \"password\": \"…\"}}'",
+        args.admin_email
+    );
+    axum::serve(listener, crate::api::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     db.close().await;
     tracing::info!("appbox stopped");
     Ok(())
@@ -146,7 +176,13 @@ async fn shutdown_signal() {
 mod tests {
     #[test]
     fn passwords_are_hidden_in_database_urls() {
-        assert_eq!(super::redact("postgres://app:s3cret@db:5432/appbox"), "postgres://app:***@db:5432/appbox");
-        assert_eq!(super::redact("sqlite://./appbox-data/appbox.db"), "sqlite://./appbox-data/appbox.db");
+        assert_eq!(
+            super::redact("postgres://app:s3cret@db:5432/appbox"),
+            "postgres://app:***@db:5432/appbox"
+        );
+        assert_eq!(
+            super::redact("sqlite://./appbox-data/appbox.db"),
+            "sqlite://./appbox-data/appbox.db"
+        );
     }
 }

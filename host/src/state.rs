@@ -19,7 +19,12 @@ struct Inner {
 
 impl AppState {
     pub fn new(db: Db, jwt_secret: &[u8], max_body_bytes: usize) -> AppState {
-        AppState(Arc::new(Inner { db, tokens: TokenKeys::new(jwt_secret), metrics: metrics_handle(), max_body_bytes }))
+        AppState(Arc::new(Inner {
+            db,
+            tokens: TokenKeys::new(jwt_secret),
+            metrics: metrics_handle(),
+            max_body_bytes,
+        }))
     }
 
     pub fn db(&self) -> &Db {

@@ -9,17 +9,37 @@ use crate::server::open_storage;
 
 pub async fn run(command: UserCommand) -> anyhow::Result<()> {
     match command {
-        UserCommand::Add { storage, email, name, password, role } => {
+        UserCommand::Add {
+            storage,
+            email,
+            tenant,
+            name,
+            password,
+            role,
+        } => {
             let db = open_storage(&storage).await?;
-            let tenant = accounts::first_tenant(&db)
-                .await?
-                .context("no tenant yet: run `appbox serve` once to create the first tenant and admin")?;
+            let tenant = match tenant {
+                Some(name) => match accounts::tenant_by_name(&db, &name).await? {
+                    Some(id) => id,
+                    None => {
+                        println!("Created tenant {name:?}");
+                        accounts::create_tenant(&db, &name).await?
+                    }
+                },
+                None => accounts::first_tenant(&db).await?.context(
+                    "no tenant yet: run `appbox serve` once to create the first tenant and admin",
+                )?,
+            };
             let (password, generated) = match password {
                 Some(p) => (p, false),
                 None => (random_hex(12), true),
             };
             accounts::create_user(&db, tenant, &email, &name, &password, role.name()).await?;
-            println!("Added {} with role {}", email.trim().to_lowercase(), role.name());
+            println!(
+                "Added {} with role {}",
+                email.trim().to_lowercase(),
+                role.name()
+            );
             if generated {
                 println!("Generated password (shown only now): {password}");
             }
@@ -30,7 +50,10 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             } else {
-                println!("{:<36}  {:<8}  {:<16}  PERMISSIONS", "EMAIL", "ACTIVE", "ROLES");
+                println!(
+                    "{:<36}  {:<8}  {:<16}  PERMISSIONS",
+                    "EMAIL", "ACTIVE", "ROLES"
+                );
                 for user in users {
                     println!(
                         "{:<36}  {:<8}  {:<16}  {}",

@@ -35,7 +35,10 @@ pub enum VfsError {
 /// Normalises a VFS path: `./` and `.` segments are dropped; `..`, absolute
 /// paths, backslashes, empty segments and control characters are refused.
 pub fn normalize_path(raw: &str) -> Result<String, VfsError> {
-    let invalid = |reason| VfsError::InvalidPath { path: raw.to_owned(), reason };
+    let invalid = |reason| VfsError::InvalidPath {
+        path: raw.to_owned(),
+        reason,
+    };
     if raw.is_empty() {
         return Err(invalid("the path is empty"));
     }
@@ -43,13 +46,17 @@ pub fn normalize_path(raw: &str) -> Result<String, VfsError> {
         return Err(invalid("the path is longer than 512 bytes"));
     }
     if raw.contains('\\') {
-        return Err(invalid("backslashes are not allowed; separate folders with '/'"));
+        return Err(invalid(
+            "backslashes are not allowed; separate folders with '/'",
+        ));
     }
     if raw.chars().any(char::is_control) {
         return Err(invalid("control characters are not allowed"));
     }
     if raw.starts_with('/') {
-        return Err(invalid("absolute paths are not allowed; use a path relative to the app root, like src/App.tsx"));
+        return Err(invalid(
+            "absolute paths are not allowed; use a path relative to the app root, like src/App.tsx",
+        ));
     }
     let mut segments = Vec::new();
     for segment in raw.split('/') {
@@ -82,7 +89,10 @@ pub fn normalize_files(files: Files) -> Result<Files, VfsError> {
 
 /// Normalises a list of paths (for deletes); duplicates are merged.
 pub fn normalize_paths(paths: &[String]) -> Result<Vec<String>, VfsError> {
-    let mut out: Vec<String> = paths.iter().map(|p| normalize_path(p)).collect::<Result<_, _>>()?;
+    let mut out: Vec<String> = paths
+        .iter()
+        .map(|p| normalize_path(p))
+        .collect::<Result<_, _>>()?;
     out.sort();
     out.dedup();
     Ok(out)
@@ -90,8 +100,14 @@ pub fn normalize_paths(paths: &[String]) -> Result<Vec<String>, VfsError> {
 
 /// Refuses a file over the per-file limit.
 pub fn check_file_sizes(files: &Files) -> Result<(), VfsError> {
-    match files.iter().find(|(_, content)| content.len() > MAX_FILE_BYTES) {
-        Some((path, content)) => Err(VfsError::FileTooLarge { path: path.clone(), size: content.len() }),
+    match files
+        .iter()
+        .find(|(_, content)| content.len() > MAX_FILE_BYTES)
+    {
+        Some((path, content)) => Err(VfsError::FileTooLarge {
+            path: path.clone(),
+            size: content.len(),
+        }),
         None => Ok(()),
     }
 }
@@ -120,7 +136,10 @@ pub fn strip_host_owned(mut files: Files, host: &Files) -> Result<Files, VfsErro
 
 fn same_content(path: &str, a: &str, b: &str) -> bool {
     if path.ends_with(".json") {
-        if let (Ok(a), Ok(b)) = (serde_json::from_str::<serde_json::Value>(a), serde_json::from_str::<serde_json::Value>(b)) {
+        if let (Ok(a), Ok(b)) = (
+            serde_json::from_str::<serde_json::Value>(a),
+            serde_json::from_str::<serde_json::Value>(b),
+        ) {
             return a == b;
         }
     }
@@ -167,7 +186,11 @@ impl Edit {
                 next
             }
             Edit::Delete(paths) => {
-                let missing: Vec<String> = paths.iter().filter(|p| !current.contains_key(*p)).cloned().collect();
+                let missing: Vec<String> = paths
+                    .iter()
+                    .filter(|p| !current.contains_key(*p))
+                    .cloned()
+                    .collect();
                 if !missing.is_empty() {
                     return Err(VfsError::NotFound { paths: missing });
                 }
@@ -198,15 +221,35 @@ mod tests {
     use super::*;
 
     fn files(pairs: &[(&str, &str)]) -> Files {
-        pairs.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.to_string()))
+            .collect()
     }
 
     #[test]
     fn paths_are_normalised_or_refused() {
         assert_eq!(normalize_path("./src/./App.tsx").unwrap(), "src/App.tsx");
-        assert_eq!(normalize_path("src/pages/Home.tsx").unwrap(), "src/pages/Home.tsx");
-        for bad in ["", "/etc/passwd", "src/../x.ts", "..", "src//a.ts", "src/", "src\\a.ts", "a\u{0}b", ".", "./"] {
-            assert!(matches!(normalize_path(bad), Err(VfsError::InvalidPath { .. })), "{bad:?} was accepted");
+        assert_eq!(
+            normalize_path("src/pages/Home.tsx").unwrap(),
+            "src/pages/Home.tsx"
+        );
+        for bad in [
+            "",
+            "/etc/passwd",
+            "src/../x.ts",
+            "..",
+            "src//a.ts",
+            "src/",
+            "src\\a.ts",
+            "a\u{0}b",
+            ".",
+            "./",
+        ] {
+            assert!(
+                matches!(normalize_path(bad), Err(VfsError::InvalidPath { .. })),
+                "{bad:?} was accepted"
+            );
         }
         assert!(normalize_path(&"a/".repeat(300)).is_err());
     }
@@ -219,20 +262,37 @@ mod tests {
 
     #[test]
     fn host_owned_files_pass_only_unchanged() {
-        let host = files(&[("src/api.ts", "export const a = 1;\n"), ("src/data.json", "[]")]);
-        let sent = files(&[("src/api.ts", "export const a = 1;\r\n"), ("src/data.json", " [ ] "), ("src/App.tsx", "x")]);
-        assert_eq!(strip_host_owned(sent, &host).unwrap(), files(&[("src/App.tsx", "x")]));
-        let sent = files(&[("src/api.ts", "export const a = 2;"), ("src/data.json", "[1]")]);
+        let host = files(&[
+            ("src/api.ts", "export const a = 1;\n"),
+            ("src/data.json", "[]"),
+        ]);
+        let sent = files(&[
+            ("src/api.ts", "export const a = 1;\r\n"),
+            ("src/data.json", " [ ] "),
+            ("src/App.tsx", "x"),
+        ]);
+        assert_eq!(
+            strip_host_owned(sent, &host).unwrap(),
+            files(&[("src/App.tsx", "x")])
+        );
+        let sent = files(&[
+            ("src/api.ts", "export const a = 2;"),
+            ("src/data.json", "[1]"),
+        ]);
         assert_eq!(
             strip_host_owned(sent, &host).unwrap_err(),
-            VfsError::HostOwned { paths: vec!["src/api.ts".into(), "src/data.json".into()] }
+            VfsError::HostOwned {
+                paths: vec!["src/api.ts".into(), "src/data.json".into()]
+            }
         );
     }
 
     #[test]
     fn patch_merges_and_reports_changes() {
         let current = files(&[("a.ts", "1"), ("b.ts", "2")]);
-        let (next, changed) = Edit::Patch(files(&[("b.ts", "2"), ("c.ts", "3")])).apply(&current).unwrap();
+        let (next, changed) = Edit::Patch(files(&[("b.ts", "2"), ("c.ts", "3")]))
+            .apply(&current)
+            .unwrap();
         assert_eq!(next, files(&[("a.ts", "1"), ("b.ts", "2"), ("c.ts", "3")]));
         assert_eq!(changed, vec!["c.ts".to_string()]);
     }
@@ -240,18 +300,40 @@ mod tests {
     #[test]
     fn delete_of_a_missing_file_changes_nothing() {
         let current = files(&[("a.ts", "1")]);
-        let err = Edit::Delete(vec!["a.ts".into(), "nope.ts".into()]).apply(&current).unwrap_err();
-        assert_eq!(err, VfsError::NotFound { paths: vec!["nope.ts".into()] });
+        let err = Edit::Delete(vec!["a.ts".into(), "nope.ts".into()])
+            .apply(&current)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            VfsError::NotFound {
+                paths: vec!["nope.ts".into()]
+            }
+        );
     }
 
     #[test]
     fn limits_are_enforced_on_the_result() {
         let big = "x".repeat(MAX_FILE_BYTES + 1);
-        let err = Edit::Patch(files(&[("big.txt", &big)])).apply(&Files::new()).unwrap_err();
-        assert_eq!(err, VfsError::FileTooLarge { path: "big.txt".into(), size: MAX_FILE_BYTES + 1 });
+        let err = Edit::Patch(files(&[("big.txt", &big)]))
+            .apply(&Files::new())
+            .unwrap_err();
+        assert_eq!(
+            err,
+            VfsError::FileTooLarge {
+                path: "big.txt".into(),
+                size: MAX_FILE_BYTES + 1
+            }
+        );
         let exactly = "é".repeat(MAX_FILE_BYTES / 2);
-        assert!(Edit::Patch(files(&[("ok.txt", &exactly)])).apply(&Files::new()).is_ok());
-        let many: Files = (0..=MAX_FILES).map(|i| (format!("f{i}.ts"), String::new())).collect();
-        assert_eq!(Edit::Replace(many).apply(&Files::new()).unwrap_err(), VfsError::TooManyFiles { count: 501 });
+        assert!(Edit::Patch(files(&[("ok.txt", &exactly)]))
+            .apply(&Files::new())
+            .is_ok());
+        let many: Files = (0..=MAX_FILES)
+            .map(|i| (format!("f{i}.ts"), String::new()))
+            .collect();
+        assert_eq!(
+            Edit::Replace(many).apply(&Files::new()).unwrap_err(),
+            VfsError::TooManyFiles { count: 501 }
+        );
     }
 }

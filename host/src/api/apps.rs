@@ -75,14 +75,18 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 fn valid_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::Unprocessable("name must be 1-100 characters".into()));
+        return Err(AppError::Unprocessable(
+            "name must be 1-100 characters".into(),
+        ));
     }
     Ok(name.to_owned())
 }
 
 fn valid_subdomain(subdomain: &str) -> ApiResult<String> {
     let s = subdomain.trim().to_lowercase();
-    let charset_ok = s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let charset_ok = s
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let looks_like_slug = s.len() == 12 && s.chars().all(|c| c.is_ascii_hexdigit());
     if !(2..=63).contains(&s.len()) || !charset_ok || s.starts_with('-') || s.ends_with('-') {
         return Err(AppError::Unprocessable(
@@ -90,7 +94,9 @@ fn valid_subdomain(subdomain: &str) -> ApiResult<String> {
         ));
     }
     if looks_like_slug || uuid::Uuid::parse_str(&s).is_ok() {
-        return Err(AppError::Unprocessable("subdomain must not look like an app slug or id".into()));
+        return Err(AppError::Unprocessable(
+            "subdomain must not look like an app slug or id".into(),
+        ));
     }
     Ok(s)
 }
@@ -111,7 +117,14 @@ async fn create_app(
         access_mode: body.access_mode.unwrap_or(AccessMode::Internal),
         subdomain: body.subdomain.as_deref().map(valid_subdomain).transpose()?,
     };
-    let app = apps::create_app(state.db(), user.tenant_id, user.user_id, new, sdk::template_files()).await?;
+    let app = apps::create_app(
+        state.db(),
+        user.tenant_id,
+        user.user_id,
+        new,
+        sdk::template_files(),
+    )
+    .await?;
     let vfs_state = current_files(&state, &app).await?;
     Ok((StatusCode::CREATED, ApiJson(AppDetail { app, vfs_state })))
 }
@@ -120,7 +133,10 @@ async fn create_app(
 /// for its exact `vfs_version` and VFS, spec 001 §12).
 #[utoipa::path(get, path = "/api/v1/builder/apps", tag = "builder", security(("bearer" = [])),
     responses((status = 200, body = Vec<AppRecord>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn list_apps(State(state): State<AppState>, Builder(user): Builder) -> ApiResult<ApiJson<Vec<AppRecord>>> {
+async fn list_apps(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+) -> ApiResult<ApiJson<Vec<AppRecord>>> {
     Ok(ApiJson(apps::list_apps(state.db(), user.tenant_id).await?))
 }
 
@@ -158,7 +174,9 @@ async fn update_app(
             other => other,
         },
     };
-    Ok(ApiJson(apps::update_app(state.db(), user.tenant_id, &key, changes).await?))
+    Ok(ApiJson(
+        apps::update_app(state.db(), user.tenant_id, &key, changes).await?,
+    ))
 }
 
 /// Deletes an app and every version of its files.
@@ -186,9 +204,13 @@ async fn publish_app(
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<ApiJson<AppRecord>> {
     if !user.has(BUILDER_PUBLISH) {
-        return Err(AppError::Forbidden(format!("Missing permission: {BUILDER_PUBLISH}")));
+        return Err(AppError::Forbidden(format!(
+            "Missing permission: {BUILDER_PUBLISH}"
+        )));
     }
-    Ok(ApiJson(apps::publish_app(state.db(), user.tenant_id, &key).await?))
+    Ok(ApiJson(
+        apps::publish_app(state.db(), user.tenant_id, &key).await?,
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -204,10 +226,21 @@ struct PublicAppInfo {
 #[utoipa::path(get, path = "/api/v1/builder/apps/public/{slug}", tag = "builder",
     params(("slug" = String, Path, description = "slug or subdomain")),
     responses((status = 200, body = PublicAppInfo), (status = 404, body = ErrorBody)))]
-async fn public_app(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> ApiResult<ApiJson<PublicAppInfo>> {
-    let app = published_app(&state, &slug).await?.ok_or_else(|| AppError::NotFound("App not found".into()))?;
-    let tenant_logo_url = crate::accounts::tenant_logo_url(state.db(), crate::db::Id(app.tenant_id)).await?;
-    Ok(ApiJson(PublicAppInfo { name: app.name, slug: app.slug, subdomain: app.subdomain, tenant_logo_url }))
+async fn public_app(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<ApiJson<PublicAppInfo>> {
+    let app = published_app(&state, &slug)
+        .await?
+        .ok_or_else(|| AppError::NotFound("App not found".into()))?;
+    let tenant_logo_url =
+        crate::accounts::tenant_logo_url(state.db(), crate::db::Id(app.tenant_id)).await?;
+    Ok(ApiJson(PublicAppInfo {
+        name: app.name,
+        slug: app.slug,
+        subdomain: app.subdomain,
+        tenant_logo_url,
+    }))
 }
 
 async fn published_app(state: &AppState, key: &str) -> ApiResult<Option<AppRecord>> {
@@ -236,13 +269,21 @@ async fn check_access(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<ApiJson<AccessCheck>> {
     let check = match published_app(&state, &slug).await? {
-        None => AccessCheck { has_access: false, app_name: None, reason: Some("App 不存在或尚未發布".into()) },
+        None => AccessCheck {
+            has_access: false,
+            app_name: None,
+            reason: Some("App 不存在或尚未發布".into()),
+        },
         Some(app) if app.tenant_id != user.tenant_id.0 => AccessCheck {
             has_access: false,
             app_name: Some(app.name),
             reason: Some("您的帳號不屬於此應用所屬的組織".into()),
         },
-        Some(app) => AccessCheck { has_access: true, app_name: Some(app.name), reason: None },
+        Some(app) => AccessCheck {
+            has_access: true,
+            app_name: Some(app.name),
+            reason: None,
+        },
     };
     Ok(ApiJson(check))
 }

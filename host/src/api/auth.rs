@@ -12,7 +12,10 @@ use crate::error::{ApiJson, ApiResult, AppError, ErrorBody};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(refresh)).routes(routes!(me))
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(me))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -42,7 +45,9 @@ async fn token_pair(state: &AppState, user_id: Id) -> ApiResult<TokenResponse> {
         .await?
         .ok_or_else(|| AppError::Unauthorized("The user no longer exists or is disabled".into()))?;
     Ok(TokenResponse {
-        access_token: state.tokens().issue_access_token(user_id, principal.tenant_id)?,
+        access_token: state
+            .tokens()
+            .issue_access_token(user_id, principal.tenant_id)?,
         refresh_token: accounts::issue_refresh_token(state.db(), user_id).await?,
         expires_in: ACCESS_TOKEN_SECONDS,
         token_type: "bearer",
@@ -52,7 +57,10 @@ async fn token_pair(state: &AppState, user_id: Id) -> ApiResult<TokenResponse> {
 /// Exchanges an email and password for an access and a refresh token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody, description = "Wrong email or password, or a disabled user")))]
-async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> ApiResult<ApiJson<TokenResponse>> {
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> ApiResult<ApiJson<TokenResponse>> {
     let user_id = accounts::authenticate(state.db(), &body.email, &body.password)
         .await?
         .ok_or_else(|| AppError::Unauthorized("Incorrect email or password".into()))?;
@@ -63,17 +71,25 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginReques
 /// presenting a spent one revokes every refresh token of its user.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
-async fn refresh(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> ApiResult<ApiJson<TokenResponse>> {
+async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> ApiResult<ApiJson<TokenResponse>> {
     let user_id = accounts::redeem_refresh_token(state.db(), body.refresh_token.trim())
         .await?
-        .ok_or_else(|| AppError::Unauthorized("Invalid, expired or already used refresh token".into()))?;
+        .ok_or_else(|| {
+            AppError::Unauthorized("Invalid, expired or already used refresh token".into())
+        })?;
     Ok(ApiJson(token_pair(&state, user_id).await?))
 }
 
 /// The signed-in user, their tenant, roles and permissions.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = UserInfo), (status = 401, body = ErrorBody)))]
-async fn me(State(state): State<AppState>, PlatformUser(principal): PlatformUser) -> ApiResult<ApiJson<UserInfo>> {
+async fn me(
+    State(state): State<AppState>,
+    PlatformUser(principal): PlatformUser,
+) -> ApiResult<ApiJson<UserInfo>> {
     accounts::get_user(state.db(), principal.user_id)
         .await?
         .map(ApiJson)

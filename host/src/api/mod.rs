@@ -47,7 +47,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -63,7 +68,10 @@ pub fn app(state: AppState) -> Router {
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(|| async { AppError::NotFound("Not found".into()) })
         .method_not_allowed_fallback(|| async {
-            (StatusCode::METHOD_NOT_ALLOWED, axum::Json(serde_json::json!({"detail": "Method not allowed"})))
+            (
+                StatusCode::METHOD_NOT_ALLOWED,
+                axum::Json(serde_json::json!({"detail": "Method not allowed"})),
+            )
         })
         .layer(DefaultBodyLimit::max(state.max_body_bytes()))
         .layer(middleware::from_fn(record_metrics))
@@ -93,7 +101,8 @@ async fn record_metrics(request: Request, next: Next) -> Response {
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("appbox_http_requests_total", &labels).increment(1);
-    metrics::histogram!("appbox_http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("appbox_http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
     response
 }
 
@@ -102,7 +111,9 @@ impl From<AppsError> for AppError {
         let text = err.to_string();
         match err {
             AppsError::NotFound | AppsError::VersionNotFound(_) => AppError::NotFound(text),
-            AppsError::VersionConflict { .. } | AppsError::SubdomainTaken(_) => AppError::Conflict(text),
+            AppsError::VersionConflict { .. } | AppsError::SubdomainTaken(_) => {
+                AppError::Conflict(text)
+            }
             AppsError::Vfs(vfs) => vfs.into(),
             AppsError::Database(db) => db.into(),
         }
@@ -113,8 +124,12 @@ impl From<VfsError> for AppError {
     fn from(err: VfsError) -> Self {
         let text = err.to_string();
         match err {
-            VfsError::InvalidPath { .. } | VfsError::DuplicatePath { .. } => AppError::Unprocessable(text),
-            VfsError::FileTooLarge { .. } | VfsError::TooManyFiles { .. } => AppError::PayloadTooLarge(text),
+            VfsError::InvalidPath { .. } | VfsError::DuplicatePath { .. } => {
+                AppError::Unprocessable(text)
+            }
+            VfsError::FileTooLarge { .. } | VfsError::TooManyFiles { .. } => {
+                AppError::PayloadTooLarge(text)
+            }
             VfsError::HostOwned { .. } => AppError::Forbidden(text),
             VfsError::NotFound { .. } => AppError::NotFound(text),
         }
@@ -126,9 +141,9 @@ impl From<AccountError> for AppError {
         let text = err.to_string();
         match err {
             AccountError::EmailTaken(_) => AppError::Conflict(text),
-            AccountError::InvalidEmail(_) | AccountError::WeakPassword | AccountError::UnknownRole(_) => {
-                AppError::Unprocessable(text)
-            }
+            AccountError::InvalidEmail(_)
+            | AccountError::WeakPassword
+            | AccountError::UnknownRole(_) => AppError::Unprocessable(text),
             AccountError::UnknownUser(_) => AppError::NotFound(text),
             AccountError::Database(db) => db.into(),
             AccountError::Hashing(_) => AppError::Internal(anyhow::Error::new(err)),

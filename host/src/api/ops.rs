@@ -11,7 +11,9 @@ use crate::error::{ApiJson, ApiResult, AppError};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health)).routes(routes!(metrics))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(metrics))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -32,12 +34,18 @@ async fn health(State(state): State<AppState>) -> ApiResult<ApiJson<Health>> {
         tracing::error!(error = %e, "health check: database unreachable");
         AppError::Unavailable("Database unreachable".into())
     })?;
-    Ok(ApiJson(Health { status: "ok", database: db.backend() }))
+    Ok(ApiJson(Health {
+        status: "ok",
+        database: db.backend(),
+    }))
 }
 
 /// Request counts and latencies in the Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, content_type = "text/plain", body = String)))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics().render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics().render(),
+    )
 }

@@ -67,7 +67,10 @@ struct VersionFiles {
 
 /// Normalises the paths of incoming files and drops unchanged host-owned ones.
 fn incoming_files(files: Files) -> ApiResult<Files> {
-    Ok(vfs::strip_host_owned(vfs::normalize_files(files)?, &sdk::host_files())?)
+    Ok(vfs::strip_host_owned(
+        vfs::normalize_files(files)?,
+        &sdk::host_files(),
+    )?)
 }
 
 async fn write(
@@ -79,7 +82,15 @@ async fn write(
     restored_from: Option<i64>,
 ) -> ApiResult<ApiJson<WriteOutcome>> {
     let app = apps::find_app(state.db(), Some(user.tenant_id), key).await?;
-    let outcome = apps::write_files(state.db(), app.id, expected_version, user.user_id, edit, restored_from).await?;
+    let outcome = apps::write_files(
+        state.db(),
+        app.id,
+        expected_version,
+        user.user_id,
+        edit,
+        restored_from,
+    )
+    .await?;
     Ok(ApiJson(outcome))
 }
 
@@ -96,10 +107,9 @@ async fn put_source(
     ApiPath(key): ApiPath<String>,
     ApiJson(body): ApiJson<PutSourceRequest>,
 ) -> ApiResult<ApiJson<WriteOutcome>> {
-    let files = body
-        .files
-        .or(body.vfs_state)
-        .ok_or_else(|| AppError::Unprocessable("Send the files as {\"files\": {\"path\": \"content\"}}".into()))?;
+    let files = body.files.or(body.vfs_state).ok_or_else(|| {
+        AppError::Unprocessable("Send the files as {\"files\": {\"path\": \"content\"}}".into())
+    })?;
     let edit = Edit::Replace(incoming_files(files)?);
     write(&state, &user, &key, body.expected_version, edit, None).await
 }
@@ -116,7 +126,9 @@ async fn patch_files(
     ApiJson(body): ApiJson<PatchFilesRequest>,
 ) -> ApiResult<ApiJson<WriteOutcome>> {
     if body.files.is_empty() {
-        return Err(AppError::Unprocessable("files is empty: send at least one file".into()));
+        return Err(AppError::Unprocessable(
+            "files is empty: send at least one file".into(),
+        ));
     }
     let edit = Edit::Patch(incoming_files(body.files)?);
     write(&state, &user, &key, body.expected_version, edit, None).await
@@ -135,14 +147,28 @@ async fn delete_files(
     ApiJson(body): ApiJson<DeleteFilesRequest>,
 ) -> ApiResult<ApiJson<WriteOutcome>> {
     if body.paths.is_empty() {
-        return Err(AppError::Unprocessable("paths is empty: name at least one file".into()));
+        return Err(AppError::Unprocessable(
+            "paths is empty: name at least one file".into(),
+        ));
     }
     let paths = vfs::normalize_paths(&body.paths)?;
-    let host_owned: Vec<String> = paths.iter().filter(|p| sdk::is_host_owned(p)).cloned().collect();
+    let host_owned: Vec<String> = paths
+        .iter()
+        .filter(|p| sdk::is_host_owned(p))
+        .cloned()
+        .collect();
     if !host_owned.is_empty() {
         return Err(vfs::VfsError::HostOwned { paths: host_owned }.into());
     }
-    write(&state, &user, &key, body.expected_version, Edit::Delete(paths), None).await
+    write(
+        &state,
+        &user,
+        &key,
+        body.expected_version,
+        Edit::Delete(paths),
+        None,
+    )
+    .await
 }
 
 /// The app's versions, newest first.
@@ -187,5 +213,13 @@ async fn restore_version(
     let app = apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
     let files = apps::read_files(state.db(), app.id, body.version).await?;
     let edit = Edit::Restore(files);
-    write(&state, &user, &key, body.expected_version, edit, Some(body.version)).await
+    write(
+        &state,
+        &user,
+        &key,
+        body.expected_version,
+        edit,
+        Some(body.version),
+    )
+    .await
 }

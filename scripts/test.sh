@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: the Rust tests on SQLite, the end-to-end suite
+# again on PostgreSQL, and the sdk-js tests.
+#
+# PostgreSQL: if APPBOX_TEST_DATABASE_URL is set (postgres://USER@HOST:PORT/DB,
+# a user allowed to CREATE DATABASE), that server is used. Otherwise a
+# throwaway server is started from the installed PostgreSQL binaries (and,
+# when run as root on Debian/Ubuntu with none installed, they are installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_packages() {
+    local missing=()
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
+    command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+    if [ "${#missing[@]}" -gt 0 ] && [ -z "${APPBOX_TEST_DATABASE_URL:-}" -o "${missing[*]}" != postgresql ]; then
+        log "installing ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+PG_DIR=""
+PG_BIN=""
+stop_postgres() {
+    if [ -n "$PG_DIR" ]; then
+        pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+    fi
+}
+
+# initdb and postgres refuse to run as root: run them as the postgres user then.
+pg_as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+start_postgres() {
+    PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || command -v initdb)")
+    PG_DIR=$(mktemp -d /tmp/appbox-pg.XXXXXX)
+    trap stop_postgres EXIT
+    [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
+    local port=$((20000 + RANDOM % 30000))
+    pg_as_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
+    pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+        -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+    export APPBOX_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+ensure_packages
+
+log "Rust tests on SQLite (unit + end-to-end)"
+cargo test --workspace
+
+log "end-to-end tests on PostgreSQL"
+if [ -z "${APPBOX_TEST_DATABASE_URL:-}" ]; then start_postgres; fi
+cargo test --workspace --test e2e
+
+log "sdk-js: type check, SDK and template tests"
+(cd sdk-js && npm ci --no-audit --no-fund --loglevel=error && npm test)

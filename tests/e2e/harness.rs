@@ -1,0 +1,366 @@
+//! Starts the real `appbox` binary on a free port with its own data directory
+//! (and, when `APPBOX_TEST_DATABASE_URL` names a PostgreSQL server, its own
+//! fresh database), and talks to it over HTTP. Dropping a [`Server`] kills the
+//! process and removes what it created.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+pub const ADMIN_EMAIL: &str = "admin@test.local";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+/// A database for one server: a SQLite file in the data dir, or a PostgreSQL
+/// database created for the test and dropped after it.
+struct TestDatabase {
+    url: Option<String>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    fn create() -> TestDatabase {
+        let Ok(admin_url) = std::env::var("APPBOX_TEST_DATABASE_URL") else {
+            return TestDatabase {
+                url: None,
+                postgres: None,
+            };
+        };
+        let name = format!("appbox_test_{}", uuid::Uuid::new_v4().simple());
+        run_sql(&admin_url, &format!("CREATE DATABASE {name}"));
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("APPBOX_TEST_DATABASE_URL must end in /DATABASE"),
+        };
+        TestDatabase {
+            url: Some(url),
+            postgres: Some((admin_url, name)),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.postgres {
+            run_sql(
+                admin_url,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
+    }
+}
+
+/// Runs one statement on its own thread and runtime, so it works from `Drop`
+/// and from inside a test's runtime alike.
+fn run_sql(url: &str, sql: &str) {
+    let (url, sql) = (url.to_owned(), sql.to_owned());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&url)
+                .await
+                .expect("connect to APPBOX_TEST_DATABASE_URL");
+            sqlx::query(&sql)
+                .execute(&mut conn)
+                .await
+                .expect("admin SQL");
+        });
+    })
+    .join()
+    .expect("admin SQL thread");
+}
+
+pub struct Server {
+    pub base: String,
+    child: Option<Child>,
+    data_dir: tempfile::TempDir,
+    db: TestDatabase,
+    env: Vec<(String, String)>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts a server with extra environment variables.
+    pub fn start_with(env: &[(&str, &str)]) -> Server {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let db = TestDatabase::create();
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut server = Server {
+            base: String::new(),
+            child: None,
+            data_dir,
+            db,
+            env,
+        };
+        server.spawn();
+        server
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_appbox"));
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("APPBOX_DATA_DIR", self.data_dir())
+            .env("RUST_LOG", "warn");
+        if let Some(url) = &self.db.url {
+            command.env("DATABASE_URL", url);
+        }
+        command
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.data_dir().join("server.log"))
+            .expect("log file");
+        let mut command = self.command(&["serve"]);
+        command
+            .env("APPBOX_ADDR", "127.0.0.1:0")
+            .env("APPBOX_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("APPBOX_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::piped())
+            .stderr(log);
+        let mut child = command.spawn().expect("start appbox");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(base) = line.strip_prefix("appbox listening on ") {
+                    let _ = tx.send(base.trim().to_owned());
+                }
+            }
+        });
+        self.base = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("appbox did not start; log:\n{}", self.log())
+            });
+        self.child = Some(child);
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir().join("server.log")).unwrap_or_default()
+    }
+
+    /// Kills the server with SIGKILL: no shutdown code runs.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("server is running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "appbox did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts the server again on the same data directory and database.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// Runs `appbox ARGS…` on this server's storage; returns (success, stdout+stderr).
+    pub fn cli(&self, args: &[&str]) -> (bool, String) {
+        let output = self.command(args).output().expect("run appbox");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    }
+
+    /// Adds a user with the CLI and logs in as them.
+    pub async fn user(&self, email: &str, role: &str, tenant: Option<&str>) -> Api {
+        let password = "user-password-1";
+        let mut args = vec![
+            "user",
+            "add",
+            "--email",
+            email,
+            "--password",
+            password,
+            "--role",
+            role,
+        ];
+        if let Some(tenant) = tenant {
+            args.extend(["--tenant", tenant]);
+        }
+        let (ok, out) = self.cli(&args);
+        assert!(ok, "user add failed: {out}");
+        self.login(email, password).await
+    }
+
+    pub async fn admin(&self) -> Api {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Api {
+        let anonymous = self.anonymous();
+        let (status, body) = anonymous
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login as {email}: {body}");
+        Api {
+            token: body["access_token"].as_str().map(str::to_owned),
+            ..anonymous
+        }
+    }
+
+    pub fn anonymous(&self) -> Api {
+        Api {
+            base: self.base.clone(),
+            client: reqwest::Client::new(),
+            token: None,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+        if std::thread::panicking() {
+            eprintln!("--- appbox log ---\n{}", self.log());
+        }
+    }
+}
+
+/// An HTTP client for one caller.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn with_token(&self, token: &str) -> Api {
+        Api {
+            token: Some(token.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    /// Sends a request with an optional JSON body; returns status and JSON
+    /// body (`Null` when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        read(response).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, Some(body)).await
+    }
+
+    /// Creates an app and returns its detail (asserting 201).
+    pub async fn create_app(&self, name: &str) -> Value {
+        let (status, app) = self
+            .post("/api/v1/builder/apps", json!({"name": name}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{app}");
+        app
+    }
+
+    pub async fn app(&self, key: &str) -> Value {
+        let (status, app) = self.get(&format!("/api/v1/builder/apps/{key}")).await;
+        assert_eq!(status, StatusCode::OK, "{app}");
+        app
+    }
+}
+
+pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
+
+/// The `detail` text of an error body.
+pub fn detail(body: &Value) -> &str {
+    body["detail"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no detail in {body}"))
+}
+
+pub fn files_path(id: &str) -> String {
+    format!("/api/v1/builder/apps/{id}/source/files")
+}

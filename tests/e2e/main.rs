@@ -1,0 +1,16 @@
+//! End-to-end tests: each starts the real `appbox` binary and speaks HTTP to
+//! it. The backend is SQLite unless `APPBOX_TEST_DATABASE_URL` names a
+//! PostgreSQL server (the README's test command runs the suite both ways).
+
+mod harness;
+
+/// Login, refresh, disabled users (spec 001 §2).
+mod auth;
+/// Apps and their VFS: the builder walk-through, concurrency, SDK files, limits.
+mod builder;
+/// What a crash leaves behind: SIGKILL mid-write, SIGTERM.
+mod durability;
+/// Bad input and wrong callers get the spec's status and a `detail`.
+mod errors;
+/// /health, /metrics, /openapi.json, /docs.
+mod ops;
