@@ -1,0 +1,395 @@
+//! appbox's compiler: an app's VFS (path → text) to one JS bundle and one
+//! CSS file, with swc and lightningcss.
+//!
+//! [`compile`] is the whole API. It is a function of its inputs: no I/O, no
+//! HTTP, no global state. The only state is the [`ModuleCache`] the caller
+//! passes in, which makes a recompile after a one-file edit redo that file
+//! only.
+//!
+//! Pipeline:
+//! 1. limits (500 files, 1 MB a file) and the entry `src/main.tsx`;
+//! 2. every JS-like file is compiled on its own, in parallel ([`module`]):
+//!    parse, strip types, JSX (automatic runtime), lower to ES2020, turn into
+//!    a CommonJS function body, minify (release) or keep readable with a
+//!    source map (dev);
+//! 3. the import graph is walked from the entry ([`bundle::walk`]): every
+//!    import resolved with esbuild's rules ([`resolve`]), every problem
+//!    reported, CSS imports collected in order;
+//! 4. the modules are joined into one script ([`bundle::link`]) and the CSS
+//!    files into one stylesheet ([`css`]).
+//!
+//! Errors carry file, line, column and a code frame and print like esbuild's
+//! ([`diagnostic`]). Invariant: this crate knows nothing of HTTP, databases or
+//! the file system.
+
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod bundle;
+pub mod css;
+pub mod diagnostic;
+mod jsx_tags;
+mod lints;
+mod module;
+pub mod resolve;
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub use diagnostic::{Diagnostic, Location, Severity};
+use module::{compile_module, Loader, ModuleOptions, ModuleOutput};
+
+/// The file every app starts from.
+pub const ENTRY: &str = "src/main.tsx";
+/// Files an app may hold (spec 001 §20.4; NOTES #1).
+pub const MAX_FILES: usize = 500;
+/// Bytes a file may hold.
+pub const MAX_FILE_BYTES: usize = 1_048_576;
+/// Errors reported at most; the rest are counted in one more line.
+pub const MAX_ERRORS: usize = 50;
+
+/// How to compile.
+#[derive(Debug, Clone)]
+pub struct CompileOptions {
+    /// `true`: readable output with an inline source map. `false`: minified.
+    pub dev: bool,
+    /// A compile still running after this long is stopped with an error.
+    pub time_limit: Duration,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            dev: false,
+            time_limit: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A successful compile.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub bundle_js: String,
+    pub css: String,
+    /// Runtime pitfalls (spec 001 §10-§11), each with file and line.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Compiled modules kept between compiles, keyed by path, options and
+/// content, so an unchanged module is never parsed twice. Shared by threads.
+#[derive(Default)]
+pub struct ModuleCache {
+    entries: Mutex<HashMap<CacheKey, CacheEntry>>,
+    bytes: AtomicUsize,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    path: String,
+    options: ModuleOptions,
+    content_hash: u64,
+}
+
+struct CacheEntry {
+    source: Arc<str>,
+    output: Arc<ModuleOutput>,
+}
+
+/// The cache is cleared when the code it holds passes this size.
+const CACHE_LIMIT_BYTES: usize = 256 * 1024 * 1024;
+
+impl ModuleCache {
+    pub fn new() -> ModuleCache {
+        ModuleCache::default()
+    }
+
+    fn key(path: &str, source: &str, options: ModuleOptions) -> CacheKey {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        source.hash(&mut hasher);
+        CacheKey {
+            path: path.to_owned(),
+            options,
+            content_hash: hasher.finish(),
+        }
+    }
+
+    fn get(&self, key: &CacheKey, source: &str) -> Option<Arc<ModuleOutput>> {
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.get(key)?;
+        // The hash finds the entry; the text decides (no false hits).
+        (*entry.source == *source).then(|| entry.output.clone())
+    }
+
+    fn put(&self, key: CacheKey, source: &str, output: Arc<ModuleOutput>) {
+        let size = source.len() + output.code.len();
+        if let Ok(mut entries) = self.entries.lock() {
+            if self.bytes.load(Ordering::Relaxed) + size > CACHE_LIMIT_BYTES {
+                entries.clear();
+                self.bytes.store(0, Ordering::Relaxed);
+            }
+            self.bytes.fetch_add(size, Ordering::Relaxed);
+            entries.insert(
+                key,
+                CacheEntry {
+                    source: source.into(),
+                    output,
+                },
+            );
+        }
+    }
+
+    /// Modules held.
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Compiles an app. `files` are the app's own files (the limits apply to
+/// them); `injected` are files the host adds (the SDK), which win over an
+/// app file of the same path and don't count towards the limits.
+pub fn compile(
+    files: &BTreeMap<String, String>,
+    injected: &BTreeMap<String, String>,
+    options: &CompileOptions,
+    cache: &ModuleCache,
+) -> Result<Output, Vec<Diagnostic>> {
+    let started = Instant::now();
+    check_limits(files)?;
+    let mut vfs = files.clone();
+    vfs.extend(injected.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if !vfs.contains_key(ENTRY) {
+        return Err(vec![Diagnostic::error(
+            format!("Entry point \"{ENTRY}\" is missing from the app"),
+            None,
+        )
+        .with_note(
+            "Every app starts at src/main.tsx, which renders the root component (spec 001 §3)",
+            None,
+        )]);
+    }
+    let module_options = ModuleOptions {
+        minify: !options.dev,
+        source_map: options.dev,
+    };
+    let compiled = compile_all(&vfs, module_options, cache, started + options.time_limit)
+        .map_err(|()| vec![timeout(options.time_limit)])?;
+
+    let mut errors = Vec::new();
+    let graph = bundle::walk(ENTRY, &vfs, &compiled, &mut errors);
+    if !errors.is_empty() {
+        return Err(cap(errors));
+    }
+    let mut warnings: Vec<Diagnostic> = graph
+        .modules
+        .iter()
+        .filter_map(|m| compiled.get(m)?.as_ref().ok())
+        .flat_map(|o| o.warnings.iter().cloned())
+        .collect();
+    let css = css::bundle_css(
+        &graph.css,
+        &|path: &str| vfs.get(path).cloned(),
+        !options.dev,
+    )
+    .map_err(cap)?;
+    warnings.extend(css.warnings);
+    let (mut bundle_js, starts) = bundle::link(ENTRY, &graph, &compiled, !options.dev);
+    if options.dev {
+        bundle_js.push_str(&source_map_comment(&starts, &compiled, &vfs));
+    }
+    if started.elapsed() > options.time_limit {
+        return Err(vec![timeout(options.time_limit)]);
+    }
+    Ok(Output {
+        bundle_js,
+        css: css.code,
+        warnings,
+    })
+}
+
+fn timeout(limit: Duration) -> Diagnostic {
+    Diagnostic::error(
+        format!(
+            "The compile took longer than the {} s limit and was stopped",
+            limit.as_secs()
+        ),
+        None,
+    )
+}
+
+fn cap(mut errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if errors.len() > MAX_ERRORS {
+        let more = errors.len() - MAX_ERRORS;
+        errors.truncate(MAX_ERRORS);
+        errors.push(Diagnostic::error(
+            format!("{more} more errors not shown (the first {MAX_ERRORS} are listed)"),
+            None,
+        ));
+    }
+    errors
+}
+
+/// The 500-file and 1 MB limits, with the baseline's texts.
+fn check_limits(files: &BTreeMap<String, String>) -> Result<(), Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    if files.len() > MAX_FILES {
+        errors.push(Diagnostic::error(
+            format!(
+                "App has {} files; the limit is {MAX_FILES} files",
+                files.len()
+            ),
+            None,
+        ));
+    }
+    for (path, content) in files {
+        if content.len() > MAX_FILE_BYTES {
+            errors.push(Diagnostic::error(
+                format!(
+                    "{path} is {} bytes, which exceeds the per-file limit of {} bytes (1 MiB)",
+                    thousands(content.len()),
+                    thousands(MAX_FILE_BYTES)
+                ),
+                Some(Location::file_only(path)),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(cap(errors))
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One module's compile result.
+type ModuleResult = Result<Arc<ModuleOutput>, Vec<Diagnostic>>;
+/// Every module's compile result, by path.
+pub(crate) type Compiled = BTreeMap<String, ModuleResult>;
+
+/// Compiles every JS-like file of the VFS on all cores, reusing cached
+/// modules. Files the entry never reaches are compiled too (cheaply, in
+/// parallel) but their errors are only reported if they are reached.
+/// `Err(())` when the deadline passed.
+fn compile_all(
+    vfs: &BTreeMap<String, String>,
+    options: ModuleOptions,
+    cache: &ModuleCache,
+    deadline: Instant,
+) -> Result<Compiled, ()> {
+    let mut compiled = Compiled::new();
+    let mut todo: Vec<(&String, &String, Loader, CacheKey)> = Vec::new();
+    for (path, source) in vfs {
+        let Some(loader) = Loader::for_path(path) else {
+            continue;
+        };
+        if loader == Loader::Css {
+            continue;
+        }
+        let key = ModuleCache::key(path, source, options);
+        match cache.get(&key, source) {
+            Some(output) => {
+                compiled.insert(path.clone(), Ok(output));
+            }
+            None => todo.push((path, source, loader, key)),
+        }
+    }
+    // Big files first, so the last thread to finish does not start one late.
+    todo.sort_by_key(|(_, source, _, _)| std::cmp::Reverse(source.len()));
+    let next = AtomicUsize::new(0);
+    let timed_out = std::sync::atomic::AtomicBool::new(false);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(todo.len().max(1));
+    let results: Mutex<Vec<(String, ModuleResult)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            // swc recurses deeply on big expressions: give workers room.
+            let worker = std::thread::Builder::new()
+                .stack_size(64 * 1024 * 1024)
+                .spawn_scoped(scope, || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((path, source, loader, key)) = todo.get(i) else {
+                        break;
+                    };
+                    if Instant::now() > deadline {
+                        timed_out.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    let result = compile_module(path, source, *loader, options).map(Arc::new);
+                    if let Ok(output) = &result {
+                        cache.put(key.clone(), source, output.clone());
+                    }
+                    if let Ok(mut results) = results.lock() {
+                        results.push(((*path).clone(), result));
+                    }
+                });
+            if worker.is_err() {
+                timed_out.store(true, Ordering::Relaxed);
+            }
+        }
+    });
+    if timed_out.load(Ordering::Relaxed) {
+        return Err(());
+    }
+    compiled.extend(results.into_inner().unwrap_or_default());
+    Ok(compiled)
+}
+
+/// An inline source map for a dev bundle: each module's mappings, moved to
+/// the line the module starts on in the bundle.
+fn source_map_comment(
+    starts: &[(String, u32)],
+    compiled: &Compiled,
+    vfs: &BTreeMap<String, String>,
+) -> String {
+    use base64::Engine as _;
+    let mut builder = swc_sourcemap::SourceMapBuilder::new(None);
+    for (path, first_line) in starts {
+        let Some(Ok(output)) = compiled.get(path) else {
+            continue;
+        };
+        let Some(map) = &output.source_map else {
+            continue;
+        };
+        let source_id = builder.add_source(path.clone().into());
+        builder.set_source_contents(source_id, vfs.get(path).map(|s| s.clone().into()));
+        for token in map.tokens() {
+            let name = token.get_name().cloned();
+            builder.add(
+                token.get_dst_line() + first_line,
+                token.get_dst_col(),
+                token.get_src_line(),
+                token.get_src_col(),
+                Some(path.clone().into()),
+                name,
+                false,
+            );
+        }
+    }
+    let mut json = Vec::new();
+    if builder.into_sourcemap().to_writer(&mut json).is_err() {
+        return String::new();
+    }
+    format!(
+        "//# sourceMappingURL=data:application/json;base64,{}\n",
+        base64::engine::general_purpose::STANDARD.encode(json)
+    )
+}

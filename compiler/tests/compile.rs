@@ -1,0 +1,302 @@
+//! Compiler behaviour on small, purpose-written apps: what the bundle does
+//! when run (in Node, with stand-in externals), and the errors and warnings
+//! an agent gets back.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use appbox_compiler::diagnostic::render_all;
+use appbox_compiler::{compile, CompileOptions, Diagnostic, ModuleCache, Output, Severity};
+
+fn vfs(files: &[(&str, &str)]) -> BTreeMap<String, String> {
+    files
+        .iter()
+        .map(|(p, c)| (p.to_string(), c.to_string()))
+        .collect()
+}
+
+fn build(files: &[(&str, &str)], dev: bool) -> Result<Output, Vec<Diagnostic>> {
+    compile(
+        &vfs(files),
+        &BTreeMap::new(),
+        &CompileOptions {
+            dev,
+            ..Default::default()
+        },
+        &ModuleCache::new(),
+    )
+}
+
+/// Runs a bundle in Node with a stand-in `react/jsx-runtime` and returns
+/// what it logged.
+fn run(bundle: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bundle.js");
+    let prelude = r#"globalThis.__APPBOX_EXTERNALS__ = {
+  "react/jsx-runtime": { jsx: (t, p) => ({ t, p }), jsxs: (t, p) => ({ t, p }), Fragment: "F" },
+  "react": { __esModule: false, version: "stand-in", useState: (v) => [v, () => {}] },
+};
+"#;
+    std::fs::write(&path, format!("{prelude}{bundle}")).expect("write");
+    let output = Command::new("node").arg(&path).output().expect("node");
+    assert!(
+        output.status.success(),
+        "bundle failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn both(files: &[(&str, &str)]) -> Vec<String> {
+    [true, false]
+        .iter()
+        .map(|dev| {
+            let output =
+                build(files, *dev).unwrap_or_else(|e| panic!("dev={dev}:\n{}", render_all(&e)));
+            run(&output.bundle_js)
+        })
+        .collect()
+}
+
+#[test]
+fn typescript_and_jsx_are_compiled() {
+    let files = [
+        ("src/main.tsx", r#"
+import type { Shape } from "./types";
+import { type Kind, Color, area } from "./shapes";
+import React from "react";
+const pick = <T,>(items: T[]): T => items[0];
+const config = { size: 2 } satisfies { size: number };
+const shape: Shape = { kind: "square" as Kind, side: config.size };
+const element = <div className="x">{pick(["a", "b"])}</div>;
+console.log(area(shape), Color.Red, Color[Color.Green], element.t, element.p.className, element.p.children, React.version);
+"#),
+        ("src/types.ts", "export interface Shape { kind: string; side: number }\n"),
+        ("src/shapes.ts", "export type Kind = 'square';\nexport enum Color { Red = 1, Green }\nexport function area(s: { side: number }): number { return s.side ** 2; }\n"),
+    ];
+    for out in both(&files) {
+        assert_eq!(out.trim(), "4 1 Green div x a stand-in");
+    }
+}
+
+#[test]
+fn cycles_reexports_and_live_bindings() {
+    let files = [
+        ("src/main.tsx", r#"
+import * as all from "./barrel";
+import def, { counter, bump, fromB } from "./barrel";
+bump(); bump();
+console.log(counter, all.counter, def(), fromB(), Object.keys(all).sort().join(","));
+"#),
+        ("src/barrel.ts", "export * from './a';\nexport { default } from './b';\nexport { fromB } from './b';\n"),
+        ("src/a.ts", "import { helper } from './b';\nexport let counter = 0;\nexport function bump() { counter += helper(); }\n"),
+        ("src/b.ts", "import { counter } from './a';\nexport function helper() { return 1; }\nexport function fromB() { return 'b sees ' + counter; }\nexport default function () { return 'default'; }\n"),
+    ];
+    for out in both(&files) {
+        assert_eq!(
+            out.trim(),
+            "2 2 default b sees 2 bump,counter,default,fromB"
+        );
+    }
+}
+
+#[test]
+fn json_and_css_imports() {
+    let files = [
+        ("src/main.tsx", "import data from './data.json';\nimport { name } from './data.json';\nimport './b.css';\nimport './a.css';\nconsole.log(data.items.length, name);\n"),
+        ("src/data.json", "{\n  \"name\": \"seed\",\n  \"items\": [1, 2, 3]\n}\n"),
+        ("src/a.css", ".a { color: red; }\n"),
+        ("src/b.css", ".b { color: blue; }\n"),
+    ];
+    for dev in [true, false] {
+        let output = build(&files, dev).expect("compile");
+        assert_eq!(run(&output.bundle_js).trim(), "3 seed");
+        let (a, b) = (output.css.find(".a"), output.css.find(".b"));
+        assert!(
+            b.is_some() && a.is_some() && b < a,
+            "CSS in import order: {}",
+            output.css
+        );
+        assert!(
+            !output.bundle_js.contains("color: red"),
+            "CSS must not be in the JS"
+        );
+    }
+}
+
+#[test]
+fn minified_output_is_smaller_and_has_no_source_map() {
+    let files = [("src/main.tsx", "export function greeting(name: string) {\n  const message = `hello ${name}`;\n  return message;\n}\nconsole.log(greeting('world'));\n")];
+    let dev = build(&files, true).expect("dev");
+    let min = build(&files, false).expect("min");
+    assert!(dev
+        .bundle_js
+        .contains("sourceMappingURL=data:application/json;base64,"));
+    assert!(!min.bundle_js.contains("sourceMappingURL"));
+    assert!(min.bundle_js.len() < dev.bundle_js.len());
+    assert_eq!(run(&min.bundle_js).trim(), "hello world");
+}
+
+fn errors_of(files: &[(&str, &str)]) -> Vec<Diagnostic> {
+    match build(files, false) {
+        Ok(_) => panic!("expected errors"),
+        Err(errors) => errors,
+    }
+}
+
+#[test]
+fn unresolvable_imports_name_the_file_and_the_fix() {
+    let errors = errors_of(&[(
+        "src/main.tsx",
+        "import { x } from './nope';\nimport _ from 'lodash';\nconsole.log(x, _);\n",
+    )]);
+    let text = render_all(&errors);
+    assert_eq!(errors.len(), 2, "{text}");
+    assert!(
+        text.starts_with("✘ [ERROR] Could not resolve \"./nope\"\n\n    src/main.tsx:1:18:\n"),
+        "{text}"
+    );
+    assert!(text.contains("Could not resolve \"lodash\""), "{text}");
+    assert!(text.contains("src/main.tsx:2:14:"), "{text}");
+    assert!(text.contains("vendor") && text.contains("§20.3"), "{text}");
+}
+
+#[test]
+fn every_error_is_reported_not_only_the_first() {
+    let errors = errors_of(&[
+        ("src/main.tsx", "import './a';\nimport './b';\n"),
+        ("src/a.ts", "export const a = ;\n"),
+        ("src/b.tsx", "export const b = <div></span>;\n"),
+    ]);
+    let files: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| e.location.as_ref())
+        .map(|l| l.file.as_str())
+        .collect();
+    assert!(
+        files.contains(&"src/a.ts") && files.contains(&"src/b.tsx"),
+        "{}",
+        render_all(&errors)
+    );
+    let b = errors
+        .iter()
+        .find(|e| e.location.as_ref().is_some_and(|l| l.file == "src/b.tsx"))
+        .expect("b");
+    assert_eq!(
+        b.message,
+        "Unexpected closing \"span\" tag does not match opening \"div\" tag"
+    );
+}
+
+#[test]
+fn platform_rules_are_errors() {
+    let errors = errors_of(&[
+        (
+            "src/main.tsx",
+            "const Page = import('./Page');\nimport s from './x.module.css';\n",
+        ),
+        ("src/Page.tsx", ""),
+        ("src/x.module.css", ""),
+    ]);
+    let text = render_all(&errors);
+    assert!(
+        text.contains("Dynamic import() is not supported in custom apps: import(\"./Page\")"),
+        "{text}"
+    );
+    assert!(text.contains("src/main.tsx:1:20:"), "{text}");
+    assert!(text.contains("CSS modules are not supported"), "{text}");
+
+    let errors = errors_of(&[("src/App.tsx", "")]);
+    assert!(render_all(&errors).contains("Entry point \"src/main.tsx\" is missing"));
+}
+
+#[test]
+fn limits_are_checked() {
+    let big = "x".repeat(1_048_577);
+    let errors = errors_of(&[("src/main.tsx", ""), ("src/big.txt", &big)]);
+    assert!(render_all(&errors)
+        .contains("src/big.txt is 1,048,577 bytes, which exceeds the per-file limit"));
+    let many: Vec<(String, String)> = (0..501)
+        .map(|i| (format!("src/f{i}.ts"), String::new()))
+        .collect();
+    let files: BTreeMap<String, String> = many
+        .into_iter()
+        .chain([("src/main.tsx".to_string(), String::new())])
+        .collect();
+    let errors = compile(
+        &files,
+        &BTreeMap::new(),
+        &CompileOptions::default(),
+        &ModuleCache::new(),
+    )
+    .expect_err("too many");
+    assert!(render_all(&errors).contains("App has 502 files; the limit is 500 files"));
+    // Injected (SDK) files don't count.
+    let injected: BTreeMap<String, String> =
+        [("src/api.ts".to_string(), "export {}".to_string())].into();
+    let own: BTreeMap<String, String> = (0..499)
+        .map(|i| (format!("src/f{i}.ts"), String::new()))
+        .chain([("src/main.tsx".to_string(), String::new())])
+        .collect();
+    assert!(compile(
+        &own,
+        &injected,
+        &CompileOptions::default(),
+        &ModuleCache::new()
+    )
+    .is_ok());
+}
+
+#[test]
+fn runtime_pitfalls_are_warnings_with_places() {
+    let output = build(
+        &[
+            ("src/main.tsx", "import { BrowserRouter } from 'react-router-dom';\nif (confirm('sure?')) window.alert('ok');\nexport const style = { minHeight: '100vh' };\nexport const fine = { minHeight: '100vh', overflowY: 'auto' };\nconsole.log(BrowserRouter);\n"),
+        ],
+        false,
+    )
+    .expect("warnings never fail a build");
+    let lines: Vec<(u32, &str)> = output
+        .warnings
+        .iter()
+        .map(|w| {
+            assert_eq!(w.severity, Severity::Warning);
+            (
+                w.location.as_ref().expect("location").line,
+                w.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[0].0 == 1 && lines[0].1.contains("HashRouter"));
+    assert!(lines
+        .iter()
+        .any(|(l, m)| *l == 2 && m.starts_with("confirm()")));
+    assert!(lines
+        .iter()
+        .any(|(l, m)| *l == 2 && m.starts_with("alert()")));
+    assert!(lines
+        .iter()
+        .any(|(l, m)| *l == 3 && m.contains("overflowY")));
+}
+
+#[test]
+fn a_one_file_edit_recompiles_one_module() {
+    let cache = ModuleCache::new();
+    let mut files = vfs(&[
+        (
+            "src/main.tsx",
+            "import { a } from './a';\nconsole.log(a);\n",
+        ),
+        ("src/a.ts", "export const a = 1;\n"),
+        ("src/b.ts", "export const b = 2;\n"),
+    ]);
+    let options = CompileOptions::default();
+    let first = compile(&files, &BTreeMap::new(), &options, &cache).expect("compile");
+    assert_eq!(cache.len(), 3);
+    files.insert("src/a.ts".into(), "export const a = 42;\n".into());
+    let second = compile(&files, &BTreeMap::new(), &options, &cache).expect("compile");
+    assert_eq!(cache.len(), 4, "only the edited module is compiled again");
+    assert_eq!(run(&first.bundle_js).trim(), "1");
+    assert_eq!(run(&second.bundle_js).trim(), "42");
+}

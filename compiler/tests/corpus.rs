@@ -1,0 +1,168 @@
+//! The corpus of `../shared/corpus/`: every valid app compiles, in dev and
+//! minified mode, and its bundle renders every route in jsdom with the real
+//! React packages; every broken app fails with an error at the right file and
+//! line. Needs Node and `sdk-js/node_modules` (`npm ci` in sdk-js/).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use appbox_compiler::{compile, CompileOptions, ModuleCache};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn corpus_dir() -> PathBuf {
+    let dir = root().join("../shared/corpus");
+    assert!(
+        dir.join("expected.json").exists(),
+        "the corpus is missing: expected {}",
+        dir.display()
+    );
+    dir
+}
+
+fn load(name: &str) -> BTreeMap<String, String> {
+    let text =
+        std::fs::read_to_string(corpus_dir().join(format!("{name}.json"))).expect("corpus app");
+    serde_json::from_str(&text).expect("corpus app is a JSON object of strings")
+}
+
+/// The host's SDK files, as the host injects them.
+fn sdk() -> BTreeMap<String, String> {
+    ["api.ts", "db.ts", "action.ts", "data.json", "db.json"]
+        .iter()
+        .map(|name| {
+            (
+                format!("src/{name}"),
+                std::fs::read_to_string(root().join("sdk-js/src").join(name)).expect("sdk file"),
+            )
+        })
+        .collect()
+}
+
+fn expected() -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(corpus_dir().join("expected.json")).expect("expected.json"),
+    )
+    .expect("json")
+}
+
+fn render(app: &str, dev: bool, bundle: &str, routes: &Value) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bundle_path = dir.path().join("bundle.js");
+    let routes_path = dir.path().join("routes.json");
+    std::fs::write(&bundle_path, bundle).expect("write bundle");
+    std::fs::write(&routes_path, routes.to_string()).expect("write routes");
+    assert!(
+        root().join("sdk-js/node_modules/jsdom").exists(),
+        "run `npm ci` in sdk-js/ first (the render test uses its packages)"
+    );
+    let output = Command::new("node")
+        .arg(root().join("compiler/tests/render.mjs"))
+        .arg(&bundle_path)
+        .arg(&routes_path)
+        .output()
+        .expect("run node");
+    assert!(
+        output.status.success(),
+        "{app} (dev={dev}) did not render:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn valid_apps_compile_and_render_every_route() {
+    let expected = expected();
+    let cache = ModuleCache::new();
+    for (name, app) in expected["apps"].as_object().expect("apps") {
+        if app["expect"] != "ok" {
+            continue;
+        }
+        let files = load(name);
+        for dev in [true, false] {
+            let options = CompileOptions {
+                dev,
+                ..Default::default()
+            };
+            let output = compile(&files, &sdk(), &options, &cache).unwrap_or_else(|errors| {
+                panic!(
+                    "{name} (dev={dev}) failed:\n{}",
+                    appbox_compiler::diagnostic::render_all(&errors)
+                )
+            });
+            assert!(!output.css.is_empty(), "{name}: no CSS");
+            if dev {
+                assert!(
+                    output
+                        .bundle_js
+                        .contains("sourceMappingURL=data:application/json;base64,"),
+                    "{name}: no source map"
+                );
+            } else {
+                assert!(
+                    !output.bundle_js.contains("sourceMappingURL"),
+                    "{name}: minified output has a source map"
+                );
+            }
+            render(name, dev, &output.bundle_js, &app["routes"]);
+        }
+    }
+}
+
+#[test]
+fn broken_apps_fail_at_the_right_place() {
+    let expected = expected();
+    for (name, app) in expected["apps"].as_object().expect("apps") {
+        if app["expect"] != "error" {
+            continue;
+        }
+        let errors = match compile(
+            &load(name),
+            &sdk(),
+            &CompileOptions::default(),
+            &ModuleCache::new(),
+        ) {
+            Ok(_) => panic!("{name} compiled but must fail"),
+            Err(errors) => errors,
+        };
+        let text = appbox_compiler::diagnostic::render_all(&errors);
+        assert!(text.starts_with("✘ [ERROR] "), "{name}: {text}");
+        let wanted = app["error_contains"].as_str().expect("error_contains");
+        assert!(
+            text.contains(wanted),
+            "{name}: expected {wanted:?} in:\n{text}"
+        );
+        if let Some(file) = app["file"].as_str() {
+            let hit = errors
+                .iter()
+                .find_map(|e| e.location.as_ref().filter(|l| l.file == file));
+            let location = hit.unwrap_or_else(|| panic!("{name}: no error in {file}:\n{text}"));
+            if let Some(line) = app["line"].as_u64() {
+                assert_eq!(
+                    u64::from(location.line),
+                    line,
+                    "{name}: wrong line:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    let files = load("medium");
+    for dev in [true, false] {
+        let options = CompileOptions {
+            dev,
+            ..Default::default()
+        };
+        let a = compile(&files, &sdk(), &options, &ModuleCache::new()).expect("compile");
+        let b = compile(&files, &sdk(), &options, &ModuleCache::new()).expect("compile");
+        assert_eq!(a.bundle_js, b.bundle_js);
+        assert_eq!(a.css, b.css);
+    }
+}
