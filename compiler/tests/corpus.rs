@@ -152,6 +152,57 @@ fn broken_apps_fail_at_the_right_place() {
     }
 }
 
+/// The standard template a new app starts from (sdk-js/template) compiles
+/// and renders its dashboard, in both modes, with no pitfall warnings.
+#[test]
+fn the_standard_template_compiles_and_renders() {
+    let template = root().join("sdk-js/template");
+    let mut files = BTreeMap::new();
+    let mut dirs = vec![template.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("template dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(&template)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                files.insert(relative, std::fs::read_to_string(&path).expect("text file"));
+            }
+        }
+    }
+    let routes = serde_json::json!([
+        {"hash": "#/", "testid": "page-dashboard", "heading": "Dashboard", "marker": "Dashboard"},
+        {"hash": "#/no-such-page", "testid": "page-not-found", "heading": "Page not found", "marker": "Page not found"}
+    ]);
+    for dev in [true, false] {
+        let output = compile(
+            &files,
+            &sdk(),
+            &CompileOptions {
+                dev,
+                ..Default::default()
+            },
+            &ModuleCache::new(),
+        )
+        .unwrap_or_else(|errors| {
+            panic!(
+                "template (dev={dev}):\n{}",
+                appbox_compiler::diagnostic::render_all(&errors)
+            )
+        });
+        assert!(
+            output.warnings.is_empty(),
+            "template warnings: {:?}",
+            output.warnings
+        );
+        render("template", dev, &output.bundle_js, &routes);
+    }
+}
+
 #[test]
 fn output_is_deterministic() {
     let files = load("medium");
