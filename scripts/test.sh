@@ -50,7 +50,12 @@ start_postgres() {
 
 ensure_packages
 
-log "Rust tests on SQLite (unit + end-to-end)"
+# sdk-js's packages first: the compiler's corpus tests render bundles in
+# jsdom with them, and the compiler bench takes esbuild from there.
+log "sdk-js: installing packages"
+(cd sdk-js && npm ci --no-audit --no-fund --loglevel=error)
+
+log "Rust tests on SQLite (unit, compiler, end-to-end)"
 cargo test --workspace
 
 log "end-to-end tests on PostgreSQL"
@@ -58,4 +63,4 @@ if [ -z "${APPBOX_TEST_DATABASE_URL:-}" ]; then start_postgres; fi
 cargo test --workspace --test e2e
 
 log "sdk-js: type check, SDK and template tests"
-(cd sdk-js && npm ci --no-audit --no-fund --loglevel=error && npm test)
+(cd sdk-js && npm test)

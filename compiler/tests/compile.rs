@@ -300,3 +300,19 @@ fn a_one_file_edit_recompiles_one_module() {
     assert_eq!(run(&first.bundle_js).trim(), "1");
     assert_eq!(run(&second.bundle_js).trim(), "42");
 }
+
+#[test]
+fn a_compile_over_its_time_limit_is_stopped_with_an_error() {
+    let files = vfs(&[("src/main.tsx", "console.log(1);\n")]);
+    let options = CompileOptions {
+        dev: false,
+        time_limit: std::time::Duration::ZERO,
+    };
+    let errors = compile(&files, &BTreeMap::new(), &options, &ModuleCache::new())
+        .expect_err("no time at all");
+    assert!(
+        render_all(&errors).contains("took longer than the 0 s limit"),
+        "{}",
+        render_all(&errors)
+    );
+}

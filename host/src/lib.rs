@@ -20,6 +20,7 @@ pub mod api;
 pub mod apps;
 pub mod auth;
 pub mod cli;
+pub mod compile;
 pub mod db;
 pub mod error;
 pub mod sdk;

@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::auth::TokenKeys;
+use crate::compile::CompileService;
 use crate::db::Db;
 
 #[derive(Clone)]
@@ -15,6 +16,7 @@ struct Inner {
     tokens: TokenKeys,
     metrics: PrometheusHandle,
     max_body_bytes: usize,
+    compiler: CompileService,
 }
 
 impl AppState {
@@ -24,6 +26,7 @@ impl AppState {
             tokens: TokenKeys::new(jwt_secret),
             metrics: metrics_handle(),
             max_body_bytes,
+            compiler: CompileService::default(),
         }))
     }
 
@@ -37,6 +40,10 @@ impl AppState {
 
     pub fn metrics(&self) -> &PrometheusHandle {
         &self.0.metrics
+    }
+
+    pub fn compiler(&self) -> &CompileService {
+        &self.0.compiler
     }
 
     pub fn max_body_bytes(&self) -> usize {

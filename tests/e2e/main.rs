@@ -8,6 +8,8 @@ mod harness;
 mod auth;
 /// Apps and their VFS: the builder walk-through, concurrency, SDK files, limits.
 mod builder;
+/// The compile API (spec 001 §6).
+mod compile;
 /// What a crash leaves behind: SIGKILL mid-write, SIGTERM.
 mod durability;
 /// Bad input and wrong callers get the spec's status and a `detail`.

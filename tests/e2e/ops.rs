@@ -41,6 +41,7 @@ async fn health_metrics_and_openapi() {
         ("/api/v1/builder/apps/{app}/source/versions", "get"),
         ("/api/v1/builder/apps/{app}/source/restore", "post"),
         ("/api/v1/builder/apps/public/{slug}", "get"),
+        ("/api/v1/compile/compile/{slug}", "post"),
         ("/health", "get"),
         ("/metrics", "get"),
     ] {

@@ -4,6 +4,7 @@
 
 mod apps;
 mod auth;
+mod compile;
 mod ops;
 mod source;
 
@@ -63,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(apps::router())
         .merge(source::router())
+        .merge(compile::router())
         .merge(ops::router())
         .split_for_parts();
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))

@@ -1,0 +1,117 @@
+//! The compile API (spec 001 §6): compile errors are an answer, not an
+//! error, so both outcomes are HTTP 200 with `success` (spec NOTES #4).
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::apps;
+use crate::auth::Builder;
+use crate::compile::{app_page, Outcome};
+use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::sdk;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(compile_app))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct CompileQuery {
+    /// `true`: readable output with an inline source map; `false` (default): minified.
+    #[serde(default)]
+    dev: bool,
+}
+
+/// A compile error or warning with its place.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Problem {
+    file: Option<String>,
+    /// 1-based; 0 when the problem is not in one file.
+    line: u32,
+    /// 0-based, in characters.
+    column: u32,
+    message: String,
+}
+
+impl From<&appbox_compiler::Diagnostic> for Problem {
+    fn from(d: &appbox_compiler::Diagnostic) -> Problem {
+        let location = d.location.as_ref();
+        Problem {
+            file: location.map(|l| l.file.clone()),
+            line: location.map_or(0, |l| l.line),
+            column: location.map_or(0, |l| l.column),
+            message: d.message.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+enum CompileResponse {
+    Success {
+        /// Always `true`.
+        success: bool,
+        /// A page that loads the runtime, the CSS and the bundle.
+        html: String,
+        bundle_js: String,
+        css: String,
+        /// Runtime pitfalls (spec 001 §10-§11); never fail the compile.
+        warnings: Vec<Problem>,
+        duration_ms: u64,
+        /// The same content was compiled before; this is that result.
+        cached: bool,
+    },
+    Failure {
+        /// Always `false`.
+        success: bool,
+        /// Every error, printed like esbuild (`✘ [ERROR] …` with code frames).
+        error: String,
+        errors: Vec<Problem>,
+        duration_ms: u64,
+        cached: bool,
+    },
+}
+
+/// Compiles the app's current VFS to one JS bundle and one CSS file.
+#[utoipa::path(post, path = "/api/v1/compile/compile/{slug}", tag = "builder", security(("bearer" = [])),
+    params(("slug" = String, Path, description = "slug, id or subdomain"), CompileQuery),
+    responses((status = 200, body = CompileResponse, description = "`success` tells whether it compiled"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn compile_app(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(query): ApiQuery<CompileQuery>,
+) -> ApiResult<ApiJson<CompileResponse>> {
+    let app = apps::find_app(state.db(), Some(user.tenant_id), &slug).await?;
+    let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
+    let compiled = state
+        .compiler()
+        .compile(files, sdk::host_files(), query.dev)
+        .await;
+    let duration_ms = compiled.duration.as_millis() as u64;
+    Ok(ApiJson(match &*compiled.outcome {
+        Outcome::Success {
+            bundle_js,
+            css,
+            warnings,
+        } => CompileResponse::Success {
+            success: true,
+            html: app_page(&app.name, &app.id.to_string(), &app.slug, css, bundle_js),
+            bundle_js: bundle_js.clone(),
+            css: css.clone(),
+            warnings: warnings.iter().map(Problem::from).collect(),
+            duration_ms,
+            cached: compiled.cached,
+        },
+        Outcome::Failure { errors } => CompileResponse::Failure {
+            success: false,
+            error: appbox_compiler::diagnostic::render_all(errors),
+            errors: errors.iter().map(Problem::from).collect(),
+            duration_ms,
+            cached: compiled.cached,
+        },
+    }))
+}

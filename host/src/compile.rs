@@ -1,0 +1,234 @@
+//! Compiling apps for the compile API (spec 001 §6): the app's files plus the
+//! host's SDK go through `appbox_compiler`, off the async executor, at most
+//! one compile per core at a time, with two caches: compiled modules (so a
+//! one-file edit recompiles one module) and whole results by content hash.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use appbox_compiler::{compile, CompileOptions, Diagnostic, ModuleCache};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::vfs::Files;
+
+/// Whole results kept, newest first.
+const RESULT_CACHE_ENTRIES: usize = 64;
+/// The compile limit of spec 001 §20.4.
+pub const TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// What a compile produced; errors are part of the outcome, not a failure.
+#[derive(Debug)]
+pub enum Outcome {
+    Success {
+        bundle_js: String,
+        css: String,
+        warnings: Vec<Diagnostic>,
+    },
+    Failure {
+        errors: Vec<Diagnostic>,
+    },
+}
+
+/// One compile's result and how it was obtained.
+pub struct Compiled {
+    pub outcome: Arc<Outcome>,
+    pub duration: Duration,
+    pub cached: bool,
+}
+
+/// Outcomes by content key, and the keys oldest first (for eviction).
+type ResultCache = (HashMap<String, Arc<Outcome>>, VecDeque<String>);
+
+pub struct CompileService {
+    modules: Arc<ModuleCache>,
+    results: Mutex<ResultCache>,
+    permits: Semaphore,
+}
+
+impl Default for CompileService {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        CompileService {
+            modules: Arc::default(),
+            results: Mutex::default(),
+            permits: Semaphore::new(cores),
+        }
+    }
+}
+
+/// A key for the app's exact content and options.
+fn content_key(files: &Files, injected: &Files, dev: bool) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update([u8::from(dev)]);
+    for (set, files) in [(b'a', files), (b'h', injected)] {
+        for (path, content) in files {
+            hasher.update([set]);
+            hasher.update((path.len() as u64).to_le_bytes());
+            hasher.update(path.as_bytes());
+            hasher.update((content.len() as u64).to_le_bytes());
+            hasher.update(content.as_bytes());
+        }
+    }
+    hex::encode(hasher.finalize())
+}
+
+impl CompileService {
+    /// Compiles `files` (the app's own) with `injected` (the SDK).
+    pub async fn compile(&self, files: Files, injected: Files, dev: bool) -> Compiled {
+        let started = Instant::now();
+        let key = content_key(&files, &injected, dev);
+        if let Some(outcome) = self.cached(&key) {
+            return Compiled {
+                outcome,
+                duration: started.elapsed(),
+                cached: true,
+            };
+        }
+        let outcome = match self.permits.acquire().await {
+            Ok(_permit) => self.run(files, injected, dev).await,
+            Err(_) => Outcome::Failure {
+                errors: vec![Diagnostic::error("The compiler is shutting down", None)],
+            },
+        };
+        let outcome = Arc::new(outcome);
+        self.remember(key, outcome.clone());
+        let result = if matches!(*outcome, Outcome::Success { .. }) {
+            "success"
+        } else {
+            "failure"
+        };
+        metrics::counter!("appbox_compiles_total", "result" => result).increment(1);
+        metrics::histogram!("appbox_compile_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+        Compiled {
+            outcome,
+            duration: started.elapsed(),
+            cached: false,
+        }
+    }
+
+    async fn run(&self, files: Files, injected: Files, dev: bool) -> Outcome {
+        let modules = self.modules.clone();
+        let options = CompileOptions {
+            dev,
+            time_limit: TIME_LIMIT,
+        };
+        // The compile is CPU-bound: a blocking thread, not the executor. It
+        // stops itself at the limit; the timeout here is the backstop.
+        let task =
+            tokio::task::spawn_blocking(move || compile(&files, &injected, &options, &modules));
+        match tokio::time::timeout(TIME_LIMIT + Duration::from_secs(5), task).await {
+            Ok(Ok(Ok(output))) => Outcome::Success {
+                bundle_js: output.bundle_js,
+                css: output.css,
+                warnings: output.warnings,
+            },
+            Ok(Ok(Err(errors))) => Outcome::Failure { errors },
+            Ok(Err(join_error)) => {
+                tracing::error!(error = %join_error, "the compiler panicked");
+                Outcome::Failure {
+                    errors: vec![Diagnostic::error(
+                        "Internal compiler error; the server log has details",
+                        None,
+                    )],
+                }
+            }
+            Err(_) => Outcome::Failure {
+                errors: vec![Diagnostic::error(
+                    format!(
+                        "The compile took longer than the {} s limit and was stopped",
+                        TIME_LIMIT.as_secs()
+                    ),
+                    None,
+                )],
+            },
+        }
+    }
+
+    fn cached(&self, key: &str) -> Option<Arc<Outcome>> {
+        self.results.lock().ok()?.0.get(key).cloned()
+    }
+
+    fn remember(&self, key: String, outcome: Arc<Outcome>) {
+        if let Ok(mut guard) = self.results.lock() {
+            let (map, order) = &mut *guard;
+            if map.insert(key.clone(), outcome).is_none() {
+                order.push_back(key);
+            }
+            while order.len() > RESULT_CACHE_ENTRIES {
+                if let Some(old) = order.pop_front() {
+                    map.remove(&old);
+                }
+            }
+        }
+    }
+}
+
+/// Makes text safe inside an HTML `<script>` or `<style>` element.
+fn escape_raw_text(text: &str, element: &str) -> String {
+    text.replace(&format!("</{element}"), &format!("<\\/{element}"))
+}
+
+/// The page that runs a compiled app: the runtime script, then the app's CSS
+/// and bundle, which the runtime mounts in its Shadow DOM (spec 001 §11).
+pub fn app_page(name: &str, app_id: &str, slug: &str, css: &str, bundle_js: &str) -> String {
+    let json = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
+    let title = name
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n</head>\n<body>\n\
+         <script>window.__API_BASE__ = \"/api/v1\"; window.__APP_ID__ = {}; window.__APP_SLUG__ = {}; window.__APP_TOKEN__ = window.__APP_TOKEN__ || \"\";</script>\n\
+         <custom-app-runtime app-id={} app-slug={}></custom-app-runtime>\n\
+         <script src=\"/runtime/appbox-runtime.js\"></script>\n\
+         <style data-appbox-app-css>\n{}\n</style>\n\
+         <script data-appbox-app-bundle>\n{}\n</script>\n</body>\n</html>\n",
+        escape_raw_text(&json(app_id), "script"),
+        escape_raw_text(&json(slug), "script"),
+        json(app_id),
+        json(slug),
+        escape_raw_text(css, "style"),
+        escape_raw_text(bundle_js, "script"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_cannot_end_the_script_element() {
+        let page = app_page(
+            "<b>Shop</b>",
+            "id",
+            "abc",
+            "a{}",
+            "console.log('</script><script>alert(1)</script>')",
+        );
+        assert_eq!(page.matches("</script>").count(), 3, "{page}");
+        assert!(page.contains("<title>&lt;b&gt;Shop&lt;/b&gt;</title>"));
+    }
+
+    #[test]
+    fn content_keys_change_with_any_byte_and_the_mode() {
+        let files: Files = [("src/main.tsx".to_string(), "a".to_string())].into();
+        let other: Files = [("src/main.tsx".to_string(), "b".to_string())].into();
+        let none = Files::new();
+        assert_ne!(
+            content_key(&files, &none, false),
+            content_key(&other, &none, false)
+        );
+        assert_ne!(
+            content_key(&files, &none, false),
+            content_key(&files, &none, true)
+        );
+        assert_eq!(
+            content_key(&files, &none, true),
+            content_key(&files, &none, true)
+        );
+    }
+}

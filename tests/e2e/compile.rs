@@ -1,0 +1,143 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{detail, files_path, Server};
+
+/// A new app compiles as it is; an edit that breaks it gets every error with
+/// file, line and column, as HTTP 200 with `success: false`.
+#[tokio::test]
+async fn compile_api_builds_the_template_and_reports_errors() {
+    let server = Server::start();
+    let api = server.admin().await;
+    let app = api.create_app("Compiled").await;
+    let (id, slug) = (
+        app["id"].as_str().expect("id"),
+        app["slug"].as_str().expect("slug"),
+    );
+
+    let (status, out) = api
+        .post(
+            &format!("/api/v1/compile/compile/{slug}?dev=false"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["success"], true, "{}", out["error"]);
+    let bundle = out["bundle_js"].as_str().expect("bundle_js");
+    assert!(bundle.contains("__APPBOX_EXTERNALS__") && !bundle.contains("sourceMappingURL"));
+    assert!(out["css"].as_str().expect("css").contains(":host"));
+    assert_eq!(out["warnings"], json!([]));
+    assert_eq!(out["cached"], false);
+    let html = out["html"].as_str().expect("html");
+    assert!(
+        html.starts_with("<!DOCTYPE html>")
+            && html.contains("appbox-runtime.js")
+            && html.contains("data-appbox-app-bundle")
+    );
+
+    // The same content again comes from the cache, identical.
+    let (_, again) = api
+        .post(&format!("/api/v1/compile/compile/{slug}"), json!({}))
+        .await;
+    assert_eq!(again["cached"], true);
+    assert_eq!(again["bundle_js"], out["bundle_js"]);
+
+    let (_, dev) = api
+        .post(&format!("/api/v1/compile/compile/{id}?dev=true"), json!({}))
+        .await;
+    assert_eq!(dev["success"], true);
+    assert!(dev["bundle_js"]
+        .as_str()
+        .expect("js")
+        .contains("sourceMappingURL=data:application/json;base64,"));
+
+    // Break two files: both errors come back, esbuild-style.
+    let (status, _) = api
+        .patch(
+            &files_path(id),
+            json!({"files": {
+                "src/pages/NotFoundPage.tsx": "export default function NotFoundPage() {\n  return <div><span></div>;\n}\n",
+                "src/routes.ts": "import Missing from './pages/Missing';\nexport const routes = [Missing];\n"
+            }}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, out) = api
+        .post(
+            &format!("/api/v1/compile/compile/{slug}?dev=true"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["success"], false);
+    let error = out["error"].as_str().expect("error");
+    assert!(error.starts_with("✘ [ERROR] "), "{error}");
+    assert!(
+        error.contains("Could not resolve \"./pages/Missing\""),
+        "{error}"
+    );
+    let errors = out["errors"].as_array().expect("errors");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["file"] == "src/routes.ts" && e["line"] == 1 && e["column"] == 20),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["file"] == "src/pages/NotFoundPage.tsx" && e["line"] == 2),
+        "{errors:?}"
+    );
+
+    // Pitfalls are warnings with places, and the compile still succeeds.
+    let (status, _) = api
+        .patch(
+            &files_path(id),
+            json!({"files": {
+                "src/pages/NotFoundPage.tsx": "export default function NotFoundPage() {\n  if (confirm('leave?')) return null;\n  return <div style={{ minHeight: '100vh' }}>gone</div>;\n}\n",
+                "src/routes.ts": app["vfs_state"]["src/routes.ts"]
+            }}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, out) = api
+        .post(&format!("/api/v1/compile/compile/{slug}"), json!({}))
+        .await;
+    assert_eq!(out["success"], true, "{}", out["error"]);
+    let warnings = out["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings
+        .iter()
+        .all(|w| w["file"] == "src/pages/NotFoundPage.tsx"));
+}
+
+#[tokio::test]
+async fn compile_api_checks_the_caller() {
+    let server = Server::start();
+    let admin = server.admin().await;
+    let slug = admin.create_app("Private").await["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    let (status, _) = server
+        .anonymous()
+        .post(&format!("/api/v1/compile/compile/{slug}"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let stranger = server
+        .user("stranger@test.local", "admin", Some("Other org"))
+        .await;
+    let (status, out) = stranger
+        .post(&format!("/api/v1/compile/compile/{slug}"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(detail(&out), "App not found");
+    let (status, _) = admin
+        .post(
+            &format!("/api/v1/compile/compile/{slug}?dev=maybe"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
