@@ -47,7 +47,8 @@ fn median(mut times: Vec<Duration>) -> f64 {
     }
 }
 
-fn esbuild_medians(runs: usize, apps: &[&str]) -> BTreeMap<String, f64> {
+/// esbuild's median milliseconds and output bytes (JS + CSS), by app.
+fn esbuild_medians(runs: usize, apps: &[&str]) -> BTreeMap<String, (f64, u64)> {
     let files: Vec<PathBuf> = apps
         .iter()
         .map(|a| root().join("../shared/corpus").join(format!("{a}.json")))
@@ -66,7 +67,12 @@ fn esbuild_medians(runs: usize, apps: &[&str]) -> BTreeMap<String, f64> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter_map(|v| Some((v["app"].as_str()?.to_owned(), v["ms_median"].as_f64()?)))
+        .filter_map(|v| {
+            Some((
+                v["app"].as_str()?.to_owned(),
+                (v["ms_median"].as_f64()?, v["bytes"].as_u64()?),
+            ))
+        })
         .collect()
 }
 
@@ -86,13 +92,14 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "{:<8} {:>12} {:>12} {:>16}",
-        "app", "appbox ms", "esbuild ms", "appbox/esbuild"
+        "{:<8} {:>10} {:>11} {:>15} {:>10} {:>11}",
+        "app", "appbox ms", "esbuild ms", "appbox/esbuild", "appbox KB", "esbuild KB"
     );
     let mut cold = BTreeMap::new();
     for app in apps {
         let files = load(app);
-        compile(&files, &sdk, &options, &ModuleCache::new()).expect("warm-up compile");
+        let output = compile(&files, &sdk, &options, &ModuleCache::new()).expect("warm-up compile");
+        let our_kb = (output.bundle_js.len() + output.css.len()) as f64 / 1024.0;
         let times: Vec<Duration> = (0..runs)
             .map(|_| {
                 let cache = ModuleCache::new();
@@ -103,9 +110,10 @@ fn main() {
             .collect();
         let ours = median(times);
         cold.insert(app, ours);
-        let theirs = esbuild.get(app).copied().unwrap_or(f64::NAN);
+        let (theirs, their_bytes) = esbuild.get(app).copied().unwrap_or((f64::NAN, 0));
+        let their_kb = their_bytes as f64 / 1024.0;
         println!(
-            "{app:<8} {ours:>12.1} {theirs:>12.1} {:>15.2}x",
+            "{app:<8} {ours:>10.1} {theirs:>11.1} {:>14.2}x {our_kb:>10.0} {their_kb:>11.0}",
             ours / theirs
         );
     }
