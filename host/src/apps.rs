@@ -374,23 +374,36 @@ pub async fn delete_app(db: &Db, tenant: Id, key: &str) -> Result<(), AppsError>
     Ok(())
 }
 
-/// Marks an app published at its current version.
-pub async fn publish_app(db: &Db, tenant: Id, key: &str) -> Result<AppRecord, AppsError> {
-    let app = find_app(db, Some(tenant), key).await?;
+/// Marks an app published at `version`, which must still be its current
+/// version (it was checked, e.g. compiled, at that version).
+pub async fn publish_app(
+    db: &Db,
+    tenant: Id,
+    app_id: uuid::Uuid,
+    version: i64,
+) -> Result<AppRecord, AppsError> {
     let now = Utc::now();
-    on_db!(db, |pool| {
+    let updated = on_db!(db, |pool| {
         sqlx::query(
-            "UPDATE custom_apps SET status = 'published', published_version = vfs_version, published_at = $1, \
-             updated_at = $1 WHERE id = $2 AND tenant_id = $3",
+            "UPDATE custom_apps SET status = 'published', published_version = $1, published_at = $2, \
+             updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND vfs_version = $1",
         )
+        .bind(version)
         .bind(now)
-        .bind(Id(app.id))
+        .bind(Id(app_id))
         .bind(tenant)
         .execute(pool)
         .await
-        .map(|_| ())
+        .map(|r| r.rows_affected())
     })?;
-    find_app(db, Some(tenant), &app.id.to_string()).await
+    let app = find_app(db, Some(tenant), &app_id.to_string()).await?;
+    if updated == 0 {
+        return Err(AppsError::VersionConflict {
+            expected: version,
+            current: app.vfs_version,
+        });
+    }
+    Ok(app)
 }
 
 /// The files of one version of an app.

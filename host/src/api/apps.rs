@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use crate::accounts::BUILDER_PUBLISH;
 use crate::apps::{self, AccessMode, AppChanges, AppRecord, NewApp};
 use crate::auth::{Builder, PlatformUser};
+use crate::compile::Outcome;
 use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
 use crate::sdk;
 use crate::state::AppState;
@@ -193,11 +194,15 @@ async fn delete_app(
 }
 
 /// Publishes the app at its current VFS version (spec 001 §9). Needs
-/// `builder.publish`. The body (`{"published_assets": {}}`) is accepted and
-/// not needed.
+/// `builder.publish`. The version must compile (minified): an app with
+/// compile errors is never published (spec 001 §12); the answer is 422 with
+/// the errors. The body (`{"published_assets": {}}`) is accepted and not
+/// needed.
 #[utoipa::path(post, path = "/api/v1/builder/apps/{app}/publish", tag = "builder", security(("bearer" = [])),
     params(("app" = String, Path, description = "id, slug or subdomain")),
-    responses((status = 200, body = AppRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AppRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "the VFS changed while publishing"),
+        (status = 422, body = ErrorBody, description = "the app does not compile")))]
 async fn publish_app(
     State(state): State<AppState>,
     Builder(user): Builder,
@@ -208,8 +213,20 @@ async fn publish_app(
             "Missing permission: {BUILDER_PUBLISH}"
         )));
     }
+    let app = apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
+    let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
+    let compiled = state
+        .compiler()
+        .compile(files, sdk::host_files(), false)
+        .await;
+    if let Outcome::Failure { errors } = &*compiled.outcome {
+        return Err(AppError::Unprocessable(format!(
+            "The app does not compile, so it was not published. Fix these errors and publish again:\n{}",
+            appbox_compiler::diagnostic::render_all(errors)
+        )));
+    }
     Ok(ApiJson(
-        apps::publish_app(state.db(), user.tenant_id, &key).await?,
+        apps::publish_app(state.db(), user.tenant_id, app.id, app.vfs_version).await?,
     ))
 }
 
