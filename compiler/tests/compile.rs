@@ -135,6 +135,26 @@ fn minified_output_is_smaller_and_has_no_source_map() {
     assert!(!min.bundle_js.contains("sourceMappingURL"));
     assert!(min.bundle_js.len() < dev.bundle_js.len());
     assert_eq!(run(&min.bundle_js).trim(), "hello world");
+    assert_eq!(run(&dev.bundle_js).trim(), "hello world");
+
+    // The dev source map points back at the VFS path, with its text.
+    use base64::Engine as _;
+    let encoded = dev.bundle_js.rsplit("base64,").next().expect("map").trim();
+    let map: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .expect("base64"),
+    )
+    .expect("json");
+    assert_eq!(map["sources"], serde_json::json!(["src/main.tsx"]));
+    assert_eq!(map["sourcesContent"][0], files[0].1);
+    assert!(map["mappings"].as_str().is_some_and(|m| m.len() > 10));
+    // Readable: the dev bundle keeps names and lines.
+    assert!(
+        dev.bundle_js.contains("function greeting(name) {"),
+        "{}",
+        dev.bundle_js
+    );
 }
 
 fn errors_of(files: &[(&str, &str)]) -> Vec<Diagnostic> {
