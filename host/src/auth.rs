@@ -12,8 +12,10 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{self, Principal, BUILDER_ACCESS};
+use crate::custom_tables::Scope;
 use crate::db::Id;
 use crate::error::AppError;
+use crate::integrations::{self, KeyOwner};
 use crate::state::AppState;
 
 /// Seconds an access token is valid (`expires_in` of the login answer).
@@ -140,5 +142,95 @@ impl FromRequestParts<AppState> for Builder {
             )));
         }
         Ok(Builder(principal))
+    }
+}
+
+/// A caller authenticated by `X-API-Key` (spec 000 §2.1): bound to one app
+/// and its tenant.
+pub struct ApiKeyCaller(pub KeyOwner);
+
+impl FromRequestParts<AppState> for ApiKeyCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let key = parts
+            .headers
+            .get("x-api-key")
+            .ok_or_else(|| AppError::Unauthorized("Missing X-API-Key header".into()))?
+            .to_str()
+            .map_err(|_| AppError::Unauthorized("API Key 無效或已撤銷".into()))?
+            .trim();
+        integrations::authenticate_key(state.db(), key)
+            .await?
+            .map(ApiKeyCaller)
+            .ok_or_else(|| AppError::Unauthorized("API Key 無效或已撤銷".into()))
+    }
+}
+
+/// Which kind of caller the data routes under a prefix serve. The router
+/// sets it per prefix (`/data`: platform users, `/open/data`: API keys), so
+/// one set of handlers serves every prefix.
+#[derive(Debug, Clone, Copy)]
+pub enum CallerKind {
+    Platform,
+    ApiKey,
+}
+
+/// The data scope of a request, however its caller authenticated.
+pub struct DataCaller(pub Scope);
+
+impl FromRequestParts<AppState> for DataCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let kind = parts
+            .extensions
+            .get::<CallerKind>()
+            .copied()
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("data route without a CallerKind"))
+            })?;
+        match kind {
+            CallerKind::ApiKey => {
+                let ApiKeyCaller(owner) = ApiKeyCaller::from_request_parts(parts, state).await?;
+                Ok(DataCaller(Scope {
+                    tenant_id: owner.tenant_id,
+                    app_id: Some(owner.app_id),
+                }))
+            }
+            CallerKind::Platform => {
+                let Builder(user) = Builder::from_request_parts(parts, state).await?;
+                Ok(DataCaller(Scope {
+                    tenant_id: user.tenant_id,
+                    app_id: app_hint(parts)?,
+                }))
+            }
+        }
+    }
+}
+
+/// The app a platform user's data request is about, from `X-App-Id` (the
+/// SDK sends it) or `?app_id=`; without one, the whole tenant is in scope.
+fn app_hint(parts: &Parts) -> Result<Option<Id>, AppError> {
+    let from_header = parts
+        .headers
+        .get("x-app-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let from_query = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("app_id=").map(str::to_owned))
+    });
+    match from_header.or(from_query).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(text) => uuid::Uuid::parse_str(&text)
+            .map(|id| Some(Id(id)))
+            .map_err(|_| AppError::Unprocessable(format!("app_id {text:?} is not a UUID"))),
     }
 }

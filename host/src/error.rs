@@ -38,6 +38,12 @@ pub enum AppError {
     /// 422: well-formed JSON whose content fails validation.
     #[error("{0}")]
     Unprocessable(String),
+    /// 422 with one entry per invalid field (`details: [{field, error}]`).
+    #[error("{detail}")]
+    Invalid {
+        detail: String,
+        details: Vec<FieldIssue>,
+    },
     /// 503: a dependency (the database) is down.
     #[error("{0}")]
     Unavailable(String),
@@ -56,6 +62,16 @@ impl From<sqlx::Error> for AppError {
 pub struct ErrorBody {
     /// What went wrong, in words a caller can act on.
     pub detail: String,
+    /// For validation errors: what is wrong with each field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<FieldIssue>>,
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldIssue {
+    pub field: String,
+    pub error: String,
 }
 
 impl AppError {
@@ -68,7 +84,9 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unprocessable(_) | AppError::Invalid { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,7 +103,11 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        let mut response = (status, axum::Json(ErrorBody { detail })).into_response();
+        let details = match self {
+            AppError::Invalid { details, .. } => Some(details),
+            _ => None,
+        };
+        let mut response = (status, axum::Json(ErrorBody { detail, details })).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -10,6 +10,8 @@ mod auth;
 mod builder;
 /// The compile API (spec 001 §6).
 mod compile;
+/// Integrations, API keys and Custom Tables (spec 000 §3, §6; 001 §13).
+mod data;
 /// What a crash leaves behind: SIGKILL mid-write, SIGTERM.
 mod durability;
 /// Bad input and wrong callers get the spec's status and a `detail`.

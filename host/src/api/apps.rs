@@ -11,6 +11,8 @@ use crate::accounts::BUILDER_PUBLISH;
 use crate::apps::{self, AccessMode, AppChanges, AppRecord, NewApp};
 use crate::auth::{Builder, PlatformUser};
 use crate::compile::Outcome;
+use crate::custom_tables;
+use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
 use crate::sdk;
 use crate::state::AppState;
@@ -38,7 +40,16 @@ pub struct AppDetail {
 /// The files of `app`'s current version, SDK files included.
 pub(super) async fn current_files(state: &AppState, app: &AppRecord) -> ApiResult<Files> {
     let mut files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
-    files.extend(sdk::host_files());
+    files.extend(sdk_files(state, app).await?);
+    Ok(files)
+}
+
+/// The host-owned SDK files as `app` gets them: `src/data.json` describes
+/// its Custom Tables (spec NOTES #10).
+pub(super) async fn sdk_files(state: &AppState, app: &AppRecord) -> ApiResult<Files> {
+    let mut files = sdk::host_files();
+    let data_json = custom_tables::data_json(state.db(), Id(app.tenant_id), Id(app.id)).await?;
+    files.insert("src/data.json".into(), data_json);
     Ok(files)
 }
 
@@ -83,7 +94,7 @@ fn valid_name(name: &str) -> ApiResult<String> {
     Ok(name.to_owned())
 }
 
-fn valid_subdomain(subdomain: &str) -> ApiResult<String> {
+pub(super) fn valid_subdomain(subdomain: &str) -> ApiResult<String> {
     let s = subdomain.trim().to_lowercase();
     let charset_ok = s
         .chars()
@@ -217,7 +228,7 @@ async fn publish_app(
     let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
     let compiled = state
         .compiler()
-        .compile(files, sdk::host_files(), false)
+        .compile(files, sdk_files(&state, &app).await?, false)
         .await;
     if let Outcome::Failure { errors } = &*compiled.outcome {
         return Err(AppError::Unprocessable(format!(

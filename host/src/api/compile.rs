@@ -10,7 +10,6 @@ use crate::apps;
 use crate::auth::Builder;
 use crate::compile::{app_page, Outcome};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
-use crate::sdk;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -89,7 +88,11 @@ async fn compile_app(
     let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
     let compiled = state
         .compiler()
-        .compile(files, sdk::host_files(), query.dev)
+        .compile(
+            files,
+            super::apps::sdk_files(&state, &app).await?,
+            query.dev,
+        )
         .await;
     let duration_ms = compiled.duration.as_millis() as u64;
     Ok(ApiJson(match &*compiled.outcome {

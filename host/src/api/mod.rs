@@ -5,6 +5,8 @@
 mod apps;
 mod auth;
 mod compile;
+mod data;
+mod integrations;
 mod ops;
 mod source;
 
@@ -25,6 +27,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::accounts::AccountError;
 use crate::apps::AppsError;
+use crate::custom_tables::DataError;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::vfs::VfsError;
@@ -36,6 +39,8 @@ use crate::vfs::VfsError;
     tags(
         (name = "auth", description = "Platform login (spec 001 §2)"),
         (name = "builder", description = "Apps and their VFS (spec 001 §3-§5, §9, §17.3)"),
+        (name = "integrations", description = "Self-built apps and API keys (spec 000 §3)"),
+        (name = "data", description = "Custom Tables under /api/v1/data (platform users) and /api/v1/open/data (X-API-Key) (spec 000 §6, 001 §13)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -65,6 +70,8 @@ pub fn app(state: AppState) -> Router {
         .merge(apps::router())
         .merge(source::router())
         .merge(compile::router())
+        .merge(integrations::router())
+        .merge(data::router())
         .merge(ops::router())
         .split_for_parts();
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
@@ -118,6 +125,29 @@ impl From<AppsError> for AppError {
             }
             AppsError::Vfs(vfs) => vfs.into(),
             AppsError::Database(db) => db.into(),
+        }
+    }
+}
+
+impl From<DataError> for AppError {
+    fn from(err: DataError) -> Self {
+        let text = err.to_string();
+        match err {
+            DataError::ObjectNotFound
+            | DataError::RecordNotFound
+            | DataError::FieldNotFound
+            | DataError::AppNotFound => AppError::NotFound(text),
+            DataError::AmbiguousSlug(_)
+            | DataError::TooManyObjects
+            | DataError::TooManyFields
+            | DataError::SlugTaken(_)
+            | DataError::FieldKeyTaken(_) => AppError::Conflict(text),
+            DataError::Invalid(_) => AppError::Unprocessable(text),
+            DataError::InvalidRecord(details) => AppError::Invalid {
+                detail: text,
+                details,
+            },
+            DataError::Database(db) => db.into(),
         }
     }
 }

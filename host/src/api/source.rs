@@ -65,12 +65,33 @@ struct VersionFiles {
     vfs_state: Files,
 }
 
-/// Normalises the paths of incoming files and drops unchanged host-owned ones.
-fn incoming_files(files: Files) -> ApiResult<Files> {
-    Ok(vfs::strip_host_owned(
-        vfs::normalize_files(files)?,
-        &sdk::host_files(),
-    )?)
+/// Writes incoming files (all of them for `Replace`, some for `Patch`):
+/// paths normalised, host-owned files sent back unchanged dropped.
+async fn write_incoming(
+    state: &AppState,
+    user: &crate::accounts::Principal,
+    key: &str,
+    expected_version: Option<i64>,
+    files: Files,
+    replace: bool,
+) -> ApiResult<ApiJson<WriteOutcome>> {
+    let files = vfs::normalize_files(files)?;
+    let app = apps::find_app(state.db(), Some(user.tenant_id), key).await?;
+    let files = vfs::strip_host_owned(files, &super::apps::sdk_files(state, &app).await?)?;
+    let edit = if replace {
+        Edit::Replace(files)
+    } else {
+        Edit::Patch(files)
+    };
+    write(
+        state,
+        user,
+        &app.id.to_string(),
+        expected_version,
+        edit,
+        None,
+    )
+    .await
 }
 
 async fn write(
@@ -110,8 +131,7 @@ async fn put_source(
     let files = body.files.or(body.vfs_state).ok_or_else(|| {
         AppError::Unprocessable("Send the files as {\"files\": {\"path\": \"content\"}}".into())
     })?;
-    let edit = Edit::Replace(incoming_files(files)?);
-    write(&state, &user, &key, body.expected_version, edit, None).await
+    write_incoming(&state, &user, &key, body.expected_version, files, true).await
 }
 
 /// Adds or overwrites files; other files stay as they are (spec 001 §5).
@@ -130,8 +150,15 @@ async fn patch_files(
             "files is empty: send at least one file".into(),
         ));
     }
-    let edit = Edit::Patch(incoming_files(body.files)?);
-    write(&state, &user, &key, body.expected_version, edit, None).await
+    write_incoming(
+        &state,
+        &user,
+        &key,
+        body.expected_version,
+        body.files,
+        false,
+    )
+    .await
 }
 
 /// Removes files (spec 001 §5). A path that does not exist is a 404 and
