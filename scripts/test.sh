@@ -17,6 +17,7 @@ ensure_packages() {
     local missing=()
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
     command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
     if [ "${#missing[@]}" -gt 0 ] && [ -z "${APPBOX_TEST_DATABASE_URL:-}" -o "${missing[*]}" != postgresql ]; then
         log "installing ${missing[*]}"
         as_root apt-get update -qq
@@ -49,6 +50,12 @@ start_postgres() {
 }
 
 ensure_packages
+
+# The spec's Python example (spec 001 §13) is run as written: it uses httpx.
+if ! python3 -c "import httpx" 2>/dev/null; then
+    log "installing httpx for the spec's Python example"
+    python3 -m pip install --quiet httpx 2>/dev/null || python3 -m pip install --quiet --user --break-system-packages httpx
+fi
 
 # sdk-js's packages first: the compiler's corpus tests render bundles in
 # jsdom with them, and the compiler bench takes esbuild from there.

@@ -283,9 +283,8 @@ pub async fn revoke_key(
     let Ok(key_id) = uuid::Uuid::parse_str(key_id) else {
         return Ok(false);
     };
-    let changed =
-        on_db!(db, |pool| {
-            sqlx::query(
+    let changed = on_db!(db, |pool| {
+        sqlx::query(
         "UPDATE api_keys SET is_active = FALSE WHERE id = $1 AND app_id = $2 AND tenant_id = $3"
     )
     .bind(Id(key_id))
@@ -294,7 +293,7 @@ pub async fn revoke_key(
     .execute(pool)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     Ok(changed > 0)
 }
 

@@ -94,12 +94,18 @@ function messageOf(body: unknown): string {
 /**
  * SDK-internal. The one HTTP helper of the SDK: JSON in, JSON out, the
  * Bearer header only when there is a token (pub/ routes take none), cookies
- * included, and an SdkError for anything that is not a 2xx answer.
+ * included, and an SdkError for anything that is not a 2xx answer. Signed-in
+ * calls also name the app (X-App-Id), so that a table's api_slug is looked
+ * up in this app's tables.
  */
 export async function request<T = any>(method: HttpMethod, url: string, body?: unknown, token: string = runtimeConfig().token): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (token) headers.Authorization = `Bearer ${token}`;
+  if (token) {
+    headers.Authorization = `Bearer ${token}`;
+    const { appId } = runtimeConfig();
+    if (appId) headers["X-App-Id"] = appId;
+  }
 
   let res: Response;
   try {

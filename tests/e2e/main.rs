@@ -18,3 +18,5 @@ mod durability;
 mod errors;
 /// /health, /metrics, /openapi.json, /docs.
 mod ops;
+/// The spec's own examples, run as written.
+mod spec_examples;

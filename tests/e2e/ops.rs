@@ -42,6 +42,12 @@ async fn health_metrics_and_openapi() {
         ("/api/v1/builder/apps/{app}/source/restore", "post"),
         ("/api/v1/builder/apps/public/{slug}", "get"),
         ("/api/v1/compile/compile/{slug}", "post"),
+        ("/api/v1/integrations", "post"),
+        ("/api/v1/integrations/{app_id}/api-keys", "post"),
+        ("/api/v1/data/objects/batch", "post"),
+        ("/api/v1/data/objects/{obj}/records", "get"),
+        ("/api/v1/open/data/objects/{obj}/records", "post"),
+        ("/api/v1/open/data/records/{id}", "patch"),
         ("/health", "get"),
         ("/metrics", "get"),
     ] {
