@@ -73,7 +73,7 @@ export async function runTemplateApp() {
 }
 
 /** Poll until `probe()` returns something truthy; fail with the page's HTML after `timeout` ms. */
-export async function waitFor(probe, { timeout = 5000, interval = 10, what = "condition" } = {}) {
+export async function waitFor(probe, { timeout = 20000, interval = 10, what = "condition" } = {}) {
   const deadline = Date.now() + timeout;
   for (;;) {
     const value = probe();
