@@ -18,5 +18,9 @@ mod durability;
 mod errors;
 /// /health, /metrics, /openapi.json, /docs.
 mod ops;
+/// The proxy engine over ERP tables (spec 000 §5, §9).
+mod proxy;
+/// References to ERP tables and publishing (spec 000 §3.8, §4).
+mod refs;
 /// The spec's own examples, run as written.
 mod spec_examples;

@@ -50,6 +50,8 @@ pub(super) async fn sdk_files(state: &AppState, app: &AppRecord) -> ApiResult<Fi
     let mut files = sdk::host_files();
     let data_json = custom_tables::data_json(state.db(), Id(app.tenant_id), Id(app.id)).await?;
     files.insert("src/data.json".into(), data_json);
+    let db_json = crate::refs::db_json(state.db(), Id(app.tenant_id), Id(app.id)).await?;
+    files.insert("src/db.json".into(), db_json);
     Ok(files)
 }
 
@@ -236,8 +238,12 @@ async fn publish_app(
             appbox_compiler::diagnostic::render_all(errors)
         )));
     }
+    let published = apps::publish_app(state.db(), user.tenant_id, app.id, app.vfs_version).await?;
+    // Publishing an app also publishes its references (spec 000 §5.0:
+    // /ext reads the published snapshot).
+    crate::refs::snapshot(state.db(), user.tenant_id, Id(app.id)).await?;
     Ok(ApiJson(
-        apps::publish_app(state.db(), user.tenant_id, app.id, app.vfs_version).await?,
+        apps::find_app(state.db(), Some(user.tenant_id), &published.id.to_string()).await?,
     ))
 }
 

@@ -8,10 +8,13 @@ use serde::{Deserialize, Deserializer};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::accounts::BUILDER_PUBLISH;
 use crate::apps::{self, AppChanges};
 use crate::auth::Builder;
-use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
+use crate::db::Id;
+use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::integrations::{self, ApiKeyInfo, Integration, NewApiKey};
+use crate::refs::{self, Decision, PublishRequest, PublishStatus};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,6 +25,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_settings))
         .routes(routes!(list_keys, create_key))
         .routes(routes!(revoke_key))
+        .routes(routes!(publish))
+        .routes(routes!(list_publish_requests))
+        .routes(routes!(approve_request))
+        .routes(routes!(reject_request))
+        .routes(routes!(cancel_request))
+        .routes(routes!(publish_status))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -253,6 +262,147 @@ async fn revoke_key(
     } else {
         Err(AppError::NotFound("API key not found".into()))
     }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct PublishQuery {
+    /// A note for the reviewers.
+    #[serde(default)]
+    note: String,
+}
+
+/// Publishes the integration's references (their published snapshot is what
+/// `/open` and `/ext` use). With `builder.publish` it takes effect at once;
+/// without, it becomes a pending request (one at a time).
+#[utoipa::path(post, path = "/api/v1/integrations/{app_id}/publish", tag = "integrations", security(("bearer" = [])),
+    params(("app_id" = String, Path), PublishQuery),
+    responses((status = 200, body = PublishRequest, description = "`status` is `approved` (published) or `pending`"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "已有 pending 發布申請")))]
+async fn publish(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(app): ApiPath<String>,
+    ApiQuery(query): ApiQuery<PublishQuery>,
+) -> ApiResult<ApiJson<PublishRequest>> {
+    let app = integrations::get(state.db(), user.tenant_id, &app).await?;
+    let request = refs::publish(
+        state.db(),
+        user.tenant_id,
+        Id(app.id),
+        user.user_id,
+        &query.note,
+        user.has(BUILDER_PUBLISH),
+    )
+    .await?;
+    Ok(ApiJson(request))
+}
+
+#[utoipa::path(get, path = "/api/v1/integrations/{app_id}/publish-requests", tag = "integrations", security(("bearer" = [])),
+    params(("app_id" = String, Path)), responses((status = 200, body = Vec<PublishRequest>), (status = 404, body = ErrorBody)))]
+async fn list_publish_requests(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(app): ApiPath<String>,
+) -> ApiResult<ApiJson<Vec<PublishRequest>>> {
+    let app = integrations::get(state.db(), user.tenant_id, &app).await?;
+    Ok(ApiJson(
+        refs::list_requests(state.db(), user.tenant_id, Id(app.id)).await?,
+    ))
+}
+
+async fn decide(
+    state: &AppState,
+    user: &crate::accounts::Principal,
+    app: &str,
+    request: &str,
+    decision: Decision,
+) -> ApiResult<ApiJson<PublishRequest>> {
+    if !matches!(decision, Decision::Cancel) && !user.has(BUILDER_PUBLISH) {
+        return Err(AppError::Forbidden(format!(
+            "Missing permission: {BUILDER_PUBLISH}"
+        )));
+    }
+    let app = integrations::get(state.db(), user.tenant_id, app).await?;
+    Ok(ApiJson(
+        refs::decide(
+            state.db(),
+            user.tenant_id,
+            Id(app.id),
+            request,
+            user.user_id,
+            decision,
+        )
+        .await?,
+    ))
+}
+
+/// Approves a pending request, which publishes. Needs `builder.publish`.
+#[utoipa::path(post, path = "/api/v1/integrations/{app_id}/publish-requests/{req_id}/approve", tag = "integrations", security(("bearer" = [])),
+    params(("app_id" = String, Path), ("req_id" = String, Path)),
+    responses((status = 200, body = PublishRequest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn approve_request(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath((app, request)): ApiPath<(String, String)>,
+) -> ApiResult<ApiJson<PublishRequest>> {
+    decide(&state, &user, &app, &request, Decision::Approve).await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct Rejection {
+    #[serde(default)]
+    reject_reason: String,
+}
+
+/// Rejects a pending request. Needs `builder.publish`.
+#[utoipa::path(post, path = "/api/v1/integrations/{app_id}/publish-requests/{req_id}/reject", tag = "integrations", security(("bearer" = [])),
+    params(("app_id" = String, Path), ("req_id" = String, Path)), request_body = Rejection,
+    responses((status = 200, body = PublishRequest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reject_request(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath((app, request)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<Rejection>,
+) -> ApiResult<ApiJson<PublishRequest>> {
+    decide(
+        &state,
+        &user,
+        &app,
+        &request,
+        Decision::Reject(body.reject_reason),
+    )
+    .await
+}
+
+/// Withdraws a pending request; only its requester may.
+#[utoipa::path(post, path = "/api/v1/integrations/{app_id}/publish-requests/{req_id}/cancel", tag = "integrations", security(("bearer" = [])),
+    params(("app_id" = String, Path), ("req_id" = String, Path)),
+    responses((status = 200, body = PublishRequest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn cancel_request(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath((app, request)): ApiPath<(String, String)>,
+) -> ApiResult<ApiJson<PublishRequest>> {
+    decide(&state, &user, &app, &request, Decision::Cancel).await
+}
+
+#[utoipa::path(get, path = "/api/v1/integrations/{app_id}/publish-status", tag = "integrations", security(("bearer" = [])),
+    params(("app_id" = String, Path)), responses((status = 200, body = PublishStatus), (status = 404, body = ErrorBody)))]
+async fn publish_status(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(app): ApiPath<String>,
+) -> ApiResult<ApiJson<PublishStatus>> {
+    let app = integrations::get(state.db(), user.tenant_id, &app).await?;
+    Ok(ApiJson(
+        refs::status(
+            state.db(),
+            user.tenant_id,
+            Id(app.id),
+            user.has(BUILDER_PUBLISH),
+        )
+        .await?,
+    ))
 }
 
 #[cfg(test)]

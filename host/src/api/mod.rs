@@ -8,6 +8,8 @@ mod compile;
 mod data;
 mod integrations;
 mod ops;
+mod proxy;
+mod refs;
 mod source;
 
 use std::time::Instant;
@@ -29,6 +31,7 @@ use crate::accounts::AccountError;
 use crate::apps::AppsError;
 use crate::custom_tables::DataError;
 use crate::error::AppError;
+use crate::refs::RefError;
 use crate::state::AppState;
 use crate::vfs::VfsError;
 
@@ -40,7 +43,9 @@ use crate::vfs::VfsError;
         (name = "auth", description = "Platform login (spec 001 §2)"),
         (name = "builder", description = "Apps and their VFS (spec 001 §3-§5, §9, §17.3)"),
         (name = "integrations", description = "Self-built apps and API keys (spec 000 §3)"),
+        (name = "refs", description = "References to ERP tables and their columns (spec 000 §4)"),
         (name = "data", description = "Custom Tables under /api/v1/data (platform users) and /api/v1/open/data (X-API-Key) (spec 000 §6, 001 §13)"),
+        (name = "proxy", description = "The proxy over ERP tables: /api/v1/proxy/{app_id} (platform users, live references) and /api/v1/open/proxy (X-API-Key, published references) (spec 000 §5, §9)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -72,6 +77,8 @@ pub fn app(state: AppState) -> Router {
         .merge(compile::router())
         .merge(integrations::router())
         .merge(data::router())
+        .merge(refs::router())
+        .merge(proxy::router())
         .merge(ops::router())
         .split_for_parts();
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
@@ -148,6 +155,24 @@ impl From<DataError> for AppError {
                 details,
             },
             DataError::Database(db) => db.into(),
+        }
+    }
+}
+
+impl From<RefError> for AppError {
+    fn from(err: RefError) -> Self {
+        let text = err.to_string();
+        match err {
+            RefError::NotReferenceable | RefError::NotRequester => AppError::Forbidden(text),
+            RefError::UnknownTable | RefError::NotFound | RefError::RequestNotFound => {
+                AppError::NotFound(text)
+            }
+            RefError::InvalidPermission(_) | RefError::UnknownColumns { .. } => {
+                AppError::BadRequest(text)
+            }
+            RefError::Duplicate(_) | RefError::PendingExists => AppError::Conflict(text),
+            RefError::App(app) => app.into(),
+            RefError::Database(db) => db.into(),
         }
     }
 }

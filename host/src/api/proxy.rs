@@ -1,0 +1,186 @@
+//! The proxy over ERP tables (spec 000 §5, §9): one set of handlers mounted
+//! under each prefix; the prefix only decides who the caller is.
+//! `/api/v1/proxy/{app_id}`: a platform user of the app's tenant, live
+//! references. `/api/v1/open/proxy`: an API key, published references.
+
+use axum::extract::{FromRequestParts, RawPathParams, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::apps;
+use crate::auth::{ApiKeyCaller, CallerKind, PlatformUser};
+use crate::db::Id;
+use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
+use crate::proxy::{self, Caller, ProxyError, QueryBody};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .nest(
+            "/api/v1/proxy/{app_id}",
+            routes_for_every_prefix().layer(Extension(CallerKind::Platform)),
+        )
+        .nest(
+            "/api/v1/open/proxy",
+            routes_for_every_prefix().layer(Extension(CallerKind::ApiKey)),
+        )
+}
+
+fn routes_for_every_prefix() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_rows, insert_row))
+        .routes(routes!(query_rows))
+        .routes(routes!(update_row, delete_row))
+}
+
+/// The proxy caller of a request, by the prefix's [`CallerKind`].
+struct ProxyCaller(Caller);
+
+impl FromRequestParts<AppState> for ProxyCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let kind = parts.extensions.get::<CallerKind>().copied();
+        match kind {
+            Some(CallerKind::ApiKey) => {
+                let ApiKeyCaller(owner) = ApiKeyCaller::from_request_parts(parts, state).await?;
+                Ok(ProxyCaller(Caller::Open {
+                    tenant: owner.tenant_id,
+                    app: owner.app_id,
+                }))
+            }
+            Some(CallerKind::Platform) => {
+                let PlatformUser(user) = PlatformUser::from_request_parts(parts, state).await?;
+                let params = RawPathParams::from_request_parts(parts, state)
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                let app_key = params
+                    .iter()
+                    .find(|(k, _)| *k == "app_id")
+                    .map(|(_, v)| v.to_owned())
+                    .unwrap_or_default();
+                let app = apps::find_app(state.db(), Some(user.tenant_id), &app_key).await?;
+                Ok(ProxyCaller(Caller::Internal {
+                    tenant: user.tenant_id,
+                    app: Id(app.id),
+                }))
+            }
+            None => Err(AppError::Internal(anyhow::anyhow!(
+                "proxy route without a CallerKind"
+            ))),
+        }
+    }
+}
+
+impl From<ProxyError> for AppError {
+    fn from(err: ProxyError) -> Self {
+        match err {
+            ProxyError::Forbidden(text) => AppError::Forbidden(text),
+            ProxyError::BadRequest(text) => AppError::BadRequest(text),
+            ProxyError::NotFound(text) => AppError::NotFound(text),
+            ProxyError::Conflict(text) => AppError::Conflict(text),
+            ProxyError::Database(db) => db.into(),
+        }
+    }
+}
+
+/// JSON produced by the database, sent as it is.
+fn json_text(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct Page {
+    /// Default 100; at most 500 (`/proxy`) or 1000 (`/open/proxy`).
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct TablePath {
+    table: String,
+}
+
+#[derive(Deserialize)]
+struct RowPath {
+    table: String,
+    id: String,
+}
+
+/// Rows of a table, newest first, with the referenced columns (a bare list).
+#[utoipa::path(get, path = "/{table}", tag = "proxy", params(("table" = String, Path), Page),
+    responses((status = 200, description = "a JSON list of rows"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_rows(
+    State(state): State<AppState>,
+    ProxyCaller(caller): ProxyCaller,
+    ApiPath(path): ApiPath<TablePath>,
+    ApiQuery(page): ApiQuery<Page>,
+) -> ApiResult<Response> {
+    let rows = proxy::list(state.db(), caller, &path.table, page.limit, page.offset).await?;
+    Ok(json_text(StatusCode::OK, rows))
+}
+
+/// Filters (11 operators, AND), search (OR of ILIKE over text casts),
+/// order_by, select_columns, limit/offset, count_only.
+#[utoipa::path(post, path = "/{table}/query", tag = "proxy", params(("table" = String, Path)), request_body = QueryBody,
+    responses((status = 200, description = "{\"data\": [rows], \"limit\", \"offset\"} or {\"total\": n}"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn query_rows(
+    State(state): State<AppState>,
+    ProxyCaller(caller): ProxyCaller,
+    ApiPath(path): ApiPath<TablePath>,
+    ApiJson(body): ApiJson<QueryBody>,
+) -> ApiResult<Response> {
+    Ok(json_text(
+        StatusCode::OK,
+        proxy::query(state.db(), caller, &path.table, &body).await?,
+    ))
+}
+
+/// Inserts a row: `{"data": {…}}` or the fields themselves; system columns
+/// and unreferenced columns are dropped, tenant_id is set by the server.
+#[utoipa::path(post, path = "/{table}", tag = "proxy", params(("table" = String, Path)), request_body = Object,
+    responses((status = 201, description = "{\"id\", \"created_at\", \"data\"}"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn insert_row(
+    State(state): State<AppState>,
+    ProxyCaller(caller): ProxyCaller,
+    ApiPath(path): ApiPath<TablePath>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<(StatusCode, ApiJson<Value>)> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(proxy::insert(state.db(), caller, &path.table, body).await?),
+    ))
+}
+
+#[utoipa::path(patch, path = "/{table}/{id}", tag = "proxy", params(("table" = String, Path), ("id" = String, Path)), request_body = Object,
+    responses((status = 200, description = "{\"id\", \"updated\": true}"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn update_row(
+    State(state): State<AppState>,
+    ProxyCaller(caller): ProxyCaller,
+    ApiPath(path): ApiPath<RowPath>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<ApiJson<Value>> {
+    Ok(ApiJson(
+        proxy::update(state.db(), caller, &path.table, &path.id, body).await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/{table}/{id}", tag = "proxy", params(("table" = String, Path), ("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_row(
+    State(state): State<AppState>,
+    ProxyCaller(caller): ProxyCaller,
+    ApiPath(path): ApiPath<RowPath>,
+) -> ApiResult<StatusCode> {
+    proxy::delete(state.db(), caller, &path.table, &path.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,870 @@
+//! The one proxy engine over the ERP tables (spec 000 §5, §9), behind every
+//! proxy prefix. A prefix only decides who the caller is ([`Caller`]); the
+//! checks, the SQL and the answers are the same for all of them.
+//!
+//! Every request runs the pipeline of spec 000 §9.1: table name and core
+//! blacklist, reference (live or published), operation permission, column
+//! whitelist, name pattern, operator whitelist, tenant injection, system
+//! columns dropped on writes. SQL is built by sea-query with bound
+//! parameters only; identifiers come from the database catalog, never from
+//! the request as such. Rows are turned into JSON by the database itself
+//! (`json_agg` / `json_group_array`), so a page is one string end to end.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::Utc;
+use sea_query::{
+    Alias, Asterisk, Cond, Expr, Func, Order, PostgresQueryBuilder, Query, SimpleExpr,
+    SqliteQueryBuilder,
+};
+use sea_query_binder::SqlxBinder;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::catalog::{self, SYSTEM_COLUMNS};
+use crate::db::{Db, Id};
+use crate::refs::{self, Access};
+
+/// Who calls the proxy, and so which reference version and limits apply.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller {
+    /// `/proxy/{app_id}`: a platform user of an internal app; live references.
+    Internal { tenant: Id, app: Id },
+    /// `/open/proxy`: an API key; published references.
+    Open { tenant: Id, app: Id },
+}
+
+impl Caller {
+    fn tenant(self) -> Id {
+        match self {
+            Caller::Internal { tenant, .. } | Caller::Open { tenant, .. } => tenant,
+        }
+    }
+
+    fn app(self) -> Id {
+        match self {
+            Caller::Internal { app, .. } | Caller::Open { app, .. } => app,
+        }
+    }
+
+    fn uses_published(self) -> bool {
+        matches!(self, Caller::Open { .. })
+    }
+
+    /// Largest page a simple query answers (spec 000 §5.0).
+    pub fn limit_cap(self) -> i64 {
+        match self {
+            Caller::Internal { .. } => 500,
+            Caller::Open { .. } => 1000,
+        }
+    }
+}
+
+/// An operation, named as references grant it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Read,
+    Create,
+    Update,
+    Delete,
+}
+
+impl Op {
+    fn as_str(self) -> &'static str {
+        match self {
+            Op::Read => "read",
+            Op::Create => "create",
+            Op::Update => "update",
+            Op::Delete => "delete",
+        }
+    }
+}
+
+/// A refusal, with the spec's status and words (spec 000 §8.2, §9.4).
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// `^[a-zA-Z_][a-zA-Z0-9_]*$` (spec 000 §8.4).
+pub fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 63
+}
+
+/// What a caller may touch in one table.
+struct Grant {
+    table: String,
+    /// Column → API type, for the columns this caller may use.
+    allowed: BTreeMap<String, String>,
+    types: Arc<BTreeMap<String, String>>,
+}
+
+impl Grant {
+    fn allows(&self, column: &str) -> bool {
+        self.allowed.contains_key(column)
+    }
+}
+
+async fn authorize(db: &Db, caller: Caller, table: &str, op: Op) -> Result<Grant, ProxyError> {
+    if !valid_name(table) {
+        return Err(ProxyError::BadRequest(format!("不合法的表名稱: {table}")));
+    }
+    if catalog::classify(db, table).await? == catalog::TableKind::Forbidden {
+        return Err(ProxyError::Forbidden("此表不可引用".into()));
+    }
+    let access = refs::access(
+        db,
+        caller.tenant(),
+        caller.app(),
+        table,
+        caller.uses_published(),
+    )
+    .await?;
+    let (columns, permissions) = match access {
+        None => {
+            return Err(ProxyError::Forbidden(format!(
+                "App 未被授權存取表 '{table}'"
+            )))
+        }
+        Some(Access::Unpublished) => {
+            return Err(ProxyError::Forbidden(format!(
+                "表 '{table}' 的引用尚未發布"
+            )))
+        }
+        Some(Access::Granted {
+            columns,
+            permissions,
+            ..
+        }) => (columns, permissions),
+    };
+    if !permissions.iter().any(|p| p == op.as_str()) {
+        return Err(ProxyError::Forbidden(format!(
+            "App 未被授權對表 '{table}' 執行 '{}' 操作",
+            op.as_str()
+        )));
+    }
+    let types = catalog::column_types(db, table).await?;
+    // `id` is always allowed (spec 000 §9.4); a column the table no longer
+    // has is dropped.
+    let allowed = columns
+        .iter()
+        .map(String::as_str)
+        .chain(["id"])
+        .filter_map(|c| types.get(c).map(|t| (c.to_owned(), t.clone())))
+        .collect();
+    Ok(Grant {
+        table: table.to_owned(),
+        allowed,
+        types,
+    })
+}
+
+// ------------------------------------------------------------ values
+
+/// The PostgreSQL type a text parameter is cast to, by API type.
+fn pg_type(api_type: &str) -> &'static str {
+    match api_type {
+        "UUID" => "uuid",
+        "NUMERIC" => "numeric",
+        "INTEGER" => "bigint",
+        "FLOAT" => "double precision",
+        "BOOLEAN" => "boolean",
+        "DATE" => "date",
+        "TIMESTAMPTZ" => "timestamptz",
+        "JSONB" => "jsonb",
+        _ => "text",
+    }
+}
+
+/// A JSON value as the text PostgreSQL parses into the column's type.
+fn as_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Checks and converts a value for a column of `api_type`, the same way on
+/// both backends (spec 000 §5.6): numeric strings become numbers, `""`
+/// becomes NULL for UUIDs, dates and date-times must parse. SQLite would
+/// store anything anywhere; PostgreSQL would refuse late and vaguely.
+fn coerce(column: &str, api_type: &str, value: &Value) -> Result<Value, ProxyError> {
+    let bad = |what: &str| ProxyError::BadRequest(format!("欄位 '{column}' 的值格式錯誤: {what}"));
+    if value.is_null() {
+        return Ok(Value::Null);
+    }
+    Ok(match api_type {
+        "UUID" => match value.as_str() {
+            Some("") => Value::Null,
+            Some(s) if uuid::Uuid::parse_str(s).is_ok() => value.clone(),
+            _ => return Err(bad("expected a UUID")),
+        },
+        "NUMERIC" | "FLOAT" | "INTEGER" => {
+            let number = match value {
+                Value::Number(n) => Some(n.clone()),
+                Value::String(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .and_then(serde_json::Number::from_f64),
+                _ => None,
+            }
+            .ok_or_else(|| bad("expected a number"))?;
+            if api_type == "INTEGER"
+                && number.as_i64().is_none()
+                && number.as_f64().is_none_or(|f| f.fract() != 0.0)
+            {
+                return Err(bad("expected an integer"));
+            }
+            match (api_type, number.as_f64()) {
+                ("INTEGER", Some(f)) => Value::from(f as i64),
+                _ => Value::Number(number),
+            }
+        }
+        "BOOLEAN" => match value {
+            Value::Bool(_) => value.clone(),
+            Value::Number(n) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
+                Value::Bool(n.as_i64() == Some(1))
+            }
+            Value::String(s) if s == "true" || s == "false" => Value::Bool(s == "true"),
+            _ => return Err(bad("expected true or false")),
+        },
+        "DATE" => match value.as_str() {
+            Some(s) if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => value.clone(),
+            _ => return Err(bad("expected a date as YYYY-MM-DD")),
+        },
+        "TIMESTAMPTZ" => match value.as_str() {
+            Some(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => value.clone(),
+            Some(s) if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => {
+                Value::String(format!("{s}T00:00:00Z"))
+            }
+            _ => {
+                return Err(bad(
+                    "expected an ISO 8601 date-time such as 2026-03-24T12:00:00Z",
+                ))
+            }
+        },
+        "JSONB" => value.clone(),
+        _ => match value {
+            Value::String(_) => value.clone(),
+            Value::Number(n) => Value::String(n.to_string()),
+            Value::Bool(b) => Value::String(b.to_string()),
+            _ => return Err(bad("expected text")),
+        },
+    })
+}
+
+/// A JSON value as a bound parameter for `column`, typed for the backend.
+fn param(db: &Db, api_type: &str, value: &Value) -> SimpleExpr {
+    match db {
+        Db::Postgres(_) => {
+            let text: sea_query::Value = as_text(value).into();
+            // sea-query numbers `$1` in a PostgreSQL custom expression (and
+            // `?` in a SQLite one) into the statement's placeholders.
+            Expr::cust_with_values(format!("CAST($1 AS {})", pg_type(api_type)), [text])
+        }
+        Db::Sqlite(_) => {
+            let bound: sea_query::Value = match value {
+                Value::Null => sea_query::Value::String(None),
+                Value::Bool(b) => i64::from(*b).into(),
+                Value::Number(n) => match n.as_i64() {
+                    Some(i) => i.into(),
+                    None => n.as_f64().unwrap_or(0.0).into(),
+                },
+                Value::String(s) => s.clone().into(),
+                other => other.to_string().into(),
+            };
+            Expr::val(bound).into()
+        }
+    }
+}
+
+fn column(name: &str) -> Expr {
+    Expr::col(Alias::new(name))
+}
+
+fn as_text_expr(name: &str) -> SimpleExpr {
+    Expr::cust(format!("CAST(\"{name}\" AS TEXT)"))
+}
+
+/// `%`, `_` and `\` in a search term match themselves.
+fn escape_like(term: &str) -> String {
+    term.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn tenant_is(db: &Db, tenant: Id) -> SimpleExpr {
+    column("tenant_id").eq(param(db, "UUID", &Value::String(tenant.to_string())))
+}
+
+// ------------------------------------------------------------ reads
+
+/// A filter of `POST …/query` (spec 000 §5.2).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Filter {
+    pub column: String,
+    pub op: String,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct OrderBy {
+    pub column: String,
+    #[serde(default)]
+    pub direction: Option<String>,
+}
+
+/// The body of `POST …/query`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct QueryBody {
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    #[serde(default)]
+    pub order_by: Vec<OrderBy>,
+    pub search: Option<String>,
+    pub search_columns: Option<Vec<String>>,
+    pub select_columns: Option<Vec<String>>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+    #[serde(default)]
+    pub count_only: bool,
+}
+
+const OPERATORS: [&str; 11] = [
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "like",
+    "ilike",
+    "in",
+    "is_null",
+    "is_not_null",
+];
+
+fn check_column(grant: &Grant, name: &str, refusal: &str) -> Result<(), ProxyError> {
+    if !valid_name(name) {
+        return Err(ProxyError::BadRequest(format!("不合法的欄位名稱: {name}")));
+    }
+    if !grant.allows(name) {
+        return Err(ProxyError::BadRequest(format!("{refusal}: {name}")));
+    }
+    Ok(())
+}
+
+fn filter_condition(db: &Db, grant: &Grant, filter: &Filter) -> Result<SimpleExpr, ProxyError> {
+    check_column(grant, &filter.column, "未授權的篩選欄位")?;
+    if !OPERATORS.contains(&filter.op.as_str()) {
+        return Err(ProxyError::BadRequest(format!(
+            "不支援的運算子: {}",
+            filter.op
+        )));
+    }
+    let name = filter.column.as_str();
+    let api_type = grant.allowed[name].as_str();
+    let col = || column(name);
+    let typed = |v: &Value| coerce(name, api_type, v).map(|v| param(db, api_type, &v));
+    let value = &filter.value;
+    let like = |case_sensitive: bool| -> Result<SimpleExpr, ProxyError> {
+        let pattern = as_text(value).ok_or_else(|| {
+            ProxyError::BadRequest(format!("'{}' 運算子需要字串 value", filter.op))
+        })?;
+        Ok(match (db, case_sensitive) {
+            (Db::Postgres(_), true) => Expr::expr(as_text_expr(name)).like(pattern),
+            (Db::Postgres(_), false) => {
+                Expr::cust_with_values(format!("CAST(\"{name}\" AS TEXT) ILIKE $1"), [pattern])
+            }
+            // SQLite's LIKE ignores ASCII case; GLOB is its case-sensitive twin.
+            (Db::Sqlite(_), true) => Expr::cust_with_values(
+                format!("CAST(\"{name}\" AS TEXT) GLOB ?"),
+                [like_to_glob(&pattern)],
+            ),
+            (Db::Sqlite(_), false) => Expr::expr(as_text_expr(name)).like(pattern),
+        })
+    };
+    Ok(match filter.op.as_str() {
+        "is_null" => col().is_null(),
+        "is_not_null" => col().is_not_null(),
+        "eq" if value.is_null() => col().is_null(),
+        "ne" if value.is_null() => col().is_not_null(),
+        "eq" => col().eq(typed(value)?),
+        "ne" => col().ne(typed(value)?),
+        "gt" => col().gt(typed(value)?),
+        "gte" => col().gte(typed(value)?),
+        "lt" => col().lt(typed(value)?),
+        "lte" => col().lte(typed(value)?),
+        "like" => like(true)?,
+        "ilike" => like(false)?,
+        _ => {
+            let Value::Array(items) = value else {
+                return Err(ProxyError::BadRequest(
+                    "'in' 運算子的 value 必須是陣列".into(),
+                ));
+            };
+            if items.is_empty() {
+                Expr::cust("1 = 0")
+            } else {
+                col().is_in(items.iter().map(typed).collect::<Result<Vec<_>, _>>()?)
+            }
+        }
+    })
+}
+
+/// A LIKE pattern as a GLOB pattern: `%` → `*`, `_` → `?`, and GLOB's own
+/// special characters match themselves.
+fn like_to_glob(pattern: &str) -> String {
+    pattern
+        .chars()
+        .map(|c| match c {
+            '%' => "*".to_owned(),
+            '_' => "?".to_owned(),
+            '*' => "[*]".to_owned(),
+            '?' => "[?]".to_owned(),
+            '[' => "[[]".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// `GET /{table}?limit&offset` (spec 000 §5.1): a bare list.
+pub async fn list(
+    db: &Db,
+    caller: Caller,
+    table: &str,
+    limit: Option<i64>,
+    offset: Option<i64>,
+) -> Result<String, ProxyError> {
+    let body = QueryBody {
+        limit,
+        offset,
+        ..Default::default()
+    };
+    let (rows, _, _) = select(db, caller, table, &body).await?;
+    Ok(rows)
+}
+
+/// `POST /{table}/query` (spec 000 §5.2; NOTES #2): `{"data", "limit",
+/// "offset"}`, or `{"total"}` with `count_only`.
+pub async fn query(
+    db: &Db,
+    caller: Caller,
+    table: &str,
+    body: &QueryBody,
+) -> Result<String, ProxyError> {
+    let (rows, limit, offset) = select(db, caller, table, body).await?;
+    if body.count_only {
+        return Ok(rows);
+    }
+    Ok(format!(
+        "{{\"data\":{rows},\"limit\":{limit},\"offset\":{offset}}}"
+    ))
+}
+
+/// Runs a read; answers the rows as JSON text (or `{"total": n}`) and the
+/// limit and offset used.
+async fn select(
+    db: &Db,
+    caller: Caller,
+    table: &str,
+    body: &QueryBody,
+) -> Result<(String, i64, i64), ProxyError> {
+    let grant = authorize(db, caller, table, Op::Read).await?;
+    let limit = body.limit.unwrap_or(100).clamp(1, caller.limit_cap());
+    let offset = body.offset.unwrap_or(0).max(0);
+
+    let mut conditions = Cond::all().add(tenant_is(db, caller.tenant()));
+    for filter in &body.filters {
+        conditions = conditions.add(filter_condition(db, &grant, filter)?);
+    }
+    if let Some(term) = body.search.as_deref().filter(|t| !t.is_empty()) {
+        let columns: Vec<String> = match &body.search_columns {
+            Some(columns) if !columns.is_empty() => {
+                for c in columns {
+                    check_column(&grant, c, "未授權的篩選欄位")?;
+                }
+                columns.clone()
+            }
+            _ => grant
+                .allowed
+                .keys()
+                .filter(|c| *c != "id")
+                .cloned()
+                .collect(),
+        };
+        let pattern = format!("%{}%", escape_like(term));
+        let mut any = Cond::any();
+        for c in &columns {
+            let matches = match db {
+                Db::Postgres(_) => Expr::cust_with_values(
+                    format!("CAST(\"{c}\" AS TEXT) ILIKE $1"),
+                    [pattern.clone()],
+                ),
+                Db::Sqlite(_) => Expr::cust_with_values(
+                    format!("CAST(\"{c}\" AS TEXT) LIKE ? ESCAPE '\\'"),
+                    [pattern.clone()],
+                ),
+            };
+            any = any.add(matches);
+        }
+        conditions = conditions.add(any);
+    }
+
+    if body.count_only {
+        let statement = Query::select()
+            .expr(Func::count(Expr::col(Asterisk)))
+            .from(Alias::new(&grant.table))
+            .cond_where(conditions)
+            .to_owned();
+        let total: i64 = match db {
+            Db::Postgres(pool) => {
+                let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_scalar_with(&sql, values)
+                    .fetch_one(pool)
+                    .await
+                    .map_err(|e| database_error(e, &grant.table))?
+            }
+            Db::Sqlite(pool) => {
+                let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_scalar_with(&sql, values)
+                    .fetch_one(pool)
+                    .await
+                    .map_err(|e| database_error(e, &grant.table))?
+            }
+        };
+        return Ok((format!("{{\"total\":{total}}}"), limit, offset));
+    }
+
+    let selected: Vec<String> = match &body.select_columns {
+        Some(columns) if !columns.is_empty() => {
+            for c in columns {
+                check_column(&grant, c, "未授權的欄位")?;
+            }
+            let mut columns = columns.clone();
+            columns.dedup();
+            columns
+        }
+        _ => grant.allowed.keys().cloned().collect(),
+    };
+    let mut inner = Query::select();
+    inner
+        .from(Alias::new(&grant.table))
+        .cond_where(conditions)
+        .limit(limit as u64)
+        .offset(offset as u64);
+    let mut ordered = false;
+    for order in &body.order_by {
+        // Unknown or unauthorised columns are ignored (spec 000 §9.4).
+        if valid_name(&order.column) && grant.allows(&order.column) {
+            let direction = if order
+                .direction
+                .as_deref()
+                .is_some_and(|d| d.eq_ignore_ascii_case("desc"))
+            {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            inner.order_by(Alias::new(&order.column), direction);
+            ordered = true;
+        }
+    }
+    if !ordered && grant.types.contains_key("created_at") {
+        inner.order_by(Alias::new("created_at"), Order::Desc);
+    }
+    inner.order_by(Alias::new("id"), Order::Desc);
+
+    let rows: String = match db {
+        Db::Postgres(pool) => {
+            for c in &selected {
+                inner.column(Alias::new(c));
+            }
+            let outer = Query::select()
+                .expr(Expr::cust("COALESCE(json_agg(t), '[]'::json)::text"))
+                .from_subquery(inner.to_owned(), Alias::new("t"))
+                .to_owned();
+            let (sql, values) = outer.build_sqlx(PostgresQueryBuilder);
+            sqlx::query_scalar_with(&sql, values)
+                .fetch_one(pool)
+                .await
+                .map_err(|e| database_error(e, &grant.table))?
+        }
+        Db::Sqlite(pool) => {
+            let pairs: Vec<String> = selected
+                .iter()
+                .map(|c| format!("'{c}', {}", sqlite_json_value(c, &grant.types[c])))
+                .collect();
+            inner.expr_as(
+                Expr::cust(format!("json_object({})", pairs.join(", "))),
+                Alias::new("j"),
+            );
+            let outer = Query::select()
+                .expr(Expr::cust("COALESCE(json_group_array(json(j)), '[]')"))
+                .from_subquery(inner.to_owned(), Alias::new("t"))
+                .to_owned();
+            let (sql, values) = outer.build_sqlx(SqliteQueryBuilder);
+            sqlx::query_scalar_with(&sql, values)
+                .fetch_one(pool)
+                .await
+                .map_err(|e| database_error(e, &grant.table))?
+        }
+    };
+    Ok((rows, limit, offset))
+}
+
+/// A column as a JSON value in SQLite, matching what PostgreSQL's
+/// `json_agg` gives for the same type.
+fn sqlite_json_value(column: &str, api_type: &str) -> String {
+    match api_type {
+        "JSONB" => format!("json(\"{column}\")"),
+        "BOOLEAN" => format!("CASE WHEN \"{column}\" IS NULL THEN NULL WHEN \"{column}\" THEN json('true') ELSE json('false') END"),
+        _ => format!("\"{column}\""),
+    }
+}
+
+// ------------------------------------------------------------ writes
+
+/// The fields of a write: `{"data": {…}}` or a bare object (NOTES #3),
+/// keeping only the columns this caller may write, never system columns.
+fn writable_fields(grant: &Grant, body: Value) -> Result<Map<String, Value>, ProxyError> {
+    let fields = match body {
+        Value::Object(mut map)
+            if map.len() == 1 && map.get("data").is_some_and(Value::is_object) =>
+        {
+            match map.remove("data") {
+                Some(Value::Object(inner)) => inner,
+                _ => Map::new(),
+            }
+        }
+        Value::Object(map) => map,
+        _ => {
+            return Err(ProxyError::BadRequest(
+                "無有效欄位資料: send a JSON object of fields".into(),
+            ))
+        }
+    };
+    let kept: Map<String, Value> = fields
+        .into_iter()
+        .filter(|(k, _)| valid_name(k) && grant.allows(k) && !SYSTEM_COLUMNS.contains(&k.as_str()))
+        .map(|(k, v)| {
+            // Spec 000 §5.6: "" in a *_id column is NULL.
+            let v = if k.ends_with("_id") && v.as_str() == Some("") {
+                Value::Null
+            } else {
+                v
+            };
+            (k, v)
+        })
+        .collect();
+    if kept.is_empty() {
+        return Err(ProxyError::BadRequest("無有效欄位資料".into()));
+    }
+    Ok(kept)
+}
+
+/// `POST /{table}` (spec 000 §5.3): 201 `{"id", "created_at", "data"}`.
+pub async fn insert(
+    db: &Db,
+    caller: Caller,
+    table: &str,
+    body: Value,
+) -> Result<Value, ProxyError> {
+    let grant = authorize(db, caller, table, Op::Create).await?;
+    let fields = writable_fields(&grant, body)?;
+    let mut columns = vec![Alias::new("tenant_id")];
+    let mut values = vec![param(
+        db,
+        "UUID",
+        &Value::String(caller.tenant().to_string()),
+    )];
+    for (name, value) in &fields {
+        columns.push(Alias::new(name));
+        let api_type = &grant.types[name];
+        values.push(param(db, api_type, &coerce(name, api_type, value)?));
+    }
+    let statement = Query::insert()
+        .into_table(Alias::new(&grant.table))
+        .columns(columns)
+        .values(values)
+        .map_err(|e| ProxyError::BadRequest(e.to_string()))?
+        .returning(Query::returning().exprs([
+            Expr::cust("CAST(id AS TEXT)"),
+            Expr::cust("CAST(created_at AS TEXT)"),
+        ]))
+        .to_owned();
+    let (id, created_at): (String, String) = match db {
+        Db::Postgres(pool) => {
+            let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
+            sqlx::query_as_with(&sql, values)
+                .fetch_one(pool)
+                .await
+                .map_err(|e| database_error(e, &grant.table))?
+        }
+        Db::Sqlite(pool) => {
+            let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
+            sqlx::query_as_with(&sql, values)
+                .fetch_one(pool)
+                .await
+                .map_err(|e| database_error(e, &grant.table))?
+        }
+    };
+    Ok(serde_json::json!({"id": id, "created_at": created_at, "data": fields}))
+}
+
+/// `PATCH /{table}/{id}` (spec 000 §5.4): `{"id", "updated": true}`.
+pub async fn update(
+    db: &Db,
+    caller: Caller,
+    table: &str,
+    row_id: &str,
+    body: Value,
+) -> Result<Value, ProxyError> {
+    let grant = authorize(db, caller, table, Op::Update).await?;
+    let fields = writable_fields(&grant, body)?;
+    let id = row_uuid(row_id)?;
+    let mut statement = Query::update();
+    statement.table(Alias::new(&grant.table));
+    for (name, value) in &fields {
+        let api_type = &grant.types[name];
+        statement.value(
+            Alias::new(name),
+            param(db, api_type, &coerce(name, api_type, value)?),
+        );
+    }
+    if grant.types.contains_key("updated_at") && !fields.contains_key("updated_at") {
+        let now = Value::String(Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+        statement.value(Alias::new("updated_at"), param(db, "TIMESTAMPTZ", &now));
+    }
+    statement
+        .and_where(column("id").eq(param(db, "UUID", &Value::String(id.to_string()))))
+        .and_where(tenant_is(db, caller.tenant()));
+    if execute(db, &grant.table, |b| statement.build_any_sqlx(b)).await? == 0 {
+        return Err(ProxyError::NotFound("記錄不存在".into()));
+    }
+    Ok(serde_json::json!({"id": id, "updated": true}))
+}
+
+/// `DELETE /{table}/{id}` (spec 000 §5.5).
+pub async fn delete(db: &Db, caller: Caller, table: &str, row_id: &str) -> Result<(), ProxyError> {
+    let grant = authorize(db, caller, table, Op::Delete).await?;
+    let id = row_uuid(row_id)?;
+    let statement = Query::delete()
+        .from_table(Alias::new(&grant.table))
+        .and_where(column("id").eq(param(db, "UUID", &Value::String(id.to_string()))))
+        .and_where(tenant_is(db, caller.tenant()))
+        .to_owned();
+    if execute(db, &grant.table, |b| statement.build_any_sqlx(b)).await? == 0 {
+        return Err(ProxyError::NotFound("記錄不存在".into()));
+    }
+    Ok(())
+}
+
+/// A row id that is not a UUID names no row: 404, like any unknown id.
+fn row_uuid(text: &str) -> Result<uuid::Uuid, ProxyError> {
+    uuid::Uuid::parse_str(text).map_err(|_| ProxyError::NotFound("記錄不存在".into()))
+}
+
+/// Runs a write built for either backend; answers the rows it changed.
+async fn execute<F>(db: &Db, table: &str, build: F) -> Result<u64, ProxyError>
+where
+    F: Fn(&dyn sea_query::QueryBuilder) -> (String, sea_query_binder::SqlxValues),
+{
+    let result = match db {
+        Db::Postgres(pool) => {
+            let (sql, values) = build(&PostgresQueryBuilder);
+            sqlx::query_with(&sql, values)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        }
+        Db::Sqlite(pool) => {
+            let (sql, values) = build(&SqliteQueryBuilder);
+            sqlx::query_with(&sql, values)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        }
+    };
+    result.map_err(|e| database_error(e, table))
+}
+
+/// Database refusals of bad values are the caller's 400 (409 for a
+/// duplicate), naming the column where the database says which; anything
+/// else stays a 500.
+fn database_error(err: sqlx::Error, table: &str) -> ProxyError {
+    let sqlx::Error::Database(db_err) = &err else {
+        return ProxyError::Database(err);
+    };
+    let code = db_err.code().map(|c| c.into_owned()).unwrap_or_default();
+    let message = db_err.message().to_owned();
+    let constraint = db_err.constraint().map(str::to_owned);
+    match code.as_str() {
+        // PostgreSQL: CHECK; SQLite: SQLITE_CONSTRAINT_CHECK.
+        "23514" | "275" => {
+            let column = constraint
+                .as_deref()
+                .and_then(|c| c.strip_prefix(&format!("{table}_")))
+                .and_then(|c| c.strip_suffix("_check"))
+                .map(str::to_owned)
+                .or_else(|| {
+                    message
+                        .split(": ")
+                        .nth(1)
+                        .and_then(|expr| {
+                            expr.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                                .find(|w| !w.is_empty())
+                        })
+                        .map(str::to_owned)
+                })
+                .unwrap_or_else(|| "?".into());
+            ProxyError::BadRequest(format!("欄位 '{column}' 的值不在允許的範圍內 ({message})"))
+        }
+        "23502" | "1299" => ProxyError::BadRequest(format!("缺少必填欄位 ({message})")),
+        "23503" | "787" => ProxyError::BadRequest(format!("關聯的記錄不存在 ({message})")),
+        "23505" | "2067" | "1555" => ProxyError::Conflict(format!("重複的值 ({message})")),
+        c if c.starts_with("22") => ProxyError::BadRequest(format!("欄位值格式錯誤 ({message})")),
+        _ => ProxyError::Database(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_spec_pattern() {
+        assert!(valid_name("amount_total") && valid_name("_x") && valid_name("A9"));
+        for bad in ["", "1a", "a-b", "a b", "a;drop", "\"a\"", "a'"] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn like_patterns_become_globs() {
+        assert_eq!(like_to_glob("%abc_%"), "*abc?*");
+        assert_eq!(like_to_glob("a*b?[c"), "a[*]b[?][[]c");
+    }
+}
