@@ -16,6 +16,8 @@ mod data;
 mod durability;
 /// Bad input and wrong callers get the spec's status and a `detail`.
 mod errors;
+/// Random queries against the proxy: no 500, no leak, no overreach.
+mod fuzz;
 /// /health, /metrics, /openapi.json, /docs.
 mod ops;
 /// The proxy engine over ERP tables (spec 000 §5, §9).
