@@ -17,6 +17,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod approvals;
 pub mod apps;
 pub mod auth;
 pub mod catalog;

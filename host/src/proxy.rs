@@ -22,6 +22,7 @@ use sea_query_binder::SqlxBinder;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::approvals::{self, Effect, Operation};
 use crate::catalog::{self, SYSTEM_COLUMNS};
 use crate::db::{Db, Id};
 use crate::refs::{self, Access};
@@ -575,27 +576,33 @@ async fn select(
         .cond_where(conditions)
         .limit(limit as u64)
         .offset(offset as u64);
+    // The id breaks ties so pages are stable (NOTES #8); it follows the last
+    // column's direction so that an index on (…, column) can serve the order.
+    let mut tie_break = Some(Order::Desc);
     let mut ordered = false;
     for order in &body.order_by {
         // Unknown or unauthorised columns are ignored (spec 000 §9.4).
-        if valid_name(&order.column) && grant.allows(&order.column) {
-            let direction = if order
+        if valid_name(&order.column) && grant.allows(&order.column) && tie_break.is_some() {
+            let descending = order
                 .direction
                 .as_deref()
-                .is_some_and(|d| d.eq_ignore_ascii_case("desc"))
-            {
-                Order::Desc
-            } else {
-                Order::Asc
-            };
-            inner.order_by(Alias::new(&order.column), direction);
+                .is_some_and(|d| d.eq_ignore_ascii_case("desc"));
+            // Ordered by the id itself: every later key is moot.
+            tie_break =
+                (order.column != "id").then_some(if descending { Order::Desc } else { Order::Asc });
+            inner.order_by(
+                Alias::new(&order.column),
+                if descending { Order::Desc } else { Order::Asc },
+            );
             ordered = true;
         }
     }
     if !ordered && grant.types.contains_key("created_at") {
         inner.order_by(Alias::new("created_at"), Order::Desc);
     }
-    inner.order_by(Alias::new("id"), Order::Desc);
+    if let Some(direction) = tie_break {
+        inner.order_by(Alias::new("id"), direction);
+    }
 
     let rows: String = match db {
         Db::Postgres(pool) => {
@@ -686,6 +693,8 @@ fn writable_fields(grant: &Grant, body: Value) -> Result<Map<String, Value>, Pro
 }
 
 /// `POST /{table}` (spec 000 §5.3): 201 `{"id", "created_at", "data"}`.
+/// Under an insert workflow the row is written and flagged: the answer
+/// also carries `approval_status: "pending"` (spec 000 §5.7).
 pub async fn insert(
     db: &Db,
     caller: Caller,
@@ -731,10 +740,97 @@ pub async fn insert(
                 .map_err(|e| database_error(e, &grant.table))?
         }
     };
-    Ok(serde_json::json!({"id": id, "created_at": created_at, "data": fields}))
+    let mut answer = serde_json::json!({"id": id, "created_at": created_at, "data": fields});
+    guard(
+        db,
+        caller,
+        &grant.table,
+        Operation::Insert,
+        &id,
+        &Map::new(),
+        &mut answer,
+    )
+    .await?;
+    Ok(answer)
 }
 
-/// `PATCH /{table}/{id}` (spec 000 §5.4): `{"id", "updated": true}`.
+/// Applies the approval workflow of `operation`, if any, to a write:
+/// returns `true` when the write is held (the answer then says so), after
+/// recording a bypass in the audit log when the caller may skip approval.
+async fn guard(
+    db: &Db,
+    caller: Caller,
+    table: &str,
+    operation: Operation,
+    row_id: &str,
+    payload: &Map<String, Value>,
+    answer: &mut Value,
+) -> Result<bool, ProxyError> {
+    let Some(workflow) = approvals::active_workflow(db, caller.tenant(), table, operation).await?
+    else {
+        return Ok(false);
+    };
+    if workflow.allow_api_bypass && matches!(caller, Caller::Open { .. }) {
+        let detail = serde_json::json!({"workflow_id": workflow.id, "operation": operation.as_str(), "payload": payload});
+        approvals::audit(
+            db,
+            caller.tenant(),
+            approvals::AuditEvent {
+                app: Some(caller.app()),
+                user: None,
+                action: "approval_bypass",
+                table,
+                row_id,
+                detail,
+            },
+        )
+        .await?;
+        return Ok(false);
+    }
+    let request = approvals::hold(
+        db,
+        caller.tenant(),
+        caller.app(),
+        &workflow,
+        row_id,
+        payload,
+    )
+    .await?;
+    answer["approval_status"] = "pending".into();
+    answer["approval_request_id"] = request.id.to_string().into();
+    answer["approval_message"] = operation.pending_message(workflow.levels).into();
+    Ok(true)
+}
+
+async fn row_exists(db: &Db, tenant: Id, table: &str, id: uuid::Uuid) -> Result<bool, ProxyError> {
+    let statement = Query::select()
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from(Alias::new(table))
+        .and_where(column("id").eq(param(db, "UUID", &Value::String(id.to_string()))))
+        .and_where(tenant_is(db, tenant))
+        .to_owned();
+    let n: i64 = match db {
+        Db::Postgres(pool) => {
+            let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
+            sqlx::query_scalar_with(&sql, values)
+                .fetch_one(pool)
+                .await
+                .map_err(|e| database_error(e, table))?
+        }
+        Db::Sqlite(pool) => {
+            let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
+            sqlx::query_scalar_with(&sql, values)
+                .fetch_one(pool)
+                .await
+                .map_err(|e| database_error(e, table))?
+        }
+    };
+    Ok(n > 0)
+}
+
+/// `PATCH /{table}/{id}` (spec 000 §5.4): `{"id", "updated": true}`; under
+/// an update workflow nothing changes yet: `"updated": false` and the
+/// request holds the fields (pre-guard).
 pub async fn update(
     db: &Db,
     caller: Caller,
@@ -745,41 +841,138 @@ pub async fn update(
     let grant = authorize(db, caller, table, Op::Update).await?;
     let fields = writable_fields(&grant, body)?;
     let id = row_uuid(row_id)?;
-    let mut statement = Query::update();
-    statement.table(Alias::new(&grant.table));
+    let mut coerced = Map::new();
     for (name, value) in &fields {
-        let api_type = &grant.types[name];
-        statement.value(
-            Alias::new(name),
-            param(db, api_type, &coerce(name, api_type, value)?),
-        );
+        coerced.insert(name.clone(), coerce(name, &grant.types[name], value)?);
     }
-    if grant.types.contains_key("updated_at") && !fields.contains_key("updated_at") {
+    if !row_exists(db, caller.tenant(), &grant.table, id).await? {
+        return Err(ProxyError::NotFound("記錄不存在".into()));
+    }
+    let mut answer = serde_json::json!({"id": id, "updated": false});
+    if guard(
+        db,
+        caller,
+        &grant.table,
+        Operation::Update,
+        &id.to_string(),
+        &coerced,
+        &mut answer,
+    )
+    .await?
+    {
+        return Ok(answer);
+    }
+    write_update(
+        db,
+        caller.tenant(),
+        &grant.table,
+        &grant.types,
+        id,
+        &coerced,
+    )
+    .await?;
+    answer["updated"] = true.into();
+    Ok(answer)
+}
+
+/// Sets already checked and coerced fields of one row of the tenant.
+async fn write_update(
+    db: &Db,
+    tenant: Id,
+    table: &str,
+    types: &BTreeMap<String, String>,
+    id: uuid::Uuid,
+    fields: &Map<String, Value>,
+) -> Result<(), ProxyError> {
+    let mut statement = Query::update();
+    statement.table(Alias::new(table));
+    for (name, value) in fields {
+        let api_type = types
+            .get(name)
+            .ok_or_else(|| ProxyError::BadRequest(format!("{table} has no column {name}")))?;
+        statement.value(Alias::new(name), param(db, api_type, value));
+    }
+    if types.contains_key("updated_at") && !fields.contains_key("updated_at") {
         let now = Value::String(Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
         statement.value(Alias::new("updated_at"), param(db, "TIMESTAMPTZ", &now));
     }
     statement
         .and_where(column("id").eq(param(db, "UUID", &Value::String(id.to_string()))))
-        .and_where(tenant_is(db, caller.tenant()));
-    if execute(db, &grant.table, |b| statement.build_any_sqlx(b)).await? == 0 {
-        return Err(ProxyError::NotFound("記錄不存在".into()));
-    }
-    Ok(serde_json::json!({"id": id, "updated": true}))
-}
-
-/// `DELETE /{table}/{id}` (spec 000 §5.5).
-pub async fn delete(db: &Db, caller: Caller, table: &str, row_id: &str) -> Result<(), ProxyError> {
-    let grant = authorize(db, caller, table, Op::Delete).await?;
-    let id = row_uuid(row_id)?;
-    let statement = Query::delete()
-        .from_table(Alias::new(&grant.table))
-        .and_where(column("id").eq(param(db, "UUID", &Value::String(id.to_string()))))
-        .and_where(tenant_is(db, caller.tenant()))
-        .to_owned();
-    if execute(db, &grant.table, |b| statement.build_any_sqlx(b)).await? == 0 {
+        .and_where(tenant_is(db, tenant));
+    if execute(db, table, |b| statement.build_any_sqlx(b)).await? == 0 {
         return Err(ProxyError::NotFound("記錄不存在".into()));
     }
     Ok(())
+}
+
+/// `DELETE /{table}/{id}` (spec 000 §5.5): `None` when deleted (204);
+/// under a delete workflow the row stays and the answer says it is pending.
+pub async fn delete(
+    db: &Db,
+    caller: Caller,
+    table: &str,
+    row_id: &str,
+) -> Result<Option<Value>, ProxyError> {
+    let grant = authorize(db, caller, table, Op::Delete).await?;
+    let id = row_uuid(row_id)?;
+    if !row_exists(db, caller.tenant(), &grant.table, id).await? {
+        return Err(ProxyError::NotFound("記錄不存在".into()));
+    }
+    let mut answer = serde_json::json!({"id": id, "deleted": false});
+    if guard(
+        db,
+        caller,
+        &grant.table,
+        Operation::Delete,
+        &id.to_string(),
+        &Map::new(),
+        &mut answer,
+    )
+    .await?
+    {
+        return Ok(Some(answer));
+    }
+    write_delete(db, caller.tenant(), &grant.table, id).await?;
+    Ok(None)
+}
+
+async fn write_delete(db: &Db, tenant: Id, table: &str, id: uuid::Uuid) -> Result<(), ProxyError> {
+    let statement = Query::delete()
+        .from_table(Alias::new(table))
+        .and_where(column("id").eq(param(db, "UUID", &Value::String(id.to_string()))))
+        .and_where(tenant_is(db, tenant))
+        .to_owned();
+    if execute(db, table, |b| statement.build_any_sqlx(b)).await? == 0 {
+        return Err(ProxyError::NotFound("記錄不存在".into()));
+    }
+    Ok(())
+}
+
+/// Applies the final decision of an approval to its row: the held update
+/// and the workflow's state callback, or the held delete.
+pub async fn apply_decision(
+    db: &Db,
+    tenant: Id,
+    table: &str,
+    row_id: &str,
+    effect: &Effect,
+) -> Result<(), ProxyError> {
+    let id = row_uuid(row_id)?;
+    match effect {
+        Effect::Nothing => Ok(()),
+        Effect::Delete => write_delete(db, tenant, table, id).await,
+        Effect::Update(fields) => {
+            let types = catalog::column_types(db, table).await?;
+            let mut coerced = Map::new();
+            for (name, value) in fields {
+                let api_type = types.get(name).ok_or_else(|| {
+                    ProxyError::BadRequest(format!("{table} has no column {name}"))
+                })?;
+                coerced.insert(name.clone(), coerce(name, api_type, value)?);
+            }
+            write_update(db, tenant, table, &types, id, &coerced).await
+        }
+    }
 }
 
 /// A row id that is not a UUID names no row: 404, like any unknown id.

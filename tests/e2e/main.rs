@@ -4,6 +4,8 @@
 
 mod harness;
 
+/// Approval workflows over proxy writes (spec 000 §5.7).
+mod approvals;
 /// Login, refresh, disabled users (spec 001 §2).
 mod auth;
 /// Apps and their VFS: the builder walk-through, concurrency, SDK files, limits.

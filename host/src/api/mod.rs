@@ -2,6 +2,7 @@
 //! puts them together with the cross-cutting layers (body limit, request log,
 //! metrics, panic guard) and the OpenAPI document.
 
+mod approvals;
 mod apps;
 mod auth;
 mod compile;
@@ -46,6 +47,7 @@ use crate::vfs::VfsError;
         (name = "refs", description = "References to ERP tables and their columns (spec 000 §4)"),
         (name = "data", description = "Custom Tables under /api/v1/data (platform users) and /api/v1/open/data (X-API-Key) (spec 000 §6, 001 §13)"),
         (name = "proxy", description = "The proxy over ERP tables: /api/v1/proxy/{app_id} (platform users, live references) and /api/v1/open/proxy (X-API-Key, published references) (spec 000 §5, §9)"),
+        (name = "approvals", description = "Approval workflows over proxy writes (spec 000 §5.7, 001 §7)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -79,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .merge(data::router())
         .merge(refs::router())
         .merge(proxy::router())
+        .merge(approvals::router())
         .merge(ops::router())
         .split_for_parts();
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))

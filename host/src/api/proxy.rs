@@ -174,13 +174,19 @@ async fn update_row(
     ))
 }
 
+/// Deletes a row (204); under a delete workflow the row stays and the
+/// answer (200) carries `approval_status: "pending"`.
 #[utoipa::path(delete, path = "/{table}/{id}", tag = "proxy", params(("table" = String, Path), ("id" = String, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 200, description = "held for approval"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_row(
     State(state): State<AppState>,
     ProxyCaller(caller): ProxyCaller,
     ApiPath(path): ApiPath<RowPath>,
-) -> ApiResult<StatusCode> {
-    proxy::delete(state.db(), caller, &path.table, &path.id).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> ApiResult<Response> {
+    Ok(
+        match proxy::delete(state.db(), caller, &path.table, &path.id).await? {
+            None => StatusCode::NO_CONTENT.into_response(),
+            Some(held) => (StatusCode::OK, ApiJson(held)).into_response(),
+        },
+    )
 }

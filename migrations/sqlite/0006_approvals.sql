@@ -1,0 +1,50 @@
+-- Approval workflows over proxy writes, their requests, and the audit log
+-- (spec 000 §5.7, spec 001 §7).
+
+CREATE TABLE approval_workflows (
+    id                    TEXT PRIMARY KEY NOT NULL,
+    tenant_id             TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    table_name            TEXT NOT NULL,
+    operation             TEXT NOT NULL CHECK (operation IN ('insert', 'update', 'delete')),
+    levels                INTEGER NOT NULL DEFAULT 1 CHECK (levels BETWEEN 1 AND 10),
+    approved_state_field  TEXT,
+    approved_state_value  TEXT,
+    rejected_state_value  TEXT,
+    allow_api_bypass      INTEGER NOT NULL DEFAULT 0 CHECK (allow_api_bypass IN (0, 1)),
+    is_active             INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+    created_at            TEXT NOT NULL,
+    updated_at            TEXT NOT NULL,
+    UNIQUE (tenant_id, table_name, operation)
+);
+
+-- payload: the fields of a held update. decisions: [{level, user_id, decision, at}].
+CREATE TABLE approval_requests (
+    id             TEXT PRIMARY KEY NOT NULL,
+    tenant_id      TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    workflow_id    TEXT REFERENCES approval_workflows(id) ON DELETE SET NULL,
+    app_id         TEXT REFERENCES custom_apps(id) ON DELETE SET NULL,
+    table_name     TEXT NOT NULL,
+    operation      TEXT NOT NULL CHECK (operation IN ('insert', 'update', 'delete')),
+    row_id         TEXT NOT NULL,
+    payload        TEXT NOT NULL DEFAULT '{}',
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+    levels         INTEGER NOT NULL,
+    approved_levels INTEGER NOT NULL DEFAULT 0,
+    decisions      TEXT NOT NULL DEFAULT '[]',
+    created_at     TEXT NOT NULL,
+    decided_at     TEXT
+);
+CREATE INDEX approval_requests_tenant_idx ON approval_requests (tenant_id, status, created_at);
+
+CREATE TABLE audit_logs (
+    id          TEXT PRIMARY KEY NOT NULL,
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    app_id      TEXT REFERENCES custom_apps(id) ON DELETE SET NULL,
+    user_id     TEXT REFERENCES users(id) ON DELETE SET NULL,
+    action      TEXT NOT NULL,
+    table_name  TEXT,
+    row_id      TEXT,
+    detail      TEXT NOT NULL DEFAULT '{}',
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX audit_logs_tenant_idx ON audit_logs (tenant_id, created_at);
