@@ -33,6 +33,7 @@ pub mod refs;
 pub mod sdk;
 pub mod server;
 pub mod state;
+pub mod triggers;
 mod users;
 pub mod vfs;
 

@@ -26,6 +26,7 @@ use crate::approvals::{self, Effect, Operation};
 use crate::catalog::{self, SYSTEM_COLUMNS};
 use crate::db::{Db, Id};
 use crate::refs::{self, Access};
+use crate::triggers;
 
 /// Who calls the proxy, and so which reference version and limits apply.
 #[derive(Debug, Clone, Copy)]
@@ -724,22 +725,12 @@ pub async fn insert(
             Expr::cust("CAST(created_at AS TEXT)"),
         ]))
         .to_owned();
-    let (id, created_at): (String, String) = match db {
-        Db::Postgres(pool) => {
-            let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
-            sqlx::query_as_with(&sql, values)
-                .fetch_one(pool)
-                .await
-                .map_err(|e| database_error(e, &grant.table))?
-        }
-        Db::Sqlite(pool) => {
-            let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
-            sqlx::query_as_with(&sql, values)
-                .fetch_one(pool)
-                .await
-                .map_err(|e| database_error(e, &grant.table))?
-        }
-    };
+    let (_, returned) = execute(db, caller.tenant(), &grant.table, WriteKind::Insert, |b| {
+        statement.build_any_sqlx(b)
+    })
+    .await?;
+    let (id, created_at) =
+        returned.ok_or_else(|| ProxyError::Database(sqlx::Error::RowNotFound))?;
     let mut answer = serde_json::json!({"id": id, "created_at": created_at, "data": fields});
     guard(
         db,
@@ -898,8 +889,14 @@ async fn write_update(
     }
     statement
         .and_where(column("id").eq(param(db, "UUID", &Value::String(id.to_string()))))
-        .and_where(tenant_is(db, tenant));
-    if execute(db, table, |b| statement.build_any_sqlx(b)).await? == 0 {
+        .and_where(tenant_is(db, tenant))
+        .returning(Query::returning().expr(Expr::cust("CAST(id AS TEXT)")));
+    if execute(db, tenant, table, WriteKind::Update(Id(id)), |b| {
+        statement.build_any_sqlx(b)
+    })
+    .await?
+    .0 == 0
+    {
         return Err(ProxyError::NotFound("記錄不存在".into()));
     }
     Ok(())
@@ -941,8 +938,14 @@ async fn write_delete(db: &Db, tenant: Id, table: &str, id: uuid::Uuid) -> Resul
         .from_table(Alias::new(table))
         .and_where(column("id").eq(param(db, "UUID", &Value::String(id.to_string()))))
         .and_where(tenant_is(db, tenant))
+        .returning(Query::returning().expr(Expr::cust("CAST(id AS TEXT)")))
         .to_owned();
-    if execute(db, table, |b| statement.build_any_sqlx(b)).await? == 0 {
+    if execute(db, tenant, table, WriteKind::Delete(Id(id)), |b| {
+        statement.build_any_sqlx(b)
+    })
+    .await?
+    .0 == 0
+    {
         return Err(ProxyError::NotFound("記錄不存在".into()));
     }
     Ok(())
@@ -980,28 +983,156 @@ fn row_uuid(text: &str) -> Result<uuid::Uuid, ProxyError> {
     uuid::Uuid::parse_str(text).map_err(|_| ProxyError::NotFound("記錄不存在".into()))
 }
 
-/// Runs a write built for either backend; answers the rows it changed.
-async fn execute<F>(db: &Db, table: &str, build: F) -> Result<u64, ProxyError>
+/// What a write statement does to which row.
+#[derive(Clone, Copy)]
+enum WriteKind {
+    /// `INSERT … RETURNING id, created_at`.
+    Insert,
+    Update(Id),
+    Delete(Id),
+}
+
+/// Runs a write built for either backend. Writes to tables with
+/// consequences ([`triggers`]) run in one transaction with them. Answers
+/// the rows changed and, for an insert, the new id and created_at.
+async fn execute<F>(
+    db: &Db,
+    tenant: Id,
+    table: &str,
+    kind: WriteKind,
+    build: F,
+) -> Result<(u64, Option<(String, String)>), ProxyError>
 where
     F: Fn(&dyn sea_query::QueryBuilder) -> (String, sea_query_binder::SqlxValues),
 {
+    let types = catalog::column_types(db, table).await?;
     let result = match db {
         Db::Postgres(pool) => {
             let (sql, values) = build(&PostgresQueryBuilder);
-            sqlx::query_with(&sql, values)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
+            let mut tx = pool.begin().await?;
+            let out = write_on(&mut *tx, true, tenant, table, &types, kind, &sql, values).await;
+            match out {
+                Ok(out) => tx.commit().await.map(|()| out),
+                Err(e) => Err(e),
+            }
         }
         Db::Sqlite(pool) => {
             let (sql, values) = build(&SqliteQueryBuilder);
-            sqlx::query_with(&sql, values)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
+            let mut tx = pool.begin().await?;
+            let out = write_on(&mut *tx, false, tenant, table, &types, kind, &sql, values).await;
+            match out {
+                Ok(out) => tx.commit().await.map(|()| out),
+                Err(e) => Err(e),
+            }
         }
     };
     result.map_err(|e| database_error(e, table))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_on<C, DB>(
+    conn: &mut C,
+    postgres: bool,
+    tenant: Id,
+    table: &str,
+    types: &BTreeMap<String, String>,
+    kind: WriteKind,
+    sql: &str,
+    values: sea_query_binder::SqlxValues,
+) -> Result<(u64, Option<(String, String)>), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut C: sqlx::Executor<'e, Database = DB>,
+    for<'q> sea_query_binder::SqlxValues: sqlx::IntoArguments<'q, DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    (String, String): for<'r> sqlx::FromRow<'r, DB::Row>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    (Option<String>,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    Id: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let watched = triggers::watches(table);
+    let before = match kind {
+        WriteKind::Update(id) | WriteKind::Delete(id) if watched => {
+            row_image(&mut *conn, postgres, table, types, tenant, id).await?
+        }
+        _ => None,
+    };
+    let (rows, returned) = match kind {
+        WriteKind::Insert => {
+            let returned: (String, String) = sqlx::query_as_with(sql, values)
+                .fetch_one(&mut *conn)
+                .await?;
+            (1, Some(returned))
+        }
+        // Updates and deletes say `RETURNING id`: the rows they changed.
+        _ => {
+            let changed: Vec<(String,)> = sqlx::query_as_with(sql, values)
+                .fetch_all(&mut *conn)
+                .await?;
+            (changed.len() as u64, None)
+        }
+    };
+    if watched && rows > 0 {
+        let target = match kind {
+            WriteKind::Update(id) => Some(id),
+            WriteKind::Insert => returned
+                .as_ref()
+                .and_then(|(id, _)| uuid::Uuid::parse_str(id).ok())
+                .map(Id),
+            WriteKind::Delete(_) => None,
+        };
+        let after = match target {
+            Some(id) => row_image(&mut *conn, postgres, table, types, tenant, id).await?,
+            None => None,
+        };
+        triggers::after_write(&mut *conn, tenant, table, before.as_ref(), after.as_ref()).await?;
+    }
+    Ok((rows, returned))
+}
+
+/// One row of the tenant as a JSON object, or `None`.
+async fn row_image<C, DB>(
+    conn: &mut C,
+    postgres: bool,
+    table: &str,
+    types: &BTreeMap<String, String>,
+    tenant: Id,
+    id: Id,
+) -> Result<Option<triggers::Row>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut C: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    Id: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    (Option<String>,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    // `table` and the column names come from the catalog, not the request.
+    let sql = if postgres {
+        format!(
+            "SELECT row_to_json(t)::text FROM \"{table}\" t WHERE t.id = $1 AND t.tenant_id = $2"
+        )
+    } else {
+        let pairs: Vec<String> = types
+            .iter()
+            .map(|(c, t)| format!("'{c}', {}", sqlite_json_value(c, t)))
+            .collect();
+        format!(
+            "SELECT json_object({}) FROM \"{table}\" WHERE id = $1 AND tenant_id = $2",
+            pairs.join(", ")
+        )
+    };
+    let text: Option<(Option<String>,)> = sqlx::query_as(&sql)
+        .bind(id)
+        .bind(tenant)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(text
+        .and_then(|(t,)| t)
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| match v {
+            Value::Object(map) => Some(map),
+            _ => None,
+        }))
 }
 
 /// Database refusals of bad values are the caller's 400 (409 for a

@@ -28,3 +28,5 @@ mod proxy;
 mod refs;
 /// The spec's own examples, run as written.
 mod spec_examples;
+/// Fields kept up to date after proxy writes (spec 000 §7).
+mod triggers;
