@@ -163,10 +163,20 @@ impl FromRequestParts<AppState> for ApiKeyCaller {
             .to_str()
             .map_err(|_| AppError::Unauthorized("API Key 無效或已撤銷".into()))?
             .trim();
-        integrations::authenticate_key(state.db(), key)
+        let owner = integrations::authenticate_key(state.db(), key)
             .await?
-            .map(ApiKeyCaller)
-            .ok_or_else(|| AppError::Unauthorized("API Key 無效或已撤銷".into()))
+            .ok_or_else(|| AppError::Unauthorized("API Key 無效或已撤銷".into()))?;
+        // A browser call must come from one of the app's allowed origins.
+        if let Some(origin) = parts
+            .headers
+            .get(axum::http::header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+        {
+            if !owner.allows_origin(origin) {
+                return Err(AppError::OriginNotAllowed(origin.to_owned()));
+            }
+        }
+        Ok(ApiKeyCaller(owner))
     }
 }
 

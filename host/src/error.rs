@@ -23,6 +23,9 @@ pub enum AppError {
     /// 403: authenticated, but not allowed.
     #[error("{0}")]
     Forbidden(String),
+    /// 403: a browser origin not in the integration's `allowed_origins`.
+    #[error("Origin {0} is not allowed for this integration (settings: allowed_origins)")]
+    OriginNotAllowed(String),
     /// 404: no such resource in the caller's tenant.
     #[error("{0}")]
     NotFound(String),
@@ -79,7 +82,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -103,11 +106,15 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
+        let origin_denied = matches!(self, AppError::OriginNotAllowed(_));
         let details = match self {
             AppError::Invalid { details, .. } => Some(details),
             _ => None,
         };
         let mut response = (status, axum::Json(ErrorBody { detail, details })).into_response();
+        if origin_denied {
+            response.extensions_mut().insert(OriginDenied);
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -117,6 +124,11 @@ impl IntoResponse for AppError {
         response
     }
 }
+
+/// Marks a response that refused the request's origin, so the CORS layer
+/// does not let the browser read it.
+#[derive(Debug, Clone, Copy)]
+pub struct OriginDenied;
 
 /// Maps an axum rejection to the variant of the same status, keeping axum's
 /// message (it names the offending line, column or field).

@@ -68,10 +68,19 @@ pub struct NewApiKey {
 }
 
 /// Who an API key speaks for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct KeyOwner {
     pub app_id: Id,
     pub tenant_id: Id,
+    /// Browser origins the app accepts (`scheme://host[:port]`); empty = all.
+    pub allowed_origins: Vec<String>,
+}
+
+impl KeyOwner {
+    /// Whether a browser at `origin` may use this key (spec NOTES #13).
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins.is_empty() || self.allowed_origins.iter().any(|o| o == origin)
+    }
 }
 
 /// Creates an integration: a self-built app with an empty VFS.
@@ -297,8 +306,16 @@ pub async fn revoke_key(
     Ok(changed > 0)
 }
 
-/// id, app_id, tenant_id, expires_at, last_used_at of an active key.
-type ValidKeyRow = (Id, Id, Id, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+/// id, app_id, tenant_id, expires_at, last_used_at of an active key, and
+/// its app's allowed origins.
+type ValidKeyRow = (
+    Id,
+    Id,
+    Id,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Json<Vec<String>>,
+);
 
 /// The app and tenant of a valid key (active, unexpired); `None` otherwise.
 pub async fn authenticate_key(db: &Db, api_key: &str) -> Result<Option<KeyOwner>, sqlx::Error> {
@@ -309,13 +326,14 @@ pub async fn authenticate_key(db: &Db, api_key: &str) -> Result<Option<KeyOwner>
     let now = Utc::now();
     let row: Option<ValidKeyRow> = on_db!(db, |pool| {
         sqlx::query_as(
-        "SELECT id, app_id, tenant_id, expires_at, last_used_at FROM api_keys WHERE key_hash = $1 AND is_active"
+        "SELECT k.id, k.app_id, k.tenant_id, k.expires_at, k.last_used_at, a.allowed_origins FROM api_keys k \
+         JOIN custom_apps a ON a.id = k.app_id WHERE k.key_hash = $1 AND k.is_active"
     )
     .bind(&hash)
     .fetch_optional(pool)
     .await?
     });
-    let Some((key_id, app_id, tenant_id, expires_at, last_used_at)) = row else {
+    let Some((key_id, app_id, tenant_id, expires_at, last_used_at, origins)) = row else {
         return Ok(None);
     };
     if expires_at.is_some_and(|at| at <= now) {
@@ -331,5 +349,9 @@ pub async fn authenticate_key(db: &Db, api_key: &str) -> Result<Option<KeyOwner>
         .await
         .map(|_| ()))?;
     }
-    Ok(Some(KeyOwner { app_id, tenant_id }))
+    Ok(Some(KeyOwner {
+        app_id,
+        tenant_id,
+        allowed_origins: origins.0,
+    }))
 }

@@ -480,3 +480,76 @@ async fn data_json_describes_the_apps_tables() {
         .await;
     assert_eq!(status, StatusCode::OK, "{out}");
 }
+
+/// Browsers may call the API-key routes from the integration's allowed
+/// origins only (spec NOTES #13); an empty list allows every origin.
+#[tokio::test]
+async fn allowed_origins_gate_browser_calls() {
+    let server = Server::start();
+    let admin = server.admin().await;
+    let (id, key) = integration_with_key(&admin, "Browser app").await;
+    let url = format!("{}/api/v1/open/data/objects", server.base);
+    let client = reqwest::Client::new();
+    let call = |origin: &'static str| {
+        client
+            .get(&url)
+            .header("X-API-Key", &key)
+            .header("Origin", origin)
+            .send()
+    };
+
+    let response = call("https://anywhere.example").await.expect("send");
+    assert_eq!(response.status(), StatusCode::OK, "no list: every origin");
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://anywhere.example"
+    );
+
+    let (status, _) = admin
+        .patch(
+            &format!("/api/v1/integrations/{id}/settings"),
+            json!({"allowed_origins": ["https://shop.example.com"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let response = call("https://shop.example.com").await.expect("send");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://shop.example.com"
+    );
+    let response = call("https://evil.example").await.expect("send");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+    let (_, body) = crate::harness::read(response).await;
+    assert!(detail(&body).contains("https://evil.example"), "{body}");
+    // Server-to-server calls send no Origin and are not affected.
+    let response = client
+        .get(&url)
+        .header("X-API-Key", &key)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // The preflight carries no key and is answered for the browser to go on.
+    let preflight = client
+        .request(
+            Method::OPTIONS,
+            format!("{}/api/v1/open/proxy/customers/query", server.base),
+        )
+        .header("Origin", "https://shop.example.com")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "x-api-key, content-type")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert!(preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .expect("text")
+        .contains("X-API-Key"));
+}

@@ -6,6 +6,7 @@ mod approvals;
 mod apps;
 mod auth;
 mod compile;
+mod cors;
 mod data;
 mod integrations;
 mod ops;
@@ -93,6 +94,7 @@ pub fn app(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(state.max_body_bytes()))
+        .layer(middleware::from_fn(cors::open_cors))
         .layer(middleware::from_fn(record_metrics))
         .layer(
             TraceLayer::new_for_http()
