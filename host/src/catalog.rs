@@ -201,3 +201,36 @@ pub async fn column_types(
     }
     Ok(types)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_core_table_exists_and_no_erp_table_is_core() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+        for table in CORE_TABLES {
+            assert!(
+                table_exists(&db, table).await.unwrap(),
+                "{table} is on the blacklist but does not exist"
+            );
+            assert_eq!(classify(&db, table).await.unwrap(), TableKind::Forbidden);
+        }
+        for table in ERP_TABLES {
+            assert!(!CORE_TABLES.contains(&table.name));
+            assert!(
+                table_exists(&db, table.name).await.unwrap(),
+                "{} is listed but not created",
+                table.name
+            );
+        }
+        assert_eq!(
+            classify(&db, "customers").await.unwrap(),
+            TableKind::Business
+        );
+        assert_eq!(classify(&db, "nope").await.unwrap(), TableKind::Unknown);
+    }
+}

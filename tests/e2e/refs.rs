@@ -57,11 +57,32 @@ async fn tables_columns_and_references() {
     assert_eq!(column("customer_id")["fk_target"], "customers.id");
     assert_eq!(column("custom_data")["type"], "JSONB");
     assert_eq!(column("state")["is_system"], false);
-    let (status, out) = admin.get("/api/v1/refs/tables/users/columns").await;
-    assert_eq!(
-        (status, detail(&out)),
-        (StatusCode::FORBIDDEN, "此表不可引用")
-    );
+    // The 14 core tables are refused, for columns and references alike.
+    for core in [
+        "tenants",
+        "users",
+        "roles",
+        "role_permissions",
+        "user_roles",
+        "refresh_tokens",
+        "api_keys",
+        "custom_apps",
+        "app_data_references",
+        "publish_requests",
+        "approval_workflows",
+        "approval_requests",
+        "audit_logs",
+        "vfs_versions",
+    ] {
+        let (status, out) = admin
+            .get(&format!("/api/v1/refs/tables/{core}/columns"))
+            .await;
+        assert_eq!(
+            (status, detail(&out)),
+            (StatusCode::FORBIDDEN, "此表不可引用"),
+            "{core}"
+        );
+    }
     let (status, _) = admin.get("/api/v1/refs/tables/no_such_table/columns").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
