@@ -292,14 +292,7 @@ pub async fn update_workflow(
 
 pub async fn delete_workflow(db: &Db, tenant: Id, id: &str) -> Result<(), ApprovalError> {
     let current = get_workflow(db, tenant, id).await?;
-    on_db!(db, |pool| sqlx::query(
-        "DELETE FROM approval_workflows WHERE id = $1 AND tenant_id = $2"
-    )
-    .bind(Id(current.id))
-    .bind(tenant)
-    .execute(pool)
-    .await
-    .map(|_| ()))?;
+    crate::db::delete_owned(db, "approval_workflows", Id(current.id), tenant).await?;
     Ok(())
 }
 

@@ -363,14 +363,7 @@ pub async fn update_app(
 /// Deletes an app with every version of its files.
 pub async fn delete_app(db: &Db, tenant: Id, key: &str) -> Result<(), AppsError> {
     let app = find_app(db, Some(tenant), key).await?;
-    on_db!(db, |pool| {
-        sqlx::query("DELETE FROM custom_apps WHERE id = $1 AND tenant_id = $2")
-            .bind(Id(app.id))
-            .bind(tenant)
-            .execute(pool)
-            .await
-            .map(|_| ())
-    })?;
+    crate::db::delete_owned(db, "custom_apps", Id(app.id), tenant).await?;
     Ok(())
 }
 

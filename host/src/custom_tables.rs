@@ -866,14 +866,7 @@ pub async fn update_record(
 
 pub async fn delete_record(db: &Db, scope: Scope, record: &str) -> Result<uuid::Uuid, DataError> {
     let (_, current) = find_record(db, scope, record).await?;
-    on_db!(db, |pool| sqlx::query(
-        "DELETE FROM custom_records WHERE id = $1 AND tenant_id = $2"
-    )
-    .bind(Id(current.id))
-    .bind(scope.tenant_id)
-    .execute(pool)
-    .await
-    .map(|_| ()))?;
+    crate::db::delete_owned(db, "custom_records", Id(current.id), scope.tenant_id).await?;
     Ok(current.id)
 }
 

@@ -176,6 +176,24 @@ impl<'r> Decode<'r, Postgres> for Id {
     }
 }
 
+/// Deletes the row `id` of `table` if it belongs to `tenant`; answers how
+/// many rows went (0 or 1). `table` is one of the platform's own tables,
+/// never a name from a request.
+pub async fn delete_owned(
+    db: &Db,
+    table: &'static str,
+    id: Id,
+    tenant: Id,
+) -> Result<u64, sqlx::Error> {
+    let sql = format!("DELETE FROM {table} WHERE id = $1 AND tenant_id = $2");
+    on_db!(db, |pool| sqlx::query(&sql)
+        .bind(id)
+        .bind(tenant)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
 /// True when `err` is a unique-constraint violation (on either backend).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())

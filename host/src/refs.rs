@@ -253,14 +253,7 @@ pub async fn update(
 
 pub async fn delete(db: &Db, tenant: Id, ref_id: &str) -> Result<(), RefError> {
     let current = get(db, tenant, ref_id).await?;
-    on_db!(db, |pool| sqlx::query(
-        "DELETE FROM app_data_references WHERE id = $1 AND tenant_id = $2"
-    )
-    .bind(Id(current.id))
-    .bind(tenant)
-    .execute(pool)
-    .await
-    .map(|_| ()))?;
+    crate::db::delete_owned(db, "app_data_references", Id(current.id), tenant).await?;
     Ok(())
 }
 

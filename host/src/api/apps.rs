@@ -86,7 +86,8 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
     Option::<String>::deserialize(d).map(Some)
 }
 
-fn valid_name(name: &str) -> ApiResult<String> {
+/// A display name: 1-100 characters once trimmed.
+pub(super) fn valid_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::Unprocessable(

@@ -17,6 +17,8 @@ use crate::integrations::{self, ApiKeyInfo, Integration, NewApiKey};
 use crate::refs::{self, Decision, PublishRequest, PublishStatus};
 use crate::state::AppState;
 
+use super::apps::valid_name;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_integrations, create_integration))
@@ -66,16 +68,6 @@ struct CreateKey {
     name: String,
     /// When the key stops working; never if absent.
     expires_at: Option<DateTime<Utc>>,
-}
-
-fn valid_name(name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::Unprocessable(
-            "name must be 1-100 characters".into(),
-        ));
-    }
-    Ok(name.to_owned())
 }
 
 /// An origin is `scheme://host[:port]`, nothing more (spec NOTES #13).
