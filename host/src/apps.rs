@@ -364,6 +364,8 @@ pub async fn update_app(
 pub async fn delete_app(db: &Db, tenant: Id, key: &str) -> Result<(), AppsError> {
     let app = find_app(db, Some(tenant), key).await?;
     crate::db::delete_owned(db, "custom_apps", Id(app.id), tenant).await?;
+    // Its keys went with it.
+    crate::integrations::forget_keys();
     Ok(())
 }
 

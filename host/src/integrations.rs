@@ -10,7 +10,10 @@ use serde::Serialize;
 use sqlx::types::Json;
 
 use crate::accounts::{random_hex, sha256_hex};
+use std::sync::OnceLock;
+
 use crate::apps::{self, AccessMode, AppsError, NewApp};
+use crate::cache::Expiring;
 use crate::db::{Db, Id};
 use crate::on_db;
 use crate::vfs::Files;
@@ -192,6 +195,7 @@ pub async fn update_settings(
         .await
         .map(|_| ())
     })?;
+    forget_keys();
     get(db, tenant, &current.id.to_string()).await
 }
 
@@ -303,6 +307,7 @@ pub async fn revoke_key(
     .await
     .map(|r| r.rows_affected())
     })?;
+    forget_keys();
     Ok(changed > 0)
 }
 
@@ -317,6 +322,21 @@ type ValidKeyRow = (
     Json<Vec<String>>,
 );
 
+/// Key hash → its owner and expiry.
+type KeyCache = Expiring<String, (KeyOwner, Option<DateTime<Utc>>)>;
+
+/// Valid keys seen lately, by hash, with their expiry (every data request
+/// presents one). Cleared by every change to keys or integrations.
+fn key_cache() -> &'static KeyCache {
+    static CACHE: OnceLock<KeyCache> = OnceLock::new();
+    CACHE.get_or_init(Expiring::new)
+}
+
+/// Forgets cached keys: after a revocation, a settings change or a delete.
+pub fn forget_keys() {
+    key_cache().clear();
+}
+
 /// The app and tenant of a valid key (active, unexpired); `None` otherwise.
 pub async fn authenticate_key(db: &Db, api_key: &str) -> Result<Option<KeyOwner>, sqlx::Error> {
     if !api_key.starts_with("sk_live_") || api_key.len() != 72 {
@@ -324,6 +344,11 @@ pub async fn authenticate_key(db: &Db, api_key: &str) -> Result<Option<KeyOwner>
     }
     let hash = sha256_hex(api_key.as_bytes());
     let now = Utc::now();
+    if let Some((owner, expires_at)) = key_cache().get(&hash) {
+        if expires_at.is_none_or(|at| at > now) {
+            return Ok(Some(owner));
+        }
+    }
     let row: Option<ValidKeyRow> = on_db!(db, |pool| {
         sqlx::query_as(
         "SELECT k.id, k.app_id, k.tenant_id, k.expires_at, k.last_used_at, a.allowed_origins FROM api_keys k \
@@ -349,9 +374,11 @@ pub async fn authenticate_key(db: &Db, api_key: &str) -> Result<Option<KeyOwner>
         .await
         .map(|_| ()))?;
     }
-    Ok(Some(KeyOwner {
+    let owner = KeyOwner {
         app_id,
         tenant_id,
         allowed_origins: origins.0,
-    }))
+    };
+    key_cache().insert(hash, (owner.clone(), expires_at));
+    Ok(Some(owner))
 }

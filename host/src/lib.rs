@@ -20,6 +20,7 @@ pub mod api;
 pub mod approvals;
 pub mod apps;
 pub mod auth;
+pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod compile;

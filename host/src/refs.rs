@@ -10,7 +10,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::types::Json;
 
+use std::sync::OnceLock;
+
 use crate::apps::{self, AppsError};
+use crate::cache::Expiring;
 use crate::catalog::{self, TableKind};
 use crate::db::{Db, Id};
 use crate::on_db;
@@ -212,6 +215,7 @@ pub async fn create(
         Err(e) if crate::db::is_unique_violation(&e) => Err(RefError::Duplicate(table.to_owned())),
         other => {
             other?;
+            access_cache().clear();
             get(db, tenant, &id.to_string()).await
         }
     }
@@ -248,21 +252,49 @@ pub async fn update(
     .await
     .map(|_| ())
     })?;
+    access_cache().clear();
     get(db, tenant, ref_id).await
 }
 
 pub async fn delete(db: &Db, tenant: Id, ref_id: &str) -> Result<(), RefError> {
     let current = get(db, tenant, ref_id).await?;
     crate::db::delete_owned(db, "app_data_references", Id(current.id), tenant).await?;
+    access_cache().clear();
     Ok(())
 }
 
 type AccessRow = (Option<Json<Vec<String>>>, Option<Json<Vec<String>>>, bool);
 
+/// (tenant, app, table, published) → the reference's access.
+type AccessCache = Expiring<(Id, Id, String, bool), Option<Access>>;
+
+/// References seen lately, by (tenant, app, table, published). Cleared by
+/// every change to references and by publishing.
+fn access_cache() -> &'static AccessCache {
+    static CACHE: OnceLock<AccessCache> = OnceLock::new();
+    CACHE.get_or_init(Expiring::new)
+}
+
 /// What an app may do with a table: the columns and permissions of its
 /// reference, live or published. `None`: no reference (or, for
 /// `published`, one that was never published).
 pub async fn access(
+    db: &Db,
+    tenant: Id,
+    app: Id,
+    table: &str,
+    published: bool,
+) -> Result<Option<Access>, sqlx::Error> {
+    let key = (tenant, app, table.to_owned(), published);
+    if let Some(hit) = access_cache().get(&key) {
+        return Ok(hit);
+    }
+    let found = load_access(db, tenant, app, table, published).await?;
+    access_cache().insert(key, found.clone());
+    Ok(found)
+}
+
+async fn load_access(
     db: &Db,
     tenant: Id,
     app: Id,
@@ -327,6 +359,7 @@ pub async fn snapshot(db: &Db, tenant: Id, app: Id) -> Result<DateTime<Utc>, sql
         .await?;
         tx.commit().await?;
     });
+    access_cache().clear();
     Ok(now)
 }
 
