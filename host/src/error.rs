@@ -47,6 +47,12 @@ pub enum AppError {
         detail: String,
         details: Vec<FieldIssue>,
     },
+    /// 429: too many attempts; try again after this many seconds.
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_seconds: u64,
+    },
     /// 503: a dependency (the database) is down.
     #[error("{0}")]
     Unavailable(String),
@@ -90,6 +96,7 @@ impl AppError {
             AppError::Unprocessable(_) | AppError::Invalid { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -107,6 +114,13 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let origin_denied = matches!(self, AppError::OriginNotAllowed(_));
+        let retry_after = match &self {
+            AppError::TooManyRequests {
+                retry_after_seconds,
+                ..
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
         let details = match self {
             AppError::Invalid { details, .. } => Some(details),
             _ => None,
@@ -114,6 +128,12 @@ impl IntoResponse for AppError {
         let mut response = (status, axum::Json(ErrorBody { detail, details })).into_response();
         if origin_denied {
             response.extensions_mut().insert(OriginDenied);
+        }
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
         }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

@@ -2,6 +2,9 @@
 
 use std::sync::{Arc, OnceLock};
 
+use std::num::NonZeroU32;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::auth::TokenKeys;
@@ -17,7 +20,12 @@ struct Inner {
     metrics: PrometheusHandle,
     max_body_bytes: usize,
     compiler: CompileService,
+    login_attempts: DefaultKeyedRateLimiter<String>,
 }
+
+/// Login attempts allowed per account and minute (a burst of this many,
+/// refilled over the minute): enough for people, too few for guessing.
+const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
 
 impl AppState {
     pub fn new(db: Db, jwt_secret: &[u8], max_body_bytes: usize) -> AppState {
@@ -27,6 +35,9 @@ impl AppState {
             metrics: metrics_handle(),
             max_body_bytes,
             compiler: CompileService::default(),
+            login_attempts: RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(LOGIN_ATTEMPTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN),
+            )),
         }))
     }
 
@@ -40,6 +51,22 @@ impl AppState {
 
     pub fn metrics(&self) -> &PrometheusHandle {
         &self.0.metrics
+    }
+
+    /// Counts a login attempt for `account`; `Err(seconds)` when over the
+    /// limit, with how long to wait.
+    pub fn login_attempt(&self, account: &str) -> Result<(), u64> {
+        self.0
+            .login_attempts
+            .check_key(&account.to_owned())
+            .map_err(|not_until| {
+                not_until
+                    .wait_time_from(governor::clock::Clock::now(
+                        &governor::clock::DefaultClock::default(),
+                    ))
+                    .as_secs()
+                    .max(1)
+            })
     }
 
     pub fn compiler(&self) -> &CompileService {

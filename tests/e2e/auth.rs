@@ -155,3 +155,40 @@ async fn permissions_and_disabled_users() {
     assert!(ok);
     server.login("builder@test.local", "user-password-1").await;
 }
+
+/// Password guessing is slowed: past 20 attempts a minute an account's
+/// logins get 429 with Retry-After; other accounts are not affected.
+#[tokio::test]
+async fn login_attempts_are_limited_per_account() {
+    let server = Server::start();
+    let anonymous = server.anonymous();
+    for attempt in 1..=20 {
+        let (status, _) = anonymous
+            .post(
+                "/api/v1/auth/login",
+                json!({"email": ADMIN_EMAIL, "password": format!("guess-{attempt}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    let response = anonymous
+        .request(reqwest::Method::POST, "/api/v1/auth/login")
+        .json(&json!({"email": ADMIN_EMAIL.to_uppercase(), "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    let (_, body) = crate::harness::read(response).await;
+    assert!(
+        detail(&body).starts_with("Too many login attempts"),
+        "{body}"
+    );
+
+    server.user("other@test.local", "builder", None).await;
+}

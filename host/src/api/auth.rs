@@ -56,11 +56,19 @@ async fn token_pair(state: &AppState, user_id: Id) -> ApiResult<TokenResponse> {
 
 /// Exchanges an email and password for an access and a refresh token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody, description = "Wrong email or password, or a disabled user")))]
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody, description = "Wrong email or password, or a disabled user"),
+        (status = 429, body = ErrorBody, description = "more than 20 attempts for the account in a minute; see Retry-After")))]
 async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<ApiJson<TokenResponse>> {
+    let account = body.email.trim().to_lowercase();
+    state
+        .login_attempt(&account)
+        .map_err(|seconds| AppError::TooManyRequests {
+            detail: format!("Too many login attempts for this account; try again in {seconds} s"),
+            retry_after_seconds: seconds,
+        })?;
     let user_id = accounts::authenticate(state.db(), &body.email, &body.password)
         .await?
         .ok_or_else(|| AppError::Unauthorized("Incorrect email or password".into()))?;
