@@ -86,12 +86,17 @@ async fn sigkill_mid_stream_keeps_the_last_acknowledged_version() {
 /// SIGTERM lets the server finish and exit cleanly.
 #[tokio::test]
 async fn sigterm_is_a_clean_shutdown() {
-    let mut server = Server::start();
+    // At info level the server logs that it finished shutting down.
+    let mut server = Server::start_with(&[("RUST_LOG", "info")]);
     let api = server.admin().await;
     api.create_app("Before shutdown").await;
     let status = server.terminate();
     assert!(status.success(), "exit status {status:?}");
-    assert!(server.log().contains("appbox stopped") || status.success());
+    assert!(
+        server.log().contains("appbox stopped"),
+        "no clean stop in the log:\n{}",
+        server.log()
+    );
     server.restart();
     let api = server.admin().await;
     let (_, apps) = api.get("/api/v1/builder/apps").await;

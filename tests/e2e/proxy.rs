@@ -14,7 +14,7 @@ struct Tenant {
 }
 
 impl Tenant {
-    async fn new(server: &Server, admin: Api) -> Tenant {
+    async fn new(admin: Api) -> Tenant {
         let (status, app) = admin
             .post("/api/v1/integrations", json!({"name": "ERP link"}))
             .await;
@@ -26,7 +26,6 @@ impl Tenant {
                 json!({"name": "k"}),
             )
             .await;
-        let _ = server;
         Tenant {
             admin,
             app_id,
@@ -71,17 +70,15 @@ impl Tenant {
         } else {
             format!("/api/v1/proxy/{}/{rest}", self.app_id)
         };
-        let mut request = self.admin.request(method, &path);
-        if open {
-            request = self
-                .admin
+        // The open proxy takes the key and no platform token.
+        let mut request = if open {
+            self.admin
                 .client
-                .request(
-                    request.build().expect("request").method().clone(),
-                    format!("{}{path}", self.admin.base),
-                )
-                .header("X-API-Key", &self.key);
-        }
+                .request(method, format!("{}{path}", self.admin.base))
+                .header("X-API-Key", &self.key)
+        } else {
+            self.admin.request(method, &path)
+        };
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -99,9 +96,8 @@ fn columns() -> Value {
 #[tokio::test]
 async fn the_access_matrix_gives_the_spec_status_and_message_in_every_cell() {
     let server = Server::start();
-    let a = Tenant::new(&server, server.admin().await).await;
+    let a = Tenant::new(server.admin().await).await;
     let b = Tenant::new(
-        &server,
         server
             .user("b-admin@test.local", "admin", Some("Tenant B"))
             .await,
@@ -275,7 +271,7 @@ async fn the_access_matrix_gives_the_spec_status_and_message_in_every_cell() {
 #[tokio::test]
 async fn queries_filters_search_order_and_counts() {
     let server = Server::start();
-    let a = Tenant::new(&server, server.admin().await).await;
+    let a = Tenant::new(server.admin().await).await;
     a.reference(
         "customers",
         columns(),
@@ -390,7 +386,7 @@ async fn queries_filters_search_order_and_counts() {
 #[tokio::test]
 async fn writes_coerce_values_and_refuse_bad_ones_with_400() {
     let server = Server::start();
-    let a = Tenant::new(&server, server.admin().await).await;
+    let a = Tenant::new(server.admin().await).await;
     a.reference(
         "customers",
         columns(),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::apps::{self, VersionInfo, WriteOutcome};
+use crate::apps::{self, AppRecord, VersionInfo, WriteOutcome};
 use crate::auth::Builder;
 use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
 use crate::sdk;
@@ -77,32 +77,29 @@ async fn write_incoming(
 ) -> ApiResult<ApiJson<WriteOutcome>> {
     let files = vfs::normalize_files(files)?;
     let app = apps::find_app(state.db(), Some(user.tenant_id), key).await?;
-    let files = vfs::strip_host_owned(files, &super::apps::sdk_files(state, &app).await?)?;
+    // The app's SDK copies (two queries) only matter if some were sent back.
+    let host = if files.keys().any(|p| sdk::is_host_owned(p)) {
+        super::apps::sdk_files(state, &app).await?
+    } else {
+        Files::new()
+    };
+    let files = vfs::strip_host_owned(files, &host)?;
     let edit = if replace {
         Edit::Replace(files)
     } else {
         Edit::Patch(files)
     };
-    write(
-        state,
-        user,
-        &app.id.to_string(),
-        expected_version,
-        edit,
-        None,
-    )
-    .await
+    write(state, user, &app, expected_version, edit, None).await
 }
 
 async fn write(
     state: &AppState,
     user: &crate::accounts::Principal,
-    key: &str,
+    app: &AppRecord,
     expected_version: Option<i64>,
     edit: Edit,
     restored_from: Option<i64>,
 ) -> ApiResult<ApiJson<WriteOutcome>> {
-    let app = apps::find_app(state.db(), Some(user.tenant_id), key).await?;
     let outcome = apps::write_files(
         state.db(),
         app.id,
@@ -187,10 +184,11 @@ async fn delete_files(
     if !host_owned.is_empty() {
         return Err(vfs::VfsError::HostOwned { paths: host_owned }.into());
     }
+    let app = apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
     write(
         &state,
         &user,
-        &key,
+        &app,
         body.expected_version,
         Edit::Delete(paths),
         None,
@@ -243,7 +241,7 @@ async fn restore_version(
     write(
         &state,
         &user,
-        &key,
+        &app,
         body.expected_version,
         edit,
         Some(body.version),
