@@ -9,15 +9,12 @@
 // Exits 0 when every route rendered, 1 with the reason otherwise.
 
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sdkTests = path.join(here, "..", "..", "sdk-js", "tests", "helpers");
-const { installDom, waitFor, teardown } = await import(path.join(sdkTests, "dom.mjs"));
-const { EXTERNALS } = await import(path.join(sdkTests, "vfs.mjs"));
-const require = createRequire(path.join(sdkTests, "dom.mjs"));
+const { installDom, runtimeExternals, waitFor, teardown } = await import(path.join(sdkTests, "dom.mjs"));
 
 const [bundlePath, routesPath] = process.argv.slice(2);
 const bundle = readFileSync(bundlePath, "utf8");
@@ -25,7 +22,7 @@ const routes = JSON.parse(readFileSync(routesPath, "utf8"));
 
 const dom = installDom({ url: `http://apps.test/${routes[0]?.hash ?? "#/"}` });
 globalThis.fetch = () => Promise.reject(new TypeError("network is down in this test"));
-globalThis.__APPBOX_EXTERNALS__ = Object.fromEntries(EXTERNALS.map((name) => [name, require(name)]));
+globalThis.__APPBOX_EXTERNALS__ = runtimeExternals();
 
 const errors = [];
 window.addEventListener("error", (event) => errors.push(String(event.error?.stack ?? event.message)));

@@ -50,10 +50,32 @@ export function installDom({ token = "", url = "https://apps.test/a/a1b2c3d4e5f6
   return dom;
 }
 
+// Every React root the app creates, so that teardown can unmount it: an
+// unmounted tree schedules no more renders, and its effects' cleanups clear
+// react-hot-toast's dismiss timers.
+const roots = [];
+
+/** The runtime packages as the registry the runtime provides, with `createRoot` tracked. */
+export function runtimeExternals() {
+  const registry = Object.fromEntries(EXTERNALS.map((name) => [name, require(name)]));
+  const client = registry["react-dom/client"];
+  registry["react-dom/client"] = {
+    ...client,
+    createRoot(container, options) {
+      const root = client.createRoot(container, options);
+      roots.push(root);
+      return root;
+    },
+  };
+  return registry;
+}
+
+let externals;
 /** require() for the bundle: the runtime packages and nothing else. */
 export function runtimeRequire(name) {
   if (!EXTERNALS.includes(name)) throw new Error(`bundle asked for "${name}", which the runtime does not provide`);
-  return require(name);
+  externals ??= runtimeExternals();
+  return externals[name];
 }
 
 /** The starter template as a new app's VFS, with the host's SDK injected. */
@@ -85,9 +107,16 @@ export async function waitFor(probe, { timeout = 20000, interval = 10, what = "c
   }
 }
 
-/** Drop open toasts (and so their timers) and close the window, so the test process can exit. */
+/**
+ * Stop everything the app scheduled, then close the window. Deterministic, no
+ * waiting: `unmount` renders synchronously (flushSync) and runs every effect
+ * cleanup, so the Toaster's dismiss timers are cleared and no render can run
+ * against a closed window; with no Toaster left listening, clearing the toast
+ * store schedules nothing either. What may still fire later (the toast store's
+ * removal timers) only updates the store, never the DOM.
+ */
 export async function teardown(dom) {
+  for (const root of roots.splice(0)) root.unmount();
   require("react-hot-toast").toast.remove();
-  await new Promise((resolve) => setTimeout(resolve, 20));
   dom.window.close();
 }
