@@ -54,7 +54,7 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
 
     // Insert-then-flag: the row exists at once, in draft, with a pending request.
     let (status, held) = proxy(
-        &admin,
+        &builder,
         &app_id,
         Method::POST,
         "sale_orders",
@@ -72,7 +72,7 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
         .as_str()
         .expect("request")
         .to_owned();
-    let (_, rows) = proxy(&admin, &app_id, Method::GET, "sale_orders", None).await;
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
     assert_eq!(rows[0]["state"], "draft");
 
     // Two levels, two different approvers; the last applies the approved state.
@@ -112,7 +112,7 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
         (StatusCode::OK, json!("approved")),
         "{out}"
     );
-    let (_, rows) = proxy(&admin, &app_id, Method::GET, "sale_orders", None).await;
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
     assert_eq!(rows[0]["state"], "sale");
     let (status, _) = second_approver
         .post(
@@ -128,7 +128,7 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
 
     // Pre-guard update: nothing changes until approved; the payload is held.
     let (status, held) = proxy(
-        &admin,
+        &builder,
         &app_id,
         Method::PATCH,
         &format!("sale_orders/{row}"),
@@ -144,7 +144,7 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
         held["approval_message"],
         "此更新需要簽核審批(1 層),已建立申請"
     );
-    let (_, rows) = proxy(&admin, &app_id, Method::GET, "sale_orders", None).await;
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
     assert_eq!(
         rows[0]["amount_total"].as_f64(),
         Some(5000.0),
@@ -158,12 +158,13 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, rows) = proxy(&admin, &app_id, Method::GET, "sale_orders", None).await;
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
     assert_eq!(rows[0]["amount_total"].as_f64(), Some(7000.0));
 
-    // Pre-guard delete, rejected: the row stays; the rejected state is written.
+    // Pre-guard delete, rejected: the row stays as it was (a delete has no
+    // rejected state to write).
     let (status, held) = proxy(
-        &admin,
+        &builder,
         &app_id,
         Method::DELETE,
         &format!("sale_orders/{row}"),
@@ -176,6 +177,8 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
         "{held}"
     );
     let delete_request = held["approval_request_id"].as_str().expect("request");
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "held, not deleted");
     let (status, out) = admin
         .post(
             &format!("/api/v1/approvals/requests/{delete_request}/reject"),
@@ -186,8 +189,138 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
         (status, out["status"].clone()),
         (StatusCode::OK, json!("rejected"))
     );
-    let (_, rows) = proxy(&admin, &app_id, Method::GET, "sale_orders", None).await;
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
     assert_eq!(rows.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (rows[0]["id"].as_str(), rows[0]["state"].as_str()),
+        (Some(row.as_str()), Some("sale")),
+        "{rows}"
+    );
+    assert_eq!(rows[0]["amount_total"].as_f64(), Some(7000.0));
+    let (status, out) = second_approver
+        .post(
+            &format!("/api/v1/approvals/requests/{delete_request}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a rejection is final: {out}");
+
+    // Pre-guard update, rejected: the held payload is never applied; the
+    // workflow's rejected state is written.
+    let (status, held) = proxy(
+        &builder,
+        &app_id,
+        Method::PATCH,
+        &format!("sale_orders/{row}"),
+        Some(json!({"amount_total": 1})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{held}");
+    let update_request = held["approval_request_id"].as_str().expect("request");
+    let (status, _) = admin
+        .post(
+            &format!("/api/v1/approvals/requests/{update_request}/reject"),
+            json!({"reason": "too low"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
+    assert_eq!(rows[0]["amount_total"].as_f64(), Some(7000.0), "{rows}");
+    assert_eq!(rows[0]["state"], "cancel", "{rows}");
+
+    // Insert-then-flag, rejected: the row stays, in the rejected state, and
+    // the request reads back as rejected with its reason.
+    let (status, held) = proxy(
+        &builder,
+        &app_id,
+        Method::POST,
+        "sale_orders",
+        Some(json!({"name": "SO-2", "amount_total": 10})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{held}");
+    let rejected_row = held["id"].as_str().expect("id").to_owned();
+    let insert_request = held["approval_request_id"]
+        .as_str()
+        .expect("request")
+        .to_owned();
+    let (status, out) = second_approver
+        .post(
+            &format!("/api/v1/approvals/requests/{insert_request}/reject"),
+            json!({"reason": "no such customer"}),
+        )
+        .await;
+    assert_eq!(
+        (status, out["status"].clone()),
+        (StatusCode::OK, json!("rejected")),
+        "{out}"
+    );
+    let (status, one) = admin
+        .get(&format!("/api/v1/approvals/requests/{insert_request}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(
+        (one["id"].as_str(), one["status"].as_str()),
+        (Some(insert_request.as_str()), Some("rejected")),
+        "{one}"
+    );
+    assert!(
+        one.to_string().contains("no such customer"),
+        "the reason is kept: {one}"
+    );
+    let state_of = |rows: &Value, id: &str| {
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["state"].clone())
+    };
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
+    assert_eq!(
+        state_of(&rows, &rejected_row),
+        Some(json!("cancel")),
+        "{rows}"
+    );
+    assert_eq!(state_of(&rows, &row), Some(json!("cancel")), "{rows}");
+
+    // Pre-guard delete, approved: the row is gone.
+    let (status, held) = proxy(
+        &builder,
+        &app_id,
+        Method::DELETE,
+        &format!("sale_orders/{rejected_row}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, held["approval_status"].clone()),
+        (StatusCode::OK, json!("pending")),
+        "{held}"
+    );
+    let delete_request = held["approval_request_id"].as_str().expect("request");
+    let (status, out) = second_approver
+        .post(
+            &format!("/api/v1/approvals/requests/{delete_request}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, out["status"].clone()),
+        (StatusCode::OK, json!("approved")),
+        "{out}"
+    );
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
+    assert_eq!(state_of(&rows, &rejected_row), None, "deleted: {rows}");
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    let (status, _) = proxy(
+        &builder,
+        &app_id,
+        Method::PATCH,
+        &format!("sale_orders/{rejected_row}"),
+        Some(json!({"name": "ghost"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     // With allow_api_bypass, an API key writes at once and an audit row is kept.
     let (_, workflows) = admin.get("/api/v1/approvals/workflows").await;
@@ -207,6 +340,31 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{out}");
+    // Bypass is for API keys only: a platform user is still held. (The
+    // writes come from a builder, so that the admins who decide never
+    // decide on their own requests.)
+    let (status, held) = proxy(
+        &builder,
+        &app_id,
+        Method::POST,
+        "sale_orders",
+        Some(json!({"name": "SO-USER"})),
+    )
+    .await;
+    assert_eq!(
+        (status, held["approval_status"].clone()),
+        (StatusCode::CREATED, json!("pending")),
+        "a platform user is not bypassed: {held}"
+    );
+    let user_request = held["approval_request_id"]
+        .as_str()
+        .expect("request")
+        .to_owned();
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
+    assert_eq!(
+        state_of(&rows, held["id"].as_str().expect("id")),
+        Some(json!("draft"))
+    );
     let (_, key) = admin
         .post(
             &format!("/api/v1/integrations/{app_id}/api-keys"),
@@ -232,8 +390,24 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
         created.get("approval_status").is_none(),
         "bypassed: {created}"
     );
+    let (_, rows) = proxy(&builder, &app_id, Method::GET, "sale_orders", None).await;
+    assert_eq!(
+        state_of(&rows, created["id"].as_str().expect("id")),
+        Some(json!("draft")),
+        "written at once, with no approved state: {rows}"
+    );
     let (_, pending) = admin.get("/api/v1/approvals/requests?status=pending").await;
-    assert_eq!(pending, json!([]));
+    let pending: Vec<&str> = pending
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(
+        pending,
+        vec![user_request.as_str()],
+        "only the user's write waits"
+    );
     let (_, audit) = admin.get("/api/v1/approvals/audit-logs").await;
     assert_eq!(audit[0]["action"], "approval_bypass", "{audit}");
     assert_eq!(audit[0]["row_id"], created["id"]);

@@ -128,6 +128,108 @@ impl Server {
     }
 
     fn spawn(&mut self) {
+        let (child, base) = self.spawn_process();
+        self.base = base;
+        self.child = Some(child);
+    }
+
+    /// Starts one more `appbox serve` on this server's storage (same data
+    /// directory, so the same JWT secret; same database), on its own port.
+    /// Killed on drop.
+    pub fn second_process(&self) -> Process {
+        let (child, base) = self.spawn_process();
+        Process { base, child }
+    }
+
+    /// The process id of the running server.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("server is running").id()
+    }
+
+    /// The URL of this server's database (`sqlite://…` or `postgres://…`).
+    pub fn database_url(&self) -> String {
+        match &self.db.url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir().join("appbox.db").display()),
+        }
+    }
+
+    /// The secret the server signs access tokens with.
+    pub fn jwt_secret(&self) -> String {
+        std::fs::read_to_string(self.data_dir().join("jwt_secret"))
+            .expect("jwt_secret in the data directory")
+            .trim()
+            .to_owned()
+    }
+
+    /// Runs one SQL statement straight on the server's database (for what no
+    /// API can do: moving a timestamp into the past, bulk rows) and returns
+    /// the first column of each row, read as text (write `CAST(x AS TEXT)`).
+    pub fn sql(&self, sql: &str) -> Vec<Option<String>> {
+        let (url, sql) = (self.database_url(), sql.to_owned());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                use sqlx::{Connection, Row};
+                if url.starts_with("postgres") {
+                    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                    let rows = sqlx::query(&sql).fetch_all(&mut conn).await.expect("SQL");
+                    rows.iter()
+                        .map(|r| {
+                            (!r.columns().is_empty())
+                                .then(|| r.get::<Option<String>, _>(0))
+                                .flatten()
+                        })
+                        .collect()
+                } else {
+                    use std::str::FromStr;
+                    let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+                        .expect("sqlite url")
+                        .busy_timeout(Duration::from_secs(30));
+                    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                        .await
+                        .expect("connect");
+                    let rows = sqlx::query(&sql).fetch_all(&mut conn).await.expect("SQL");
+                    rows.iter()
+                        .map(|r| {
+                            (!r.columns().is_empty())
+                                .then(|| r.get::<Option<String>, _>(0))
+                                .flatten()
+                        })
+                        .collect()
+                }
+            })
+        })
+        .join()
+        .expect("SQL thread")
+    }
+
+    /// Sends SIGTERM and returns at once (see [`Server::wait_for_exit`]).
+    pub fn send_sigterm(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Waits (at most `limit`) until the log holds `text`.
+    pub fn wait_for_log(&self, text: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !self.log().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "no {text:?} in the log within {limit:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn spawn_process(&self) -> (Child, String) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -151,13 +253,13 @@ impl Server {
                 }
             }
         });
-        self.base = rx
+        let base = rx
             .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| {
                 let _ = child.kill();
                 panic!("appbox did not start; log:\n{}", self.log())
             });
-        self.child = Some(child);
+        (child, base)
     }
 
     pub fn log(&self) -> String {
@@ -174,12 +276,13 @@ impl Server {
 
     /// Sends SIGTERM and waits for a clean exit; returns the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
+        self.send_sigterm();
+        self.wait_for_exit()
+    }
+
+    /// Waits (at most 20 s) for the server to exit; returns the exit status.
+    pub fn wait_for_exit(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("server is running");
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = child.try_wait().expect("wait") {
@@ -257,6 +360,29 @@ impl Server {
             client: reqwest::Client::new(),
             token: None,
         }
+    }
+}
+
+/// A second `appbox` process on a [`Server`]'s storage.
+pub struct Process {
+    pub base: String,
+    child: Child,
+}
+
+impl Process {
+    pub fn anonymous(&self) -> Api {
+        Api {
+            base: self.base.clone(),
+            client: reqwest::Client::new(),
+            token: None,
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
