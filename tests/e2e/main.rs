@@ -28,5 +28,7 @@ mod proxy;
 mod refs;
 /// The spec's own examples, run as written.
 mod spec_examples;
+/// Time: the key and reference cache, token expiry, the login limiter, last_used_at.
+mod time;
 /// Fields kept up to date after proxy writes (spec 000 §7).
 mod triggers;
