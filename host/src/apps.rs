@@ -34,6 +34,14 @@ pub enum AppsError {
     VersionConflict { expected: i64, current: i64 },
     #[error("The subdomain {0:?} is already in use")]
     SubdomainTaken(String),
+    /// A publish request is pending: the app's files and publishing wait
+    /// for its decision (spec 001 §10, 423 Locked).
+    #[error("Publish request {request} (VFS version {version}) is pending, so this app's files and publishing are locked: wait for a publisher to approve or reject it (GET /api/v1/builder/apps/{app}/publish-status), or cancel it with POST /api/v1/builder/apps/{app}/publish-requests/{request}/cancel")]
+    Locked {
+        app: uuid::Uuid,
+        request: uuid::Uuid,
+        version: i64,
+    },
     #[error(transparent)]
     Vfs(#[from] VfsError),
     #[error(transparent)]
@@ -371,6 +379,9 @@ pub async fn delete_app(db: &Db, tenant: Id, key: &str) -> Result<(), AppsError>
 
 /// Marks an app published at `version`, which must still be its current
 /// version (it was checked, e.g. compiled, at that version).
+///
+/// Low level: no history row, no reference snapshot, no lock check. The
+/// API publishes through `publish.rs`, which does all three.
 pub async fn publish_app(
     db: &Db,
     tenant: Id,
@@ -486,6 +497,23 @@ pub async fn write_files(
                 _ => AppsError::NotFound,
             });
         };
+        // A pending publish request locks the files (spec 001 §10). Checked
+        // after the claim, inside the transaction, so a request filed
+        // meanwhile is seen (on SQLite the claim holds the write lock).
+        let pending: Option<(Id, i64)> = sqlx::query_as(
+            "SELECT id, vfs_version FROM publish_requests \
+             WHERE app_id = $1 AND status = 'pending' AND vfs_version IS NOT NULL",
+        )
+        .bind(app)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((request, version)) = pending {
+            return Err(AppsError::Locked {
+                app: app_id,
+                request: request.0,
+                version,
+            });
+        }
         let previous = load_manifest(&mut *tx, app, version - 1)
             .await?
             .ok_or(AppsError::VersionNotFound(version - 1))?;

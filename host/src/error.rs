@@ -35,6 +35,10 @@ pub enum AppError {
     /// 413: a body, a file or a file count over its limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 423: the resource is locked by a pending publish request; the text
+    /// says how to get out (wait for the decision, or cancel the request).
+    #[error("{0}")]
+    Locked(String),
     /// 415: the body is not `application/json`.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -93,6 +97,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Locked(_) => StatusCode::LOCKED,
             AppError::Unprocessable(_) | AppError::Invalid { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

@@ -30,6 +30,7 @@ pub mod erp_catalog;
 pub mod error;
 pub mod integrations;
 pub mod proxy;
+pub mod publish;
 pub mod refs;
 pub mod sdk;
 pub mod server;

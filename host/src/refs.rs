@@ -4,7 +4,7 @@
 //! The live `columns`/`permissions` serve `/proxy/{app_id}` (internal apps);
 //! `published_columns`/`published_permissions` serve `/open` and `/ext`, and
 //! only change when the app is published (directly with `builder.publish`,
-//! or through an approved publish request).
+//! or through an approved publish request: see `publish.rs`).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -35,12 +35,6 @@ pub enum RefError {
     UnknownColumns { table: String, columns: Vec<String> },
     #[error("This app already references {0:?}; change that reference instead")]
     Duplicate(String),
-    #[error("已有 pending 發布申請")]
-    PendingExists,
-    #[error("Publish request not found or no longer pending")]
-    RequestNotFound,
-    #[error("Only the person who asked may cancel a publish request")]
-    NotRequester,
     #[error(transparent)]
     App(#[from] AppsError),
     #[error(transparent)]
@@ -336,31 +330,10 @@ pub enum Access {
     Unpublished,
 }
 
-/// Copies every reference's live settings to its published snapshot and
-/// stamps the app; one transaction.
-pub async fn snapshot(db: &Db, tenant: Id, app: Id) -> Result<DateTime<Utc>, sqlx::Error> {
-    let now = Utc::now();
-    on_db!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE custom_apps SET published_at = $1, updated_at = $1 WHERE id = $2 AND tenant_id = $3")
-            .bind(now)
-            .bind(app)
-            .bind(tenant)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE app_data_references SET published_columns = columns, published_permissions = permissions, published_at = $1 \
-             WHERE app_id = $2 AND tenant_id = $3",
-        )
-        .bind(now)
-        .bind(app)
-        .bind(tenant)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-    });
+/// Forgets the cached reference lookups; called after a publish changes
+/// the published snapshots (`publish.rs`).
+pub fn forget_access() {
     access_cache().clear();
-    Ok(now)
 }
 
 /// `src/db.json` of an app (spec NOTES #10): its references.
@@ -371,213 +344,4 @@ pub async fn db_json(db: &Db, tenant: Id, app: Id) -> Result<String, RefError> {
         .map(|r| serde_json::json!({"table_name": r.table_name, "columns": r.columns, "permissions": r.permissions, "is_public_readable": r.is_public_readable}))
         .collect();
     Ok(serde_json::to_string_pretty(&described).unwrap_or_else(|_| "[]".into()) + "\n")
-}
-
-// ------------------------------------------------------------ publishing
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct PublishRequest {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: uuid::Uuid,
-    #[schema(value_type = String, format = Uuid)]
-    pub app_id: uuid::Uuid,
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub requested_by: Option<uuid::Uuid>,
-    pub note: String,
-    /// `pending`, `approved`, `rejected` or `cancelled`.
-    pub status: String,
-    pub reject_reason: Option<String>,
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub decided_by: Option<uuid::Uuid>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
-type RequestRow = (
-    Id,
-    Id,
-    Option<Id>,
-    String,
-    String,
-    Option<String>,
-    Option<Id>,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-);
-
-const REQUEST_COLUMNS: &str =
-    "id, app_id, requested_by, note, status, reject_reason, decided_by, decided_at, created_at";
-
-fn request_from_row(
-    (id, app_id, requested_by, note, status, reject_reason, decided_by, decided_at, created_at): RequestRow,
-) -> PublishRequest {
-    PublishRequest {
-        id: id.0,
-        app_id: app_id.0,
-        requested_by: requested_by.map(|i| i.0),
-        note,
-        status,
-        reject_reason,
-        decided_by: decided_by.map(|i| i.0),
-        decided_at,
-        created_at,
-    }
-}
-
-pub async fn list_requests(db: &Db, tenant: Id, app: Id) -> Result<Vec<PublishRequest>, RefError> {
-    let sql = format!("SELECT {REQUEST_COLUMNS} FROM publish_requests WHERE app_id = $1 AND tenant_id = $2 ORDER BY created_at DESC, id");
-    let rows: Vec<RequestRow> = on_db!(db, |pool| sqlx::query_as(&sql)
-        .bind(app)
-        .bind(tenant)
-        .fetch_all(pool)
-        .await?);
-    Ok(rows.into_iter().map(request_from_row).collect())
-}
-
-async fn pending(db: &Db, tenant: Id, app: Id) -> Result<Option<PublishRequest>, RefError> {
-    Ok(list_requests(db, tenant, app)
-        .await?
-        .into_iter()
-        .find(|r| r.status == "pending"))
-}
-
-/// Publishes (with `builder.publish`: at once, recorded as an approved
-/// request) or asks to (a pending request; one at a time).
-pub async fn publish(
-    db: &Db,
-    tenant: Id,
-    app: Id,
-    user: Id,
-    note: &str,
-    may_publish: bool,
-) -> Result<PublishRequest, RefError> {
-    if pending(db, tenant, app).await?.is_some() {
-        return Err(RefError::PendingExists);
-    }
-    let id = Id::new();
-    let now = Utc::now();
-    let (status, decided_by, decided_at) = if may_publish {
-        ("approved", Some(user), Some(now))
-    } else {
-        ("pending", None, None)
-    };
-    on_db!(db, |pool| {
-        sqlx::query(
-        "INSERT INTO publish_requests (id, tenant_id, app_id, requested_by, note, status, decided_by, decided_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-    )
-    .bind(id)
-    .bind(tenant)
-    .bind(app)
-    .bind(user)
-    .bind(note)
-    .bind(status)
-    .bind(decided_by)
-    .bind(decided_at)
-    .bind(now)
-    .execute(pool)
-    .await
-    .map(|_| ())
-    })?;
-    if may_publish {
-        snapshot(db, tenant, app).await?;
-    }
-    request(db, tenant, app, &id.to_string()).await
-}
-
-async fn request(
-    db: &Db,
-    tenant: Id,
-    app: Id,
-    request_id: &str,
-) -> Result<PublishRequest, RefError> {
-    let id = uuid::Uuid::parse_str(request_id).map_err(|_| RefError::RequestNotFound)?;
-    let sql = format!("SELECT {REQUEST_COLUMNS} FROM publish_requests WHERE id = $1 AND app_id = $2 AND tenant_id = $3");
-    let row: Option<RequestRow> = on_db!(db, |pool| sqlx::query_as(&sql)
-        .bind(Id(id))
-        .bind(app)
-        .bind(tenant)
-        .fetch_optional(pool)
-        .await?);
-    row.map(request_from_row).ok_or(RefError::RequestNotFound)
-}
-
-/// How a pending request ends.
-pub enum Decision {
-    Approve,
-    Reject(String),
-    /// By the requester.
-    Cancel,
-}
-
-/// Ends a pending request; an approval publishes.
-pub async fn decide(
-    db: &Db,
-    tenant: Id,
-    app: Id,
-    request_id: &str,
-    user: Id,
-    decision: Decision,
-) -> Result<PublishRequest, RefError> {
-    let current = request(db, tenant, app, request_id).await?;
-    if current.status != "pending" {
-        return Err(RefError::RequestNotFound);
-    }
-    let (status, reason) = match &decision {
-        Decision::Approve => ("approved", None),
-        Decision::Reject(reason) => ("rejected", Some(reason.clone())),
-        Decision::Cancel => {
-            if current.requested_by != Some(user.0) {
-                return Err(RefError::NotRequester);
-            }
-            ("cancelled", None)
-        }
-    };
-    // Only a still-pending request changes, so two deciders cannot both win.
-    let changed = on_db!(db, |pool| {
-        sqlx::query(
-        "UPDATE publish_requests SET status = $1, reject_reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'"
-    )
-    .bind(status)
-    .bind(&reason)
-    .bind(user)
-    .bind(Utc::now())
-    .bind(Id(current.id))
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
-    if changed == 0 {
-        return Err(RefError::RequestNotFound);
-    }
-    if matches!(decision, Decision::Approve) {
-        snapshot(db, tenant, app).await?;
-    }
-    request(db, tenant, app, request_id).await
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PublishStatus {
-    pub can_publish: bool,
-    pub is_locked: bool,
-    pub pending_request: Option<PublishRequest>,
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-pub async fn status(
-    db: &Db,
-    tenant: Id,
-    app: Id,
-    may_publish: bool,
-) -> Result<PublishStatus, RefError> {
-    let pending_request = pending(db, tenant, app).await?;
-    let published_at = apps::find_app(db, Some(tenant), &app.to_string())
-        .await?
-        .published_at;
-    Ok(PublishStatus {
-        can_publish: may_publish,
-        is_locked: pending_request.is_some(),
-        pending_request,
-        published_at,
-    })
 }

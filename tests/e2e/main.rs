@@ -24,6 +24,8 @@ mod fuzz;
 mod ops;
 /// The proxy engine over ERP tables (spec 000 §5, §9).
 mod proxy;
+/// Publishing apps and integrations: requests, the 423 lock, history, rollback.
+mod publish;
 /// References to ERP tables and publishing (spec 000 §3.8, §4).
 mod refs;
 /// The spec's own examples, run as written.

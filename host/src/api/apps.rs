@@ -1,5 +1,5 @@
-//! Apps: create, list, read (with the VFS), change settings, delete, publish
-//! (spec 001 §3, §5, §9, §17.3, §18.2).
+//! Apps: create, list, read (with the VFS), change settings, delete
+//! (spec 001 §3, §5, §17.3, §18.2); publishing is in `publish.rs`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,10 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::accounts::BUILDER_PUBLISH;
 use crate::apps::{self, AccessMode, AppChanges, AppRecord, NewApp};
 use crate::auth::{Builder, PlatformUser};
-use crate::compile::Outcome;
 use crate::custom_tables;
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
@@ -22,7 +20,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_app, list_apps))
         .routes(routes!(get_app, update_app, delete_app))
-        .routes(routes!(publish_app))
         .routes(routes!(public_app))
         .routes(routes!(check_access))
 }
@@ -205,47 +202,6 @@ async fn delete_app(
 ) -> ApiResult<StatusCode> {
     apps::delete_app(state.db(), user.tenant_id, &key).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Publishes the app at its current VFS version (spec 001 §9). Needs
-/// `builder.publish`. The version must compile (minified): an app with
-/// compile errors is never published (spec 001 §12); the answer is 422 with
-/// the errors. The body (`{"published_assets": {}}`) is accepted and not
-/// needed.
-#[utoipa::path(post, path = "/api/v1/builder/apps/{app}/publish", tag = "builder", security(("bearer" = [])),
-    params(("app" = String, Path, description = "id, slug or subdomain")),
-    responses((status = 200, body = AppRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "the VFS changed while publishing"),
-        (status = 422, body = ErrorBody, description = "the app does not compile")))]
-async fn publish_app(
-    State(state): State<AppState>,
-    Builder(user): Builder,
-    ApiPath(key): ApiPath<String>,
-) -> ApiResult<ApiJson<AppRecord>> {
-    if !user.has(BUILDER_PUBLISH) {
-        return Err(AppError::Forbidden(format!(
-            "Missing permission: {BUILDER_PUBLISH}"
-        )));
-    }
-    let app = apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
-    let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
-    let compiled = state
-        .compiler()
-        .compile(files, sdk_files(&state, &app).await?, false)
-        .await;
-    if let Outcome::Failure { errors } = &*compiled.outcome {
-        return Err(AppError::Unprocessable(format!(
-            "The app does not compile, so it was not published. Fix these errors and publish again:\n{}",
-            appbox_compiler::diagnostic::render_all(errors)
-        )));
-    }
-    let published = apps::publish_app(state.db(), user.tenant_id, app.id, app.vfs_version).await?;
-    // Publishing an app also publishes its references (spec 000 §5.0:
-    // /ext reads the published snapshot).
-    crate::refs::snapshot(state.db(), user.tenant_id, Id(app.id)).await?;
-    Ok(ApiJson(
-        apps::find_app(state.db(), Some(user.tenant_id), &published.id.to_string()).await?,
-    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -14,10 +14,11 @@ use crate::auth::Builder;
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::integrations::{self, ApiKeyInfo, Integration, NewApiKey};
-use crate::refs::{self, Decision, PublishRequest, PublishStatus};
+use crate::publish::{self, Decision, PublishRequest, PublishStatus};
 use crate::state::AppState;
 
 use super::apps::valid_name;
+use super::publish::{require_publish, PublishQuery, Rejection};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -256,16 +257,11 @@ async fn revoke_key(
     }
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-struct PublishQuery {
-    /// A note for the reviewers.
-    #[serde(default)]
-    note: String,
-}
-
 /// Publishes the integration's references (their published snapshot is what
 /// `/open` and `/ext` use). With `builder.publish` it takes effect at once;
-/// without, it becomes a pending request (one at a time).
+/// without (or with `review=true`), it becomes a pending request (one at a
+/// time) that records the references as they are now: approving it
+/// publishes exactly that snapshot, whatever changed since.
 #[utoipa::path(post, path = "/api/v1/integrations/{app_id}/publish", tag = "integrations", security(("bearer" = [])),
     params(("app_id" = String, Path), PublishQuery),
     responses((status = 200, body = PublishRequest, description = "`status` is `approved` (published) or `pending`"),
@@ -277,13 +273,14 @@ async fn publish(
     ApiQuery(query): ApiQuery<PublishQuery>,
 ) -> ApiResult<ApiJson<PublishRequest>> {
     let app = integrations::get(state.db(), user.tenant_id, &app).await?;
-    let request = refs::publish(
+    let request = publish::publish(
         state.db(),
         user.tenant_id,
         Id(app.id),
         user.user_id,
         &query.note,
-        user.has(BUILDER_PUBLISH),
+        None,
+        user.has(BUILDER_PUBLISH) && !query.review,
     )
     .await?;
     Ok(ApiJson(request))
@@ -298,7 +295,7 @@ async fn list_publish_requests(
 ) -> ApiResult<ApiJson<Vec<PublishRequest>>> {
     let app = integrations::get(state.db(), user.tenant_id, &app).await?;
     Ok(ApiJson(
-        refs::list_requests(state.db(), user.tenant_id, Id(app.id)).await?,
+        publish::list_requests(state.db(), user.tenant_id, Id(app.id)).await?,
     ))
 }
 
@@ -309,14 +306,12 @@ async fn decide(
     request: &str,
     decision: Decision,
 ) -> ApiResult<ApiJson<PublishRequest>> {
-    if !matches!(decision, Decision::Cancel) && !user.has(BUILDER_PUBLISH) {
-        return Err(AppError::Forbidden(format!(
-            "Missing permission: {BUILDER_PUBLISH}"
-        )));
-    }
     let app = integrations::get(state.db(), user.tenant_id, app).await?;
+    if !matches!(decision, Decision::Cancel) {
+        require_publish(user)?;
+    }
     Ok(ApiJson(
-        refs::decide(
+        publish::decide(
             state.db(),
             user.tenant_id,
             Id(app.id),
@@ -328,7 +323,8 @@ async fn decide(
     ))
 }
 
-/// Approves a pending request, which publishes. Needs `builder.publish`.
+/// Approves a pending request, which publishes the reference snapshot the
+/// request recorded. Needs `builder.publish`; not the requester's own.
 #[utoipa::path(post, path = "/api/v1/integrations/{app_id}/publish-requests/{req_id}/approve", tag = "integrations", security(("bearer" = [])),
     params(("app_id" = String, Path), ("req_id" = String, Path)),
     responses((status = 200, body = PublishRequest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -340,16 +336,11 @@ async fn approve_request(
     decide(&state, &user, &app, &request, Decision::Approve).await
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-struct Rejection {
-    #[serde(default)]
-    reject_reason: String,
-}
-
-/// Rejects a pending request. Needs `builder.publish`.
+/// Rejects a pending request; `reject_reason` is required. Needs `builder.publish`.
 #[utoipa::path(post, path = "/api/v1/integrations/{app_id}/publish-requests/{req_id}/reject", tag = "integrations", security(("bearer" = [])),
     params(("app_id" = String, Path), ("req_id" = String, Path)), request_body = Rejection,
-    responses((status = 200, body = PublishRequest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PublishRequest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "reject_reason missing")))]
 async fn reject_request(
     State(state): State<AppState>,
     Builder(user): Builder,
@@ -387,7 +378,7 @@ async fn publish_status(
 ) -> ApiResult<ApiJson<PublishStatus>> {
     let app = integrations::get(state.db(), user.tenant_id, &app).await?;
     Ok(ApiJson(
-        refs::status(
+        publish::status(
             state.db(),
             user.tenant_id,
             Id(app.id),

@@ -11,6 +11,7 @@ mod data;
 mod integrations;
 mod ops;
 mod proxy;
+mod publish;
 mod refs;
 mod source;
 
@@ -33,6 +34,7 @@ use crate::accounts::AccountError;
 use crate::apps::AppsError;
 use crate::custom_tables::DataError;
 use crate::error::AppError;
+use crate::publish::PublishError;
 use crate::refs::RefError;
 use crate::state::AppState;
 use crate::vfs::VfsError;
@@ -82,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         .merge(data::router())
         .merge(refs::router())
         .merge(proxy::router())
+        .merge(publish::router())
         .merge(approvals::router())
         .merge(ops::router())
         .split_for_parts();
@@ -135,6 +138,7 @@ impl From<AppsError> for AppError {
             AppsError::VersionConflict { .. } | AppsError::SubdomainTaken(_) => {
                 AppError::Conflict(text)
             }
+            AppsError::Locked { .. } => AppError::Locked(text),
             AppsError::Vfs(vfs) => vfs.into(),
             AppsError::Database(db) => db.into(),
         }
@@ -168,16 +172,30 @@ impl From<RefError> for AppError {
     fn from(err: RefError) -> Self {
         let text = err.to_string();
         match err {
-            RefError::NotReferenceable | RefError::NotRequester => AppError::Forbidden(text),
-            RefError::UnknownTable | RefError::NotFound | RefError::RequestNotFound => {
-                AppError::NotFound(text)
-            }
+            RefError::NotReferenceable => AppError::Forbidden(text),
+            RefError::UnknownTable | RefError::NotFound => AppError::NotFound(text),
             RefError::InvalidPermission(_) | RefError::UnknownColumns { .. } => {
                 AppError::BadRequest(text)
             }
-            RefError::Duplicate(_) | RefError::PendingExists => AppError::Conflict(text),
+            RefError::Duplicate(_) => AppError::Conflict(text),
             RefError::App(app) => app.into(),
             RefError::Database(db) => db.into(),
+        }
+    }
+}
+
+impl From<PublishError> for AppError {
+    fn from(err: PublishError) -> Self {
+        let text = err.to_string();
+        match err {
+            PublishError::PendingExists => AppError::Conflict(text),
+            PublishError::RequestNotFound | PublishError::NeverPublished { .. } => {
+                AppError::NotFound(text)
+            }
+            PublishError::NotRequester | PublishError::OwnRequest => AppError::Forbidden(text),
+            PublishError::ReasonRequired => AppError::Unprocessable(text),
+            PublishError::App(app) => app.into(),
+            PublishError::Database(db) => db.into(),
         }
     }
 }
