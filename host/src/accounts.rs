@@ -4,15 +4,14 @@
 //! these, so a user added by `appbox user add` and one created at first start
 //! are made by the same code.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::db::{is_unique_violation, Db, Id};
 use crate::on_db;
@@ -108,12 +107,96 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
         .map_err(|e| AccountError::Hashing(e.to_string()))
 }
 
+/// Argon2 is deliberately slow and takes 19 MiB a hash: it runs on a fixed
+/// pool of threads, one per core, so a flood of logins queues instead of
+/// taking every core, and memory stays at one working set per thread (each
+/// thread reuses its own allocation; a new thread per hash would keep a
+/// malloc arena per thread).
+async fn on_hashing_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AccountError> {
+    type Job = Box<dyn FnOnce() + Send>;
+    static POOL: OnceLock<Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for i in 0..threads {
+            let receiver = receiver.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("appbox-hash-{i}"))
+                .spawn(move || loop {
+                    let job = match receiver.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+        }
+        Mutex::new(sender)
+    });
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(work());
+    });
+    pool.lock()
+        .map_err(|_| AccountError::Hashing("the hashing pool is gone".into()))?
+        .send(job)
+        .map_err(|_| AccountError::Hashing("the hashing pool is gone".into()))?;
+    result
+        .await
+        .map_err(|_| AccountError::Hashing("a hashing thread stopped".into()))
+}
+
+/// Checks a password against a PHC string. Argon2's working memory (19 MiB
+/// with the default parameters) is kept per hashing thread and reused:
+/// allocated afresh for every hash, the allocator kept each one, and a
+/// flood of logins grew the process by 19 MiB a hash.
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    thread_local! {
+        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Ok(params), Ok(algorithm), Some(salt), Some(expected)) = (
+        argon2::Params::try_from(&parsed),
+        argon2::Algorithm::try_from(parsed.algorithm),
+        parsed.salt,
+        parsed.hash,
+    ) else {
+        return false;
+    };
+    let version = parsed
+        .version
+        .and_then(|v| argon2::Version::try_from(v).ok())
+        .unwrap_or_default();
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let computed = BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        blocks.resize(params.block_count(), argon2::Block::default());
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut out,
+            &mut blocks[..],
+        )
+    });
+    // Constant time: every byte is compared whatever the first difference.
+    computed.is_ok()
+        && out.len() == expected.len()
+        && out
+            .iter()
+            .zip(expected.as_bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// A random secret, hex-encoded: `bytes` bytes from the OS's CSPRNG.
@@ -359,10 +442,7 @@ pub async fn authenticate(
         Some((id, hash, active)) => (Some((id, active)), hash),
         None => (None, DUMMY.to_owned()),
     };
-    // Argon2 is deliberately slow: keep it off the async executor.
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| AccountError::Hashing(e.to_string()))?;
+    let ok = on_hashing_thread(move || verify_password(&password, &hash)).await?;
     Ok(match user {
         Some((id, true)) if ok => Some(id),
         _ => None,

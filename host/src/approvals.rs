@@ -29,12 +29,21 @@ pub enum ApprovalError {
         "You already approved a level of this request; another approver must approve the next"
     )]
     AlreadyApprovedByYou,
+    #[error("This is your own request: another approver must decide on it")]
+    OwnRequest,
     #[error("A workflow for {0} already exists; change it instead")]
     Duplicate(String),
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// Who asked for a held write.
+#[derive(Debug, Clone, Copy)]
+pub enum Requester {
+    User(Id),
+    Key(Id),
 }
 
 /// An operation a workflow guards.
@@ -191,7 +200,24 @@ pub async fn active_workflow(
     Ok(row.map(workflow_from_row))
 }
 
-fn check_spec(spec: &WorkflowSpec) -> Result<(), ApprovalError> {
+/// Every active workflow of a table, whatever its operation.
+pub async fn active_workflows(
+    db: &Db,
+    tenant: Id,
+    table: &str,
+) -> Result<Vec<Workflow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {WORKFLOW_COLUMNS} FROM approval_workflows WHERE tenant_id = $1 AND table_name = $2 AND is_active"
+    );
+    let rows: Vec<WorkflowRow> = on_db!(db, |pool| sqlx::query_as(&sql)
+        .bind(tenant)
+        .bind(table)
+        .fetch_all(pool)
+        .await?);
+    Ok(rows.into_iter().map(workflow_from_row).collect())
+}
+
+fn check_levels(spec: &WorkflowSpec) -> Result<(), ApprovalError> {
     if let Some(levels) = spec.levels {
         if !(1..=10).contains(&levels) {
             return Err(ApprovalError::Invalid(
@@ -199,12 +225,19 @@ fn check_spec(spec: &WorkflowSpec) -> Result<(), ApprovalError> {
             ));
         }
     }
-    if let Some(field) = &spec.approved_state_field {
-        if !crate::proxy::valid_name(field) {
-            return Err(ApprovalError::Invalid(format!(
-                "approved_state_field {field:?} is not a column name"
-            )));
-        }
+    Ok(())
+}
+
+/// A state field must be a real column of the table that writes may set:
+/// never a system column (a workflow on `tenant_id` would move rows to
+/// another tenant). Checked when a workflow is saved and again when it is
+/// applied.
+async fn check_state_field(db: &Db, table: &str, field: &str) -> Result<(), ApprovalError> {
+    let types = crate::catalog::column_types(db, table).await?;
+    if crate::catalog::SYSTEM_COLUMNS.contains(&field) || !types.contains_key(field) {
+        return Err(ApprovalError::Invalid(format!(
+            "approved_state_field {field:?} is not a writable column of {table}; name a state column such as \"state\" or \"status\""
+        )));
     }
     Ok(())
 }
@@ -214,7 +247,7 @@ pub async fn create_workflow(
     tenant: Id,
     spec: WorkflowSpec,
 ) -> Result<Workflow, ApprovalError> {
-    check_spec(&spec)?;
+    check_levels(&spec)?;
     let table = spec
         .table_name
         .clone()
@@ -222,10 +255,13 @@ pub async fn create_workflow(
     let operation = spec.operation.ok_or_else(|| {
         ApprovalError::Invalid("operation is required (insert, update or delete)".into())
     })?;
-    if crate::catalog::classify(db, &table).await? != crate::catalog::TableKind::Business {
+    if crate::catalog::classify(&table) != crate::catalog::TableKind::Business {
         return Err(ApprovalError::Invalid(format!(
             "{table:?} is not an ERP table"
         )));
+    }
+    if let Some(field) = &spec.approved_state_field {
+        check_state_field(db, &table, field).await?;
     }
     let id = Id::new();
     let now = Utc::now();
@@ -267,8 +303,11 @@ pub async fn update_workflow(
     id: &str,
     spec: WorkflowSpec,
 ) -> Result<Workflow, ApprovalError> {
-    check_spec(&spec)?;
+    check_levels(&spec)?;
     let current = get_workflow(db, tenant, id).await?;
+    if let Some(field) = &spec.approved_state_field {
+        check_state_field(db, &current.table_name, field).await?;
+    }
     on_db!(db, |pool| {
         sqlx::query(
         "UPDATE approval_workflows SET levels = $1, approved_state_field = $2, approved_state_value = $3, rejected_state_value = $4, \
@@ -320,6 +359,12 @@ pub struct ApprovalRequest {
     pub decisions: Value,
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// The platform user who asked (internal proxy), if a user did.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub requested_by_user: Option<uuid::Uuid>,
+    /// The API key that asked (open proxy), if a key did.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub requested_by_key: Option<uuid::Uuid>,
 }
 
 type RequestRow = (
@@ -336,10 +381,12 @@ type RequestRow = (
     Json<Value>,
     DateTime<Utc>,
     Option<DateTime<Utc>>,
+    Option<Id>,
+    Option<Id>,
 );
 
 const REQUEST_COLUMNS: &str = "id, workflow_id, app_id, table_name, operation, row_id, payload, status, levels, approved_levels, \
-     decisions, created_at, decided_at";
+     decisions, created_at, decided_at, requested_by_user, requested_by_key";
 
 fn request_from_row(row: RequestRow) -> ApprovalRequest {
     let (
@@ -356,6 +403,8 @@ fn request_from_row(row: RequestRow) -> ApprovalRequest {
         decisions,
         created_at,
         decided_at,
+        requested_by_user,
+        requested_by_key,
     ) = row;
     ApprovalRequest {
         id: id.0,
@@ -371,6 +420,8 @@ fn request_from_row(row: RequestRow) -> ApprovalRequest {
         decisions: decisions.0,
         created_at,
         decided_at,
+        requested_by_user: requested_by_user.map(|i| i.0),
+        requested_by_key: requested_by_key.map(|i| i.0),
     }
 }
 
@@ -382,12 +433,17 @@ pub async fn hold(
     workflow: &Workflow,
     row_id: &str,
     payload: &Map<String, Value>,
+    requester: Requester,
 ) -> Result<ApprovalRequest, sqlx::Error> {
     let id = Id::new();
+    let (user, key) = match requester {
+        Requester::User(user) => (Some(user), None),
+        Requester::Key(key) => (None, Some(key)),
+    };
     on_db!(db, |pool| {
         sqlx::query(
-        "INSERT INTO approval_requests (id, tenant_id, workflow_id, app_id, table_name, operation, row_id, payload, status, levels, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)"
+        "INSERT INTO approval_requests (id, tenant_id, workflow_id, app_id, table_name, operation, row_id, payload, status, levels, created_at, \
+         requested_by_user, requested_by_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $12)"
     )
     .bind(id)
     .bind(tenant)
@@ -399,6 +455,8 @@ pub async fn hold(
     .bind(Json(payload))
     .bind(workflow.levels)
     .bind(Utc::now())
+    .bind(user)
+    .bind(key)
     .execute(pool)
     .await
     .map(|_| ())
@@ -509,6 +567,9 @@ pub async fn plan(
     if request.status != "pending" {
         return Err(ApprovalError::AlreadyDecided);
     }
+    if matches!(decision, Decision::Approve) && request.requested_by_user == Some(user.0) {
+        return Err(ApprovalError::OwnRequest);
+    }
     let mut decisions = request.decisions.as_array().cloned().unwrap_or_default();
     let user_text = user.to_string();
     if matches!(decision, Decision::Approve)
@@ -522,6 +583,12 @@ pub async fn plan(
         Some(w) => get_workflow(db, tenant, &w.to_string()).await.ok(),
         None => None,
     };
+    if let Some(field) = workflow
+        .as_ref()
+        .and_then(|w| w.approved_state_field.as_deref())
+    {
+        check_state_field(db, &request.table_name, field).await?;
+    }
     let state = |value: &Option<String>| -> Map<String, Value> {
         match (
             workflow
@@ -568,6 +635,9 @@ pub async fn plan(
                     .and_then(|w| w.rejected_state_value.clone()),
             );
             let effect = match request.operation {
+                // A rejected insert is marked with the rejected state; with
+                // no state to mark it by, it is removed.
+                Operation::Insert if rejected_state.is_empty() => Effect::Delete,
                 Operation::Insert | Operation::Update => Effect::Update(rejected_state),
                 Operation::Delete => Effect::Nothing,
             };
@@ -576,7 +646,14 @@ pub async fn plan(
     };
     let decided_at = (status != "pending").then_some(now);
     let effect = match effect {
-        Effect::Update(fields) if fields.is_empty() => Effect::Nothing,
+        // An approved insert is written even with no state to set: that
+        // write runs the consequences (triggers) the insert held back.
+        Effect::Update(fields)
+            if fields.is_empty()
+                && !(request.operation == Operation::Insert && status == "approved") =>
+        {
+            Effect::Nothing
+        }
         other => other,
     };
     Ok(Plan {

@@ -58,35 +58,19 @@ pub enum TableKind {
     Unknown,
 }
 
-/// Classifies a table name without trusting it: ERP tables are a fixed list.
-pub async fn classify(db: &Db, table: &str) -> Result<TableKind, sqlx::Error> {
+/// Classifies a table name without trusting it: ERP tables are a fixed
+/// list, the spec's core tables are refused by name (spec 000 §9.2), and
+/// every other name — an internal table of appbox's own (`vfs_blobs`,
+/// `_sqlx_migrations`, …) or no table at all — is unknown alike, so an
+/// answer never tells which internal tables exist.
+pub fn classify(table: &str) -> TableKind {
     if ERP_TABLES.iter().any(|t| t.name == table) {
-        return Ok(TableKind::Business);
+        TableKind::Business
+    } else if CORE_TABLES.contains(&table) {
+        TableKind::Forbidden
+    } else {
+        TableKind::Unknown
     }
-    if CORE_TABLES.contains(&table) || table_exists(db, table).await? {
-        return Ok(TableKind::Forbidden);
-    }
-    Ok(TableKind::Unknown)
-}
-
-async fn table_exists(db: &Db, table: &str) -> Result<bool, sqlx::Error> {
-    let n: i64 = match db {
-        Db::Sqlite(pool) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1")
-                .bind(table)
-                .fetch_one(pool)
-                .await?
-        }
-        Db::Postgres(pool) => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1",
-            )
-            .bind(table)
-            .fetch_one(pool)
-            .await?
-        }
-    };
-    Ok(n > 0)
 }
 
 /// Maps a backend's type name to the one the API reports.
@@ -175,36 +159,74 @@ pub async fn columns(db: &Db, table: &str) -> Result<Vec<ColumnInfo>, sqlx::Erro
         .collect())
 }
 
-/// Only the columns' names and types, for the proxy (cached per process:
-/// the schema only changes with a migration, which needs a restart).
-pub async fn column_types(
-    db: &Db,
-    table: &str,
-) -> Result<std::sync::Arc<BTreeMap<String, String>>, sqlx::Error> {
+/// What the proxy needs to know of a table, read once per process.
+pub struct TableInfo {
+    /// Column → API type.
+    pub types: std::sync::Arc<BTreeMap<String, String>>,
+    /// Foreign-key column → the table it points at.
+    pub foreign_keys: BTreeMap<String, String>,
+}
+
+/// The table's columns and foreign keys, cached: the schema changes only
+/// with a migration, which needs a restart.
+pub async fn table_info(db: &Db, table: &str) -> Result<std::sync::Arc<TableInfo>, sqlx::Error> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
-    type Types = Arc<BTreeMap<String, String>>;
-    static CACHE: OnceLock<Mutex<HashMap<(String, &'static str), Types>>> = OnceLock::new();
+    type Infos = HashMap<(String, &'static str), Arc<TableInfo>>;
+    static CACHE: OnceLock<Mutex<Infos>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let key = (table.to_owned(), db.backend());
     if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return Ok(hit);
     }
-    let types: BTreeMap<String, String> = columns(db, table)
-        .await?
-        .into_iter()
-        .map(|c| (c.name, c.data_type))
-        .collect();
-    let types = Arc::new(types);
+    let columns = columns(db, table).await?;
+    let info = Arc::new(TableInfo {
+        foreign_keys: columns
+            .iter()
+            .filter_map(|c| {
+                let target = c.fk_target.as_deref()?.split('.').next()?;
+                Some((c.name.clone(), target.to_owned()))
+            })
+            .collect(),
+        types: Arc::new(columns.into_iter().map(|c| (c.name, c.data_type)).collect()),
+    });
     if let Ok(mut c) = cache.lock() {
-        c.insert(key, types.clone());
+        c.insert(key, info.clone());
     }
-    Ok(types)
+    Ok(info)
+}
+
+/// Column → API type of a table (cached, see [`table_info`]).
+pub async fn column_types(
+    db: &Db,
+    table: &str,
+) -> Result<std::sync::Arc<BTreeMap<String, String>>, sqlx::Error> {
+    Ok(table_info(db, table).await?.types.clone())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn table_exists(db: &Db, table: &str) -> Result<bool, sqlx::Error> {
+        let n: i64 = match db {
+            Db::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1")
+                    .bind(table)
+                    .fetch_one(pool)
+                    .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1",
+                )
+                .bind(table)
+                .fetch_one(pool)
+                .await?
+            }
+        };
+        Ok(n > 0)
+    }
 
     #[tokio::test]
     async fn every_core_table_exists_and_no_erp_table_is_core() {
@@ -217,7 +239,7 @@ mod tests {
                 table_exists(&db, table).await.unwrap(),
                 "{table} is on the blacklist but does not exist"
             );
-            assert_eq!(classify(&db, table).await.unwrap(), TableKind::Forbidden);
+            assert_eq!(classify(table), TableKind::Forbidden);
         }
         for table in ERP_TABLES {
             assert!(!CORE_TABLES.contains(&table.name));
@@ -227,10 +249,7 @@ mod tests {
                 table.name
             );
         }
-        assert_eq!(
-            classify(&db, "customers").await.unwrap(),
-            TableKind::Business
-        );
-        assert_eq!(classify(&db, "nope").await.unwrap(), TableKind::Unknown);
+        assert_eq!(classify("customers"), TableKind::Business);
+        assert_eq!(classify("nope"), TableKind::Unknown);
     }
 }

@@ -67,6 +67,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes (a whole VFS is sent in one PUT).
     #[arg(long, env = "APPBOX_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Longest a single database statement may run, in milliseconds; a
+    /// proxy query past it answers 503.
+    #[arg(long, env = "APPBOX_QUERY_TIMEOUT_MS", default_value_t = 5000)]
+    pub query_timeout_ms: u64,
     /// Create a demo app from the standard template if the first tenant has no app yet.
     #[arg(long, env = "APPBOX_DEMO")]
     pub demo: bool,

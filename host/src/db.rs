@@ -7,16 +7,20 @@
 //! body once per concrete pool type, so every query is type-checked for both.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use std::time::Instant;
 
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, Postgres};
 use sqlx::sqlite::{
-    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    Sqlite, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool,
+    SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Database, Decode, Encode, Type};
+use sqlx::{Connection, Database, Decode, Encode, Type};
 use uuid::Uuid;
 
 /// A connection pool on one of the two supported backends.
@@ -44,13 +48,23 @@ impl Db {
     /// Connects to `url` (`sqlite://…` or `postgres://…`) and runs the
     /// migrations of that backend.
     pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
-        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // Migrations first, on a connection of their own: the pool's
+            // statement timeout is for requests, not for schema changes.
+            let mut conn = PgConnection::connect(url).await?;
+            sqlx::migrate!("../migrations/postgres")
+                .run(&mut conn)
+                .await?;
+            conn.close().await?;
+            // One slow statement must not hold a connection for long.
+            let options = PgConnectOptions::from_str(url)?
+                .options([("statement_timeout", query_timeout().as_millis().to_string())]);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(options)
                 .await?;
-            Db::Postgres(pool)
+            Ok(Db::Postgres(pool))
         } else if url.starts_with("sqlite:") {
             // WAL lets readers run beside the one writer; FULL makes every
             // acknowledged commit survive a crash or power loss; the busy
@@ -65,23 +79,14 @@ impl Db {
                 .max_connections(8)
                 .connect_with(options)
                 .await?;
-            Db::Sqlite(pool)
+            sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+            Ok(Db::Sqlite(pool))
         } else {
-            return Err(sqlx::Error::Configuration(
+            Err(sqlx::Error::Configuration(
                 format!("unsupported DATABASE_URL {url:?}: use sqlite://PATH or postgres://…")
                     .into(),
-            ));
-        };
-        db.migrate().await?;
-        Ok(db)
-    }
-
-    async fn migrate(&self) -> Result<(), sqlx::Error> {
-        match self {
-            Db::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+            ))
         }
-        Ok(())
     }
 
     /// `sqlite` or `postgres`, for logs and `/health`.
@@ -195,6 +200,76 @@ pub async fn delete_owned(
 }
 
 /// True when `err` is a unique-constraint violation (on either backend).
+/// How long one statement may run: PostgreSQL's `statement_timeout`, and
+/// SQLite's progress handler on the proxy's reads ([`timed`]). Set once at
+/// start (`APPBOX_QUERY_TIMEOUT_MS`); 5 s unless configured.
+static QUERY_TIMEOUT: OnceLock<Duration> = OnceLock::new();
+const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sets the query timeout; the first call wins (the server calls it once,
+/// before connecting).
+pub fn set_query_timeout(timeout: Duration) {
+    let _ = QUERY_TIMEOUT.set(timeout);
+}
+
+pub fn query_timeout() -> Duration {
+    *QUERY_TIMEOUT.get().unwrap_or(&DEFAULT_QUERY_TIMEOUT)
+}
+
+/// A pooled SQLite connection whose statements stop at the query timeout
+/// (SQLite has no statement timeout: a progress handler interrupts it).
+/// Fields drop in order: the deadline is disarmed before the connection goes
+/// back to the pool, so the next user of the connection is never interrupted.
+pub struct TimedSqlite {
+    armed: Arc<AtomicBool>,
+    conn: PoolConnection<Sqlite>,
+}
+
+impl Drop for TimedSqlite {
+    fn drop(&mut self) {
+        self.armed.store(false, Ordering::Relaxed);
+    }
+}
+
+impl std::ops::Deref for TimedSqlite {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for TimedSqlite {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+}
+
+/// A connection from `pool` whose statements stop at the query timeout.
+pub async fn timed(pool: &SqlitePool) -> Result<TimedSqlite, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let armed = Arc::new(AtomicBool::new(true));
+    let deadline = Instant::now() + query_timeout();
+    let flag = armed.clone();
+    // Checked every 10,000 virtual machine steps (well under a millisecond).
+    conn.lock_handle()
+        .await?
+        .set_progress_handler(10_000, move || {
+            !flag.load(Ordering::Relaxed) || Instant::now() < deadline
+        });
+    Ok(TimedSqlite { armed, conn })
+}
+
+/// The pool had no connection free within its acquire timeout.
+pub fn is_pool_timeout(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::PoolTimedOut)
+}
+
+/// A statement stopped at the query timeout (PostgreSQL's query_canceled,
+/// SQLite's SQLITE_INTERRUPT).
+pub fn is_query_timeout(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if matches!(e.code().as_deref(), Some("57014") | Some("9")))
+}
+
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }

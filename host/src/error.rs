@@ -67,6 +67,18 @@ pub enum AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
+        if crate::db::is_pool_timeout(&err) {
+            return AppError::Unavailable(
+                "The database is busy: no connection came free in time. Try again in a moment."
+                    .into(),
+            );
+        }
+        if crate::db::is_query_timeout(&err) {
+            return AppError::Unavailable(format!(
+                "The query ran longer than {} ms and was stopped. Narrow it (filters, a smaller limit, fewer search columns) and try again.",
+                crate::db::query_timeout().as_millis()
+            ));
+        }
         AppError::Internal(anyhow::Error::new(err).context("database error"))
     }
 }

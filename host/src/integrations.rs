@@ -73,6 +73,8 @@ pub struct NewApiKey {
 /// Who an API key speaks for.
 #[derive(Debug, Clone)]
 pub struct KeyOwner {
+    /// The key itself (for audit and approval records).
+    pub key_id: Id,
     pub app_id: Id,
     pub tenant_id: Id,
     /// Browser origins the app accepts (`scheme://host[:port]`); empty = all.
@@ -208,7 +210,9 @@ pub async fn create_key(
     name: &str,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<NewApiKey, AppsError> {
-    let app = apps::find_app(db, Some(tenant), app_key).await?;
+    // Keys belong to integrations (self-built apps) only; any other app is
+    // not an integration: 404.
+    let app = get(db, tenant, app_key).await?;
     let api_key = format!("sk_live_{}", random_hex(32));
     let key_prefix = api_key[..KEY_PREFIX_LEN].to_owned();
     let id = Id::new();
@@ -255,7 +259,9 @@ type KeyRow = (
 
 /// An app's keys (active and revoked), newest first; never the keys themselves.
 pub async fn list_keys(db: &Db, tenant: Id, app_key: &str) -> Result<Vec<ApiKeyInfo>, AppsError> {
-    let app = apps::find_app(db, Some(tenant), app_key).await?;
+    // Keys belong to integrations (self-built apps) only; any other app is
+    // not an integration: 404.
+    let app = get(db, tenant, app_key).await?;
     let rows: Vec<KeyRow> = on_db!(db, |pool| {
         sqlx::query_as(
         "SELECT id, app_id, key_prefix, name, is_active, last_used_at, expires_at, created_at FROM api_keys \
@@ -292,7 +298,9 @@ pub async fn revoke_key(
     app_key: &str,
     key_id: &str,
 ) -> Result<bool, AppsError> {
-    let app = apps::find_app(db, Some(tenant), app_key).await?;
+    // Keys belong to integrations (self-built apps) only; any other app is
+    // not an integration: 404.
+    let app = get(db, tenant, app_key).await?;
     let Ok(key_id) = uuid::Uuid::parse_str(key_id) else {
         return Ok(false);
     };
@@ -349,6 +357,7 @@ pub async fn authenticate_key(db: &Db, api_key: &str) -> Result<Option<KeyOwner>
             return Ok(Some(owner));
         }
     }
+    let ticket = key_cache().ticket();
     let row: Option<ValidKeyRow> = on_db!(db, |pool| {
         sqlx::query_as(
         "SELECT k.id, k.app_id, k.tenant_id, k.expires_at, k.last_used_at, a.allowed_origins FROM api_keys k \
@@ -375,10 +384,11 @@ pub async fn authenticate_key(db: &Db, api_key: &str) -> Result<Option<KeyOwner>
         .map(|_| ()))?;
     }
     let owner = KeyOwner {
+        key_id,
         app_id,
         tenant_id,
         allowed_origins: origins.0,
     };
-    key_cache().insert(hash, (owner.clone(), expires_at));
+    key_cache().insert(ticket, hash, (owner.clone(), expires_at));
     Ok(Some(owner))
 }

@@ -32,9 +32,9 @@ use crate::triggers;
 #[derive(Debug, Clone, Copy)]
 pub enum Caller {
     /// `/proxy/{app_id}`: a platform user of an internal app; live references.
-    Internal { tenant: Id, app: Id },
+    Internal { tenant: Id, app: Id, user: Id },
     /// `/open/proxy`: an API key; published references.
-    Open { tenant: Id, app: Id },
+    Open { tenant: Id, app: Id, key: Id },
 }
 
 impl Caller {
@@ -47,6 +47,14 @@ impl Caller {
     fn app(self) -> Id {
         match self {
             Caller::Internal { app, .. } | Caller::Open { app, .. } => app,
+        }
+    }
+
+    /// Who asks, as an approval request records it.
+    fn requester(self) -> approvals::Requester {
+        match self {
+            Caller::Internal { user, .. } => approvals::Requester::User(user),
+            Caller::Open { key, .. } => approvals::Requester::Key(key),
         }
     }
 
@@ -94,6 +102,9 @@ pub enum ProxyError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The tenant's share of the database is in use: 429, try again.
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -126,7 +137,7 @@ async fn authorize(db: &Db, caller: Caller, table: &str, op: Op) -> Result<Grant
     if !valid_name(table) {
         return Err(ProxyError::BadRequest(format!("不合法的表名稱: {table}")));
     }
-    if catalog::classify(db, table).await? == catalog::TableKind::Forbidden {
+    if catalog::classify(table) == catalog::TableKind::Forbidden {
         return Err(ProxyError::Forbidden("此表不可引用".into()));
     }
     let access = refs::access(
@@ -354,6 +365,94 @@ pub struct QueryBody {
     pub count_only: bool,
 }
 
+/// Bounds on a query, checked before any SQL is built: each refusal names
+/// its cap, so a caller knows what to change.
+const MAX_FILTERS: usize = 20;
+const MAX_IN_VALUES: usize = 500;
+const MAX_PATTERN_CHARS: usize = 200;
+const MAX_OFFSET: i64 = 100_000;
+const MAX_ORDER_BY: usize = 10;
+
+fn check_bounds(body: &QueryBody) -> Result<(), ProxyError> {
+    let refuse = |what: String| Err(ProxyError::BadRequest(what));
+    if body.filters.len() > MAX_FILTERS {
+        return refuse(format!(
+            "Too many filters: {} (at most {MAX_FILTERS})",
+            body.filters.len()
+        ));
+    }
+    for filter in &body.filters {
+        match &filter.value {
+            Value::Array(items) if items.len() > MAX_IN_VALUES => {
+                return refuse(format!(
+                    "Too many values for 'in' on {}: {} (at most {MAX_IN_VALUES})",
+                    filter.column,
+                    items.len()
+                ))
+            }
+            Value::String(text) if text.chars().count() > MAX_PATTERN_CHARS => {
+                return refuse(format!(
+                    "The value for {} is too long: {} characters (at most {MAX_PATTERN_CHARS})",
+                    filter.column,
+                    text.chars().count()
+                ))
+            }
+            _ => {}
+        }
+    }
+    if let Some(term) = &body.search {
+        if term.chars().count() > MAX_PATTERN_CHARS {
+            return refuse(format!(
+                "The search term is too long: {} characters (at most {MAX_PATTERN_CHARS})",
+                term.chars().count()
+            ));
+        }
+    }
+    if body.order_by.len() > MAX_ORDER_BY {
+        return refuse(format!(
+            "Too many order_by columns: {} (at most {MAX_ORDER_BY})",
+            body.order_by.len()
+        ));
+    }
+    if body.offset.is_some_and(|o| o > MAX_OFFSET) {
+        return refuse(format!(
+            "offset is too large (at most {MAX_OFFSET}); narrow the query with filters instead"
+        ));
+    }
+    Ok(())
+}
+
+/// Reads one tenant may run at once, so that one tenant's expensive queries
+/// leave connections (and cores) for the others.
+const READS_PER_TENANT: usize = 4;
+
+/// Waits for one of the tenant's read slots, at most the query timeout.
+async fn read_slot(tenant: Id) -> Result<tokio::sync::OwnedSemaphorePermit, ProxyError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static SLOTS: OnceLock<Mutex<HashMap<Id, Arc<tokio::sync::Semaphore>>>> = OnceLock::new();
+    let semaphore = {
+        let mut slots = SLOTS
+            .get_or_init(Default::default)
+            .lock()
+            .map_err(|_| ProxyError::Busy("The server is busy; try again".into()))?;
+        // Forget tenants with no read in flight, so the map stays small.
+        if slots.len() > 1024 {
+            slots.retain(|_, s| s.available_permits() < READS_PER_TENANT);
+        }
+        slots
+            .entry(tenant)
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(READS_PER_TENANT)))
+            .clone()
+    };
+    match tokio::time::timeout(crate::db::query_timeout(), semaphore.acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(ProxyError::Busy(format!(
+            "Your organisation already has {READS_PER_TENANT} queries running; try again in a moment"
+        ))),
+    }
+}
+
 const OPERATORS: [&str; 11] = [
     "eq",
     "ne",
@@ -494,7 +593,9 @@ async fn select(
     table: &str,
     body: &QueryBody,
 ) -> Result<(String, i64, i64), ProxyError> {
+    check_bounds(body)?;
     let grant = authorize(db, caller, table, Op::Read).await?;
+    let _slot = read_slot(caller.tenant()).await?;
     let limit = body.limit.unwrap_or(100).clamp(1, caller.limit_cap());
     let offset = body.offset.unwrap_or(0).max(0);
 
@@ -551,8 +652,9 @@ async fn select(
             }
             Db::Sqlite(pool) => {
                 let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
+                let mut conn = crate::db::timed(pool).await?;
                 sqlx::query_scalar_with(&sql, values)
-                    .fetch_one(pool)
+                    .fetch_one(&mut *conn)
                     .await
                     .map_err(|e| database_error(e, &grant.table))?
             }
@@ -634,8 +736,9 @@ async fn select(
                 .from_subquery(inner.to_owned(), Alias::new("t"))
                 .to_owned();
             let (sql, values) = outer.build_sqlx(SqliteQueryBuilder);
+            let mut conn = crate::db::timed(pool).await?;
             sqlx::query_scalar_with(&sql, values)
-                .fetch_one(pool)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| database_error(e, &grant.table))?
         }
@@ -695,7 +798,8 @@ fn writable_fields(grant: &Grant, body: Value) -> Result<Map<String, Value>, Pro
 
 /// `POST /{table}` (spec 000 §5.3): 201 `{"id", "created_at", "data"}`.
 /// Under an insert workflow the row is written and flagged: the answer
-/// also carries `approval_status: "pending"` (spec 000 §5.7).
+/// also carries `approval_status: "pending"` (spec 000 §5.7); its
+/// consequences (triggers) wait for the approval.
 pub async fn insert(
     db: &Db,
     caller: Caller,
@@ -703,7 +807,12 @@ pub async fn insert(
     body: Value,
 ) -> Result<Value, ProxyError> {
     let grant = authorize(db, caller, table, Op::Create).await?;
-    let fields = writable_fields(&grant, body)?;
+    let mut fields = writable_fields(&grant, body)?;
+    let approval = Approval::of(db, caller, &grant.table, Operation::Insert).await?;
+    // A workflow's state field is the approval's to set: a write that is
+    // not an approval leaves it at the column's default (the pending state).
+    fields.retain(|name, _| !approval.decides(name));
+    check_references(db, caller.tenant(), &grant.table, &fields).await?;
     let mut columns = vec![Alias::new("tenant_id")];
     let mut values = vec![param(
         db,
@@ -725,72 +834,141 @@ pub async fn insert(
             Expr::cust("CAST(created_at AS TEXT)"),
         ]))
         .to_owned();
-    let (_, returned) = execute(db, caller.tenant(), &grant.table, WriteKind::Insert, |b| {
+    let kind = WriteKind::Insert {
+        consequences: !approval.holds(),
+    };
+    let (_, returned) = execute(db, caller.tenant(), &grant.table, kind, |b| {
         statement.build_any_sqlx(b)
     })
     .await?;
     let (id, created_at) =
         returned.ok_or_else(|| ProxyError::Database(sqlx::Error::RowNotFound))?;
     let mut answer = serde_json::json!({"id": id, "created_at": created_at, "data": fields});
-    guard(
-        db,
-        caller,
-        &grant.table,
-        Operation::Insert,
-        &id,
-        &Map::new(),
-        &mut answer,
-    )
-    .await?;
+    approval
+        .apply(db, caller, &grant.table, &id, &Map::new(), &mut answer)
+        .await?;
     Ok(answer)
 }
 
-/// Applies the approval workflow of `operation`, if any, to a write:
-/// returns `true` when the write is held (the answer then says so), after
-/// recording a bypass in the audit log when the caller may skip approval.
-async fn guard(
-    db: &Db,
-    caller: Caller,
-    table: &str,
-    operation: Operation,
-    row_id: &str,
-    payload: &Map<String, Value>,
-    answer: &mut Value,
-) -> Result<bool, ProxyError> {
-    let Some(workflow) = approvals::active_workflow(db, caller.tenant(), table, operation).await?
-    else {
-        return Ok(false);
-    };
-    if workflow.allow_api_bypass && matches!(caller, Caller::Open { .. }) {
-        let detail = serde_json::json!({"workflow_id": workflow.id, "operation": operation.as_str(), "payload": payload});
-        approvals::audit(
+/// How the approval workflows of a table bear on one write.
+struct Approval {
+    /// The workflow of this write's operation, unless the caller bypasses it.
+    holding: Option<approvals::Workflow>,
+    /// Bypassed by an API key (`allow_api_bypass`): audited, written at once.
+    bypassed: Option<approvals::Workflow>,
+    /// State fields only approvals set (every active workflow's), unless bypassed.
+    state_fields: Vec<String>,
+}
+
+impl Approval {
+    async fn of(
+        db: &Db,
+        caller: Caller,
+        table: &str,
+        operation: Operation,
+    ) -> Result<Approval, ProxyError> {
+        let workflows = approvals::active_workflows(db, caller.tenant(), table).await?;
+        let workflow = workflows.iter().find(|w| w.operation == operation).cloned();
+        let bypass = workflow
+            .as_ref()
+            .is_some_and(|w| w.allow_api_bypass && matches!(caller, Caller::Open { .. }));
+        Ok(Approval {
+            state_fields: if bypass {
+                Vec::new()
+            } else {
+                workflows
+                    .iter()
+                    .filter_map(|w| w.approved_state_field.clone())
+                    .collect()
+            },
+            holding: if bypass { None } else { workflow.clone() },
+            bypassed: if bypass { workflow } else { None },
+        })
+    }
+
+    fn holds(&self) -> bool {
+        self.holding.is_some()
+    }
+
+    /// Whether `field` is set by approvals only.
+    fn decides(&self, field: &str) -> bool {
+        self.state_fields.iter().any(|f| f == field)
+    }
+
+    /// Records a bypass in the audit log, or opens the request that holds
+    /// the write (the answer then says so). `true` when held.
+    async fn apply(
+        &self,
+        db: &Db,
+        caller: Caller,
+        table: &str,
+        row_id: &str,
+        payload: &Map<String, Value>,
+        answer: &mut Value,
+    ) -> Result<bool, ProxyError> {
+        if let Some(workflow) = &self.bypassed {
+            let detail = serde_json::json!({"workflow_id": workflow.id, "operation": workflow.operation.as_str(), "payload": payload});
+            approvals::audit(
+                db,
+                caller.tenant(),
+                approvals::AuditEvent {
+                    app: Some(caller.app()),
+                    user: None,
+                    action: "approval_bypass",
+                    table,
+                    row_id,
+                    detail,
+                },
+            )
+            .await?;
+            return Ok(false);
+        }
+        let Some(workflow) = &self.holding else {
+            return Ok(false);
+        };
+        let request = approvals::hold(
             db,
             caller.tenant(),
-            approvals::AuditEvent {
-                app: Some(caller.app()),
-                user: None,
-                action: "approval_bypass",
-                table,
-                row_id,
-                detail,
-            },
+            caller.app(),
+            workflow,
+            row_id,
+            payload,
+            caller.requester(),
         )
         .await?;
-        return Ok(false);
+        answer["approval_status"] = "pending".into();
+        answer["approval_request_id"] = request.id.to_string().into();
+        answer["approval_message"] = workflow.operation.pending_message(workflow.levels).into();
+        Ok(true)
     }
-    let request = approvals::hold(
-        db,
-        caller.tenant(),
-        caller.app(),
-        &workflow,
-        row_id,
-        payload,
-    )
-    .await?;
-    answer["approval_status"] = "pending".into();
-    answer["approval_request_id"] = request.id.to_string().into();
-    answer["approval_message"] = operation.pending_message(workflow.levels).into();
-    Ok(true)
+}
+
+/// Every foreign-key value of a write must name a row of the caller's own
+/// tenant. Another tenant's row answers exactly like a row that does not
+/// exist, so the answer tells nothing about other tenants.
+async fn check_references(
+    db: &Db,
+    tenant: Id,
+    table: &str,
+    fields: &Map<String, Value>,
+) -> Result<(), ProxyError> {
+    let info = catalog::table_info(db, table).await?;
+    for (column, value) in fields {
+        let Some(parent) = info.foreign_keys.get(column) else {
+            continue;
+        };
+        if value.is_null() {
+            continue;
+        }
+        let refused = || ProxyError::BadRequest(format!("關聯的記錄不存在: 欄位 '{column}'"));
+        let Some(id) = as_text(value).and_then(|t| uuid::Uuid::parse_str(&t).ok()) else {
+            return Err(refused());
+        };
+        if !row_exists(db, tenant, parent, id).await? {
+            return Err(refused());
+        }
+    }
+    Ok(())
 }
 
 async fn row_exists(db: &Db, tenant: Id, table: &str, id: uuid::Uuid) -> Result<bool, ProxyError> {
@@ -839,19 +1017,27 @@ pub async fn update(
     if !row_exists(db, caller.tenant(), &grant.table, id).await? {
         return Err(ProxyError::NotFound("記錄不存在".into()));
     }
+    check_references(db, caller.tenant(), &grant.table, &coerced).await?;
+    let approval = Approval::of(db, caller, &grant.table, Operation::Update).await?;
     let mut answer = serde_json::json!({"id": id, "updated": false});
-    if guard(
-        db,
-        caller,
-        &grant.table,
-        Operation::Update,
-        &id.to_string(),
-        &coerced,
-        &mut answer,
-    )
-    .await?
+    if approval
+        .apply(
+            db,
+            caller,
+            &grant.table,
+            &id.to_string(),
+            &coerced,
+            &mut answer,
+        )
+        .await?
     {
         return Ok(answer);
+    }
+    if let Some(field) = coerced.keys().find(|f| approval.decides(f)) {
+        return Err(ProxyError::Forbidden(format!(
+            "欄位 '{field}' 由簽核流程設定: '{field}' of {} changes only when an approval request is approved or rejected; leave it out of the update",
+            grant.table
+        )));
     }
     write_update(
         db,
@@ -916,16 +1102,17 @@ pub async fn delete(
         return Err(ProxyError::NotFound("記錄不存在".into()));
     }
     let mut answer = serde_json::json!({"id": id, "deleted": false});
-    if guard(
-        db,
-        caller,
-        &grant.table,
-        Operation::Delete,
-        &id.to_string(),
-        &Map::new(),
-        &mut answer,
-    )
-    .await?
+    let approval = Approval::of(db, caller, &grant.table, Operation::Delete).await?;
+    if approval
+        .apply(
+            db,
+            caller,
+            &grant.table,
+            &id.to_string(),
+            &Map::new(),
+            &mut answer,
+        )
+        .await?
     {
         return Ok(Some(answer));
     }
@@ -986,8 +1173,12 @@ fn row_uuid(text: &str) -> Result<uuid::Uuid, ProxyError> {
 /// What a write statement does to which row.
 #[derive(Clone, Copy)]
 enum WriteKind {
-    /// `INSERT … RETURNING id, created_at`.
-    Insert,
+    /// `INSERT … RETURNING id, created_at`; `consequences`: run the
+    /// triggers now (not for an insert held for approval: they run when it
+    /// is approved).
+    Insert {
+        consequences: bool,
+    },
     Update(Id),
     Delete(Id),
 }
@@ -1026,7 +1217,10 @@ where
             }
         }
     };
-    result.map_err(|e| database_error(e, table))
+    match result {
+        Ok(out) => Ok(out),
+        Err(e) => Err(explain(db, e, table).await),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1050,7 +1244,13 @@ where
     (Option<String>,): for<'r> sqlx::FromRow<'r, DB::Row>,
     Id: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let watched = triggers::watches(table);
+    let watched = triggers::watches(table)
+        && !matches!(
+            kind,
+            WriteKind::Insert {
+                consequences: false
+            }
+        );
     let before = match kind {
         WriteKind::Update(id) | WriteKind::Delete(id) if watched => {
             row_image(&mut *conn, postgres, table, types, tenant, id).await?
@@ -1058,7 +1258,7 @@ where
         _ => None,
     };
     let (rows, returned) = match kind {
-        WriteKind::Insert => {
+        WriteKind::Insert { .. } => {
             let returned: (String, String) = sqlx::query_as_with(sql, values)
                 .fetch_one(&mut *conn)
                 .await?;
@@ -1075,7 +1275,7 @@ where
     if watched && rows > 0 {
         let target = match kind {
             WriteKind::Update(id) => Some(id),
-            WriteKind::Insert => returned
+            WriteKind::Insert { .. } => returned
                 .as_ref()
                 .and_then(|(id, _)| uuid::Uuid::parse_str(id).ok())
                 .map(Id),
@@ -1136,39 +1336,124 @@ where
 }
 
 /// Database refusals of bad values are the caller's 400 (409 for a
-/// duplicate), naming the column where the database says which; anything
-/// else stays a 500.
+/// duplicate), naming the column and, for a CHECK, the allowed values —
+/// never a constraint's name or expression; anything else stays a 500.
 fn database_error(err: sqlx::Error, table: &str) -> ProxyError {
+    refusal(err, table, None)
+}
+
+/// [`database_error`] for writes: on PostgreSQL a violated CHECK is looked
+/// up to name its allowed values (SQLite's message carries them already).
+async fn explain(db: &Db, err: sqlx::Error, table: &str) -> ProxyError {
+    let definition = match (&err, db) {
+        (sqlx::Error::Database(e), Db::Postgres(pool)) if e.code().as_deref() == Some("23514") => {
+            match e.constraint() {
+                Some(name) => sqlx::query_scalar::<_, String>(
+                    "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = $1 AND conrelid = to_regclass($2)",
+                )
+                .bind(name)
+                .bind(table)
+                .fetch_optional(pool)
+                .await
+                .ok()
+                .flatten(),
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    refusal(err, table, definition.as_deref())
+}
+
+/// The quoted literals of a CHECK expression: `state IN ('a', 'b')` → a, b.
+fn quoted_literals(expression: &str) -> Vec<String> {
+    expression
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The first `"quoted"` word of a PostgreSQL message.
+fn first_quoted(message: &str) -> Option<String> {
+    message.split('"').nth(1).map(str::to_owned)
+}
+
+fn refusal(err: sqlx::Error, table: &str, check: Option<&str>) -> ProxyError {
     let sqlx::Error::Database(db_err) = &err else {
         return ProxyError::Database(err);
     };
     let code = db_err.code().map(|c| c.into_owned()).unwrap_or_default();
     let message = db_err.message().to_owned();
     let constraint = db_err.constraint().map(str::to_owned);
+    // PostgreSQL names constraints {table}_{column}_{suffix}.
+    let column_of = |suffix: &str| {
+        constraint
+            .as_deref()
+            .and_then(|c| c.strip_prefix(&format!("{table}_")))
+            .and_then(|c| c.strip_suffix(suffix))
+            .map(str::to_owned)
+    };
+    // SQLite says "… constraint failed: table.column" or ": expression".
+    let sqlite_detail = message.split(": ").nth(1).unwrap_or_default().to_owned();
     match code.as_str() {
         // PostgreSQL: CHECK; SQLite: SQLITE_CONSTRAINT_CHECK.
         "23514" | "275" => {
-            let column = constraint
-                .as_deref()
-                .and_then(|c| c.strip_prefix(&format!("{table}_")))
-                .and_then(|c| c.strip_suffix("_check"))
-                .map(str::to_owned)
+            let column = column_of("_check")
                 .or_else(|| {
-                    message
-                        .split(": ")
-                        .nth(1)
-                        .and_then(|expr| {
-                            expr.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                                .find(|w| !w.is_empty())
-                        })
+                    sqlite_detail
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .find(|w| !w.is_empty())
                         .map(str::to_owned)
                 })
                 .unwrap_or_else(|| "?".into());
-            ProxyError::BadRequest(format!("欄位 '{column}' 的值不在允許的範圍內 ({message})"))
+            let allowed = quoted_literals(check.unwrap_or(&sqlite_detail));
+            if allowed.is_empty() {
+                ProxyError::BadRequest(format!("欄位 '{column}' 的值不在允許的範圍內"))
+            } else {
+                ProxyError::BadRequest(format!(
+                    "欄位 '{column}' 的值不在允許的範圍內: allowed values are {}",
+                    allowed.join(", ")
+                ))
+            }
         }
-        "23502" | "1299" => ProxyError::BadRequest(format!("缺少必填欄位 ({message})")),
-        "23503" | "787" => ProxyError::BadRequest(format!("關聯的記錄不存在 ({message})")),
-        "23505" | "2067" | "1555" => ProxyError::Conflict(format!("重複的值 ({message})")),
+        "23502" | "1299" => {
+            let column = first_quoted(&message)
+                .or_else(|| sqlite_detail.rsplit('.').next().map(str::to_owned))
+                .unwrap_or_else(|| "?".into());
+            ProxyError::BadRequest(format!("缺少必填欄位: '{column}'"))
+        }
+        "23503" | "787" => match column_of("_fkey") {
+            Some(column) => ProxyError::BadRequest(format!("關聯的記錄不存在: 欄位 '{column}'")),
+            None => ProxyError::BadRequest("關聯的記錄不存在".into()),
+        },
+        "23505" | "2067" | "1555" => {
+            // SQLite lists the columns; PostgreSQL's detail says "Key (a, b)=…".
+            let columns: Vec<String> = if code == "23505" {
+                db_err
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .and_then(|e| e.detail())
+                    .and_then(|d| d.strip_prefix("Key ("))
+                    .and_then(|d| d.split(")=").next())
+                    .map(|cols| cols.split(", ").map(str::to_owned).collect())
+                    .unwrap_or_default()
+            } else {
+                sqlite_detail
+                    .split(", ")
+                    .filter_map(|c| c.rsplit('.').next().map(str::to_owned))
+                    .collect()
+            };
+            let columns: Vec<String> = columns.into_iter().filter(|c| c != "tenant_id").collect();
+            if columns.is_empty() {
+                ProxyError::Conflict("重複的值: a row with the same value already exists".into())
+            } else {
+                ProxyError::Conflict(format!(
+                    "重複的值: a row with the same {} already exists",
+                    columns.join(", ")
+                ))
+            }
+        }
         c if c.starts_with("22") => ProxyError::BadRequest(format!("欄位值格式錯誤 ({message})")),
         _ => ProxyError::Database(err),
     }

@@ -1,6 +1,9 @@
 //! The state every handler shares: one `Arc`, cloned per request.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use std::num::NonZeroU32;
 
@@ -20,12 +23,72 @@ struct Inner {
     metrics: PrometheusHandle,
     max_body_bytes: usize,
     compiler: CompileService,
-    login_attempts: DefaultKeyedRateLimiter<String>,
+    login_limits: LoginLimits,
 }
 
 /// Login attempts allowed per account and minute (a burst of this many,
 /// refilled over the minute): enough for people, too few for guessing.
 const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
+/// Login attempts allowed per client address and minute: a office behind one
+/// address signs in freely; a flood of new e-mails from one address stops
+/// here, before any password is hashed.
+const LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: u32 = 60;
+/// The limiters forget idle keys after this many checks, so a flood of
+/// distinct e-mails cannot grow them without bound.
+const PRUNE_EVERY: u64 = 1024;
+
+/// Logins one address may have being checked at once: a flood from one
+/// address waits for its own, not in front of everyone else's.
+const LOGINS_IN_FLIGHT_PER_ADDRESS: usize = 2;
+
+/// The login limits: per account, per client address, and in flight per
+/// address.
+struct LoginLimits {
+    per_account: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    checks: AtomicU64,
+    in_flight: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// A login being checked; dropping it frees the address's slot.
+pub struct LoginSlot {
+    address: IpAddr,
+    in_flight: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for LoginSlot {
+    fn drop(&mut self) {
+        if let Ok(mut in_flight) = self.in_flight.lock() {
+            if let Some(n) = in_flight.get_mut(&self.address) {
+                *n -= 1;
+                if *n == 0 {
+                    in_flight.remove(&self.address);
+                }
+            }
+        }
+    }
+}
+
+fn per_minute(n: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+}
+
+/// How long until a refused key may try again, in whole seconds (≥ 1).
+fn wait_seconds(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> u64 {
+    not_until
+        .wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ))
+        .as_secs()
+        .max(1)
+}
+
+/// Which limit refused a login, and for how long.
+pub enum LoginRefusal {
+    Address(u64),
+    Account(u64),
+    Busy,
+}
 
 impl AppState {
     pub fn new(db: Db, jwt_secret: &[u8], max_body_bytes: usize) -> AppState {
@@ -35,9 +98,12 @@ impl AppState {
             metrics: metrics_handle(),
             max_body_bytes,
             compiler: CompileService::default(),
-            login_attempts: RateLimiter::keyed(Quota::per_minute(
-                NonZeroU32::new(LOGIN_ATTEMPTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN),
-            )),
+            login_limits: LoginLimits {
+                per_account: RateLimiter::keyed(per_minute(LOGIN_ATTEMPTS_PER_MINUTE)),
+                per_address: RateLimiter::keyed(per_minute(LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE)),
+                checks: AtomicU64::new(0),
+                in_flight: Arc::default(),
+            },
         }))
     }
 
@@ -53,20 +119,35 @@ impl AppState {
         &self.0.metrics
     }
 
-    /// Counts a login attempt for `account`; `Err(seconds)` when over the
-    /// limit, with how long to wait.
-    pub fn login_attempt(&self, account: &str) -> Result<(), u64> {
-        self.0
-            .login_attempts
+    /// Counts a login attempt from `address` for `account` (already bounded
+    /// in length by the caller). The address is checked first, so a flood of
+    /// new accounts from one address adds no keys to the account limiter.
+    pub fn login_attempt(&self, address: IpAddr, account: &str) -> Result<LoginSlot, LoginRefusal> {
+        let limits = &self.0.login_limits;
+        if limits.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            limits.per_account.retain_recent();
+            limits.per_account.shrink_to_fit();
+            limits.per_address.retain_recent();
+            limits.per_address.shrink_to_fit();
+        }
+        limits
+            .per_address
+            .check_key(&address)
+            .map_err(|n| LoginRefusal::Address(wait_seconds(n)))?;
+        limits
+            .per_account
             .check_key(&account.to_owned())
-            .map_err(|not_until| {
-                not_until
-                    .wait_time_from(governor::clock::Clock::now(
-                        &governor::clock::DefaultClock::default(),
-                    ))
-                    .as_secs()
-                    .max(1)
-            })
+            .map_err(|n| LoginRefusal::Account(wait_seconds(n)))?;
+        let mut in_flight = limits.in_flight.lock().map_err(|_| LoginRefusal::Busy)?;
+        let n = in_flight.entry(address).or_insert(0);
+        if *n >= LOGINS_IN_FLIGHT_PER_ADDRESS {
+            return Err(LoginRefusal::Busy);
+        }
+        *n += 1;
+        Ok(LoginSlot {
+            address,
+            in_flight: limits.in_flight.clone(),
+        })
     }
 
     pub fn compiler(&self) -> &CompileService {

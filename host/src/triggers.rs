@@ -14,7 +14,8 @@
 //! Each takes the row as it was before the write (`before`, for updates and
 //! deletes) and after it (`after`, for inserts and updates), so a row that
 //! moves to another parent refreshes both parents. The SQL is written once
-//! for both backends.
+//! for both backends. Every statement and every subquery is held to the
+//! writing tenant: no write in one tenant can move a field of another.
 
 use serde_json::{Map, Value};
 
@@ -144,9 +145,9 @@ const SALE_LINE_INVOICE_STATUS: &str = "UPDATE sale_order_lines SET invoice_stat
 
 /// The order: to invoice if any line is, invoiced if every line is.
 const SALE_ORDER_INVOICE_STATUS: &str = "UPDATE sale_orders SET invoice_status = CASE \
-     WHEN EXISTS (SELECT 1 FROM sale_order_lines l WHERE l.order_id = sale_orders.id AND l.invoice_status = 'to_invoice') THEN 'to_invoice' \
-     WHEN EXISTS (SELECT 1 FROM sale_order_lines l WHERE l.order_id = sale_orders.id) \
-      AND NOT EXISTS (SELECT 1 FROM sale_order_lines l WHERE l.order_id = sale_orders.id AND l.invoice_status <> 'invoiced') THEN 'invoiced' \
+     WHEN EXISTS (SELECT 1 FROM sale_order_lines l WHERE l.tenant_id = sale_orders.tenant_id AND l.order_id = sale_orders.id AND l.invoice_status = 'to_invoice') THEN 'to_invoice' \
+     WHEN EXISTS (SELECT 1 FROM sale_order_lines l WHERE l.tenant_id = sale_orders.tenant_id AND l.order_id = sale_orders.id) \
+      AND NOT EXISTS (SELECT 1 FROM sale_order_lines l WHERE l.tenant_id = sale_orders.tenant_id AND l.order_id = sale_orders.id AND l.invoice_status <> 'invoiced') THEN 'invoiced' \
      ELSE 'no' END \
      WHERE tenant_id = $1 AND id = $2";
 
@@ -159,21 +160,21 @@ const MOVE_PAYMENT_STATE: &str = "UPDATE account_moves SET payment_state = CASE 
 /// A picking is done when all its (not cancelled) moves are, cancelled when
 /// all are cancelled, and ready (assigned) while some are done.
 const PICKING_COMPLETION: &str = "UPDATE stock_pickings SET state = CASE \
-     WHEN NOT EXISTS (SELECT 1 FROM stock_moves m WHERE m.picking_id = stock_pickings.id) THEN state \
-     WHEN NOT EXISTS (SELECT 1 FROM stock_moves m WHERE m.picking_id = stock_pickings.id AND m.state <> 'cancel') THEN 'cancel' \
-     WHEN NOT EXISTS (SELECT 1 FROM stock_moves m WHERE m.picking_id = stock_pickings.id AND m.state NOT IN ('done', 'cancel')) THEN 'done' \
-     WHEN EXISTS (SELECT 1 FROM stock_moves m WHERE m.picking_id = stock_pickings.id AND m.state = 'done') THEN 'assigned' \
+     WHEN NOT EXISTS (SELECT 1 FROM stock_moves m WHERE m.tenant_id = stock_pickings.tenant_id AND m.picking_id = stock_pickings.id) THEN state \
+     WHEN NOT EXISTS (SELECT 1 FROM stock_moves m WHERE m.tenant_id = stock_pickings.tenant_id AND m.picking_id = stock_pickings.id AND m.state <> 'cancel') THEN 'cancel' \
+     WHEN NOT EXISTS (SELECT 1 FROM stock_moves m WHERE m.tenant_id = stock_pickings.tenant_id AND m.picking_id = stock_pickings.id AND m.state NOT IN ('done', 'cancel')) THEN 'done' \
+     WHEN EXISTS (SELECT 1 FROM stock_moves m WHERE m.tenant_id = stock_pickings.tenant_id AND m.picking_id = stock_pickings.id AND m.state = 'done') THEN 'assigned' \
      ELSE state END \
      WHERE tenant_id = $1 AND id = $2";
 
 const PROJECT_TASK_COUNT: &str = "UPDATE project_projects SET task_count = \
-     (SELECT COUNT(*) FROM project_tasks t WHERE t.project_id = project_projects.id) \
+     (SELECT COUNT(*) FROM project_tasks t WHERE t.tenant_id = project_projects.tenant_id AND t.project_id = project_projects.id) \
      WHERE tenant_id = $1 AND id = $2";
 
 const TASK_EFFECTIVE_HOURS: &str = "UPDATE project_tasks SET \
-     effective_hours = (SELECT COALESCE(SUM(h.hours), 0) FROM hr_timesheets h WHERE h.task_id = project_tasks.id), \
+     effective_hours = (SELECT COALESCE(SUM(h.hours), 0) FROM hr_timesheets h WHERE h.tenant_id = project_tasks.tenant_id AND h.task_id = project_tasks.id), \
      progress = CASE WHEN COALESCE(planned_hours, 0) > 0 THEN \
-       100.0 * (SELECT COALESCE(SUM(h.hours), 0) FROM hr_timesheets h WHERE h.task_id = project_tasks.id) / planned_hours ELSE progress END \
+       100.0 * (SELECT COALESCE(SUM(h.hours), 0) FROM hr_timesheets h WHERE h.tenant_id = project_tasks.tenant_id AND h.task_id = project_tasks.id) / planned_hours ELSE progress END \
      WHERE tenant_id = $1 AND id = $2";
 
 /// Reserved = what open move lines take from that product at that location.
@@ -185,7 +186,7 @@ const QUANT_RESERVED: &str = "UPDATE stock_quants SET reserved_quantity = \
 
 /// The employee's allocation for the leave's type loses the leave's days.
 const LEAVE_ALLOCATION_DEDUCT: &str = "UPDATE hr_leave_allocations SET number_of_days = number_of_days - \
-     (SELECT COALESCE(l.number_of_days, 0) FROM hr_leaves l WHERE l.id = $2) \
-     WHERE id = (SELECT a.id FROM hr_leave_allocations a JOIN hr_leaves l ON l.employee_id = a.employee_id \
+     (SELECT COALESCE(l.number_of_days, 0) FROM hr_leaves l WHERE l.tenant_id = $1 AND l.id = $2) \
+     WHERE id = (SELECT a.id FROM hr_leave_allocations a JOIN hr_leaves l ON l.tenant_id = a.tenant_id AND l.employee_id = a.employee_id \
        AND (l.leave_type_id = a.leave_type_id OR (l.leave_type_id IS NULL AND a.leave_type_id IS NULL)) \
        WHERE l.id = $2 AND a.tenant_id = $1 ORDER BY a.created_at DESC LIMIT 1)";

@@ -36,7 +36,9 @@ impl From<ApprovalError> for AppError {
                 AppError::NotFound(text)
             }
             ApprovalError::AlreadyDecided | ApprovalError::Duplicate(_) => AppError::Conflict(text),
-            ApprovalError::AlreadyApprovedByYou => AppError::Forbidden(text),
+            ApprovalError::AlreadyApprovedByYou | ApprovalError::OwnRequest => {
+                AppError::Forbidden(text)
+            }
             ApprovalError::Invalid(_) => AppError::Unprocessable(text),
             ApprovalError::Database(db) => db.into(),
         }

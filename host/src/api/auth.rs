@@ -1,6 +1,9 @@
 //! Platform login and token refresh (spec 001 §2).
 
-use axum::extract::State;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::Extension;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -9,13 +12,26 @@ use crate::accounts::{self, UserInfo};
 use crate::auth::{PlatformUser, ACCESS_TOKEN_SECONDS};
 use crate::db::Id;
 use crate::error::{ApiJson, ApiResult, AppError, ErrorBody};
-use crate::state::AppState;
+use crate::state::{AppState, LoginRefusal};
+
+/// Largest body the sign-in routes read: a login is two short strings.
+const AUTH_BODY_BYTES: usize = 16 * 1024;
+/// RFC 5321's limit on an address.
+const MAX_EMAIL_BYTES: usize = 254;
+/// Longer passwords only cost hashing time.
+const MAX_PASSWORD_BYTES: usize = 1024;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
         .routes(routes!(refresh))
         .routes(routes!(me))
+        .layer(DefaultBodyLimit::max(AUTH_BODY_BYTES))
+}
+
+/// The client's address, from the connection (unknown in in-process tests).
+fn client_address(connection: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
+    connection.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -57,17 +73,46 @@ async fn token_pair(state: &AppState, user_id: Id) -> ApiResult<TokenResponse> {
 /// Exchanges an email and password for an access and a refresh token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody, description = "Wrong email or password, or a disabled user"),
-        (status = 429, body = ErrorBody, description = "more than 20 attempts for the account in a minute; see Retry-After")))]
+        (status = 413, body = ErrorBody, description = "a body over 16 KiB"),
+        (status = 422, body = ErrorBody, description = "an e-mail over 254 bytes or a password over 1024 bytes"),
+        (status = 429, body = ErrorBody, description = "more than 20 attempts for the account, or 60 from the address, in a minute; see Retry-After")))]
 async fn login(
     State(state): State<AppState>,
+    connection: Option<Extension<ConnectInfo<SocketAddr>>>,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<ApiJson<TokenResponse>> {
+    // Bounded before any work: no limiter key, no hashing for oversized input.
+    if body.email.len() > MAX_EMAIL_BYTES {
+        return Err(AppError::Unprocessable(format!(
+            "email is longer than {MAX_EMAIL_BYTES} bytes"
+        )));
+    }
+    if body.password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::Unprocessable(format!(
+            "password is longer than {MAX_PASSWORD_BYTES} bytes"
+        )));
+    }
     let account = body.email.trim().to_lowercase();
-    state
-        .login_attempt(&account)
-        .map_err(|seconds| AppError::TooManyRequests {
-            detail: format!("Too many login attempts for this account; try again in {seconds} s"),
-            retry_after_seconds: seconds,
+    let _slot = state
+        .login_attempt(client_address(connection.as_ref().map(|c| &c.0)), &account)
+        .map_err(|refusal| match refusal {
+            LoginRefusal::Address(seconds) => AppError::TooManyRequests {
+                detail: format!(
+                    "Too many login attempts from your address; try again in {seconds} s"
+                ),
+                retry_after_seconds: seconds,
+            },
+            LoginRefusal::Account(seconds) => AppError::TooManyRequests {
+                detail: format!(
+                    "Too many login attempts for this account; try again in {seconds} s"
+                ),
+                retry_after_seconds: seconds,
+            },
+            LoginRefusal::Busy => AppError::TooManyRequests {
+                detail: "Logins from your address are already being checked; try again in a second"
+                    .into(),
+                retry_after_seconds: 1,
+            },
         })?;
     let user_id = accounts::authenticate(state.db(), &body.email, &body.password)
         .await?

@@ -56,6 +56,7 @@ impl FromRequestParts<AppState> for ProxyCaller {
                 Ok(ProxyCaller(Caller::Open {
                     tenant: owner.tenant_id,
                     app: owner.app_id,
+                    key: owner.key_id,
                 }))
             }
             Some(CallerKind::Platform) => {
@@ -72,6 +73,7 @@ impl FromRequestParts<AppState> for ProxyCaller {
                 Ok(ProxyCaller(Caller::Internal {
                     tenant: user.tenant_id,
                     app: Id(app.id),
+                    user: user.user_id,
                 }))
             }
             None => Err(AppError::Internal(anyhow::anyhow!(
@@ -88,6 +90,10 @@ impl From<ProxyError> for AppError {
             ProxyError::BadRequest(text) => AppError::BadRequest(text),
             ProxyError::NotFound(text) => AppError::NotFound(text),
             ProxyError::Conflict(text) => AppError::Conflict(text),
+            ProxyError::Busy(detail) => AppError::TooManyRequests {
+                detail,
+                retry_after_seconds: 1,
+            },
             ProxyError::Database(db) => db.into(),
         }
     }

@@ -52,7 +52,7 @@ async fn table_columns(
     Builder(_user): Builder,
     ApiPath(table): ApiPath<String>,
 ) -> ApiResult<ApiJson<Vec<ColumnInfo>>> {
-    match catalog::classify(state.db(), &table).await? {
+    match catalog::classify(&table) {
         TableKind::Business => Ok(ApiJson(catalog::columns(state.db(), &table).await?)),
         TableKind::Forbidden => Err(RefError::NotReferenceable.into()),
         TableKind::Unknown => Err(RefError::UnknownTable.into()),
