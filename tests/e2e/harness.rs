@@ -207,6 +207,18 @@ impl Server {
         .expect("SQL thread")
     }
 
+    /// PostgreSQL only: drops the server's database under it (its
+    /// connections are ended). `false` on SQLite, where nothing is done.
+    pub fn drop_database(&self) -> bool {
+        match &self.db.postgres {
+            Some((admin_url, name)) => {
+                run_sql(admin_url, &format!("DROP DATABASE {name} WITH (FORCE)"));
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Sends SIGTERM and returns at once (see [`Server::wait_for_exit`]).
     pub fn send_sigterm(&self) {
         let status = Command::new("kill")

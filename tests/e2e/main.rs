@@ -22,6 +22,9 @@ mod errors;
 mod fuzz;
 /// /health, /metrics, /openapi.json, /docs.
 mod ops;
+/// README promises no other file holds: a broken publish, concurrent writes,
+/// X-App-Id, /health without a database, the panic guard, subdomains.
+mod promises;
 /// The proxy engine over ERP tables (spec 000 §5, §9).
 mod proxy;
 /// Publishing apps and integrations: requests, the 423 lock, history, rollback.
