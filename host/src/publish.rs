@@ -176,11 +176,11 @@ async fn request(
 
 /// The error for "a request is pending": 423 for an app (its files are
 /// locked), 409 for an integration (spec 000 §8.1).
-fn busy(app: Id, pending: &PublishRequest) -> PublishError {
-    match pending.vfs_version {
+fn busy(app: Id, request: uuid::Uuid, vfs_version: Option<i64>) -> PublishError {
+    match vfs_version {
         Some(version) => PublishError::App(AppsError::Locked {
             app: app.0,
-            request: pending.id,
+            request,
             version,
         }),
         None => PublishError::PendingExists,
@@ -190,7 +190,7 @@ fn busy(app: Id, pending: &PublishRequest) -> PublishError {
 /// Refuses with 423 (or 409, see [`busy`]) while a request is pending.
 pub async fn ensure_unlocked(db: &Db, tenant: Id, app: Id) -> Result<(), PublishError> {
     match pending(db, tenant, app).await? {
-        Some(p) => Err(busy(app, &p)),
+        Some(p) => Err(busy(app, p.id, p.vfs_version)),
         None => Ok(()),
     }
 }
@@ -486,6 +486,21 @@ async fn commit(db: &Db, p: Change<'_>) -> Result<(), PublishError> {
                 }
             }
             RequestChange::None => {}
+        }
+        // A direct publish or a rollback never overtakes a request filed
+        // since the caller's check: seen here, under the transaction.
+        if !matches!(p.request, RequestChange::Approve { .. }) {
+            let filed: Option<(Id, Option<i64>)> = sqlx::query_as(
+                "SELECT id, vfs_version FROM publish_requests \
+                 WHERE app_id = $1 AND tenant_id = $2 AND status = 'pending'",
+            )
+            .bind(p.app)
+            .bind(p.tenant)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((request, vfs_version)) = filed {
+                return Err(busy(p.app, request.0, vfs_version));
+            }
         }
         let updated = match p.vfs_version {
             Some(version) => sqlx::query(
