@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: the Rust tests on SQLite, the end-to-end suite
-# again on PostgreSQL, and the sdk-js tests.
+# again on PostgreSQL, the sdk-js tests, the runtime's build check, and the
+# browser tests (headless Debian chromium against the real binary).
 #
 # PostgreSQL: if APPBOX_TEST_DATABASE_URL is set (postgres://USER@HOST:PORT/DB,
 # a user allowed to CREATE DATABASE), that server is used. Otherwise a
@@ -18,6 +19,7 @@ ensure_packages() {
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
     command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_BIN:-}" ] || missing+=(chromium)
     if [ "${#missing[@]}" -gt 0 ] && [ -z "${APPBOX_TEST_DATABASE_URL:-}" -o "${missing[*]}" != postgresql ]; then
         log "installing ${missing[*]}"
         as_root apt-get update -qq
@@ -62,6 +64,11 @@ fi
 log "sdk-js: installing packages"
 (cd sdk-js && npm ci --no-audit --no-fund --loglevel=error)
 
+# The runtime the binary embeds (runtime/dist) must be what its sources and
+# package-lock.json build: type-check, rebuild with the pinned esbuild, compare.
+log "runtime: installing packages, checking dist/ against its sources"
+(cd runtime && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check)
+
 log "Rust tests on SQLite (unit, compiler, end-to-end)"
 cargo test --workspace
 
@@ -71,3 +78,9 @@ cargo test --workspace --test e2e
 
 log "sdk-js: type check, SDK and template tests"
 (cd sdk-js && npm test)
+
+# One headless chromium for every browser test, against target/debug/appbox
+# (built by the cargo test runs above). Screenshots: target/browser-artifacts/.
+log "browser tests (chromium, SQLite)"
+cargo build -p appbox-host --bin appbox
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test)

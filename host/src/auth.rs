@@ -63,7 +63,7 @@ impl TokenKeys {
     }
 
     /// The user id in a valid, unexpired platform token.
-    fn verify(&self, token: &str) -> Option<Id> {
+    pub(crate) fn verify(&self, token: &str) -> Option<Id> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[PLATFORM_AUDIENCE]);
         validation.leeway = 5;

@@ -171,27 +171,26 @@ fn escape_raw_text(text: &str, element: &str) -> String {
     text.replace(&format!("</{element}"), &format!("<\\/{element}"))
 }
 
-/// The page that runs a compiled app: the runtime script, then the app's CSS
-/// and bundle, which the runtime mounts in its Shadow DOM (spec 001 §11).
+/// The page that runs a compiled app (the compile API's preview): the
+/// runtime element with the app's CSS inline, the runtime script, then the
+/// bundle, which the runtime mounts in its Shadow DOM (spec 001 §11).
 pub fn app_page(name: &str, app_id: &str, slug: &str, css: &str, bundle_js: &str) -> String {
     let json = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
-    let title = name
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let title = crate::runtime_serving::escape_html(name);
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n</head>\n<body>\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
+         <style>html,body{{margin:0;height:100%}}</style>\n</head>\n<body>\n\
          <script>window.__API_BASE__ = \"/api/v1\"; window.__APP_ID__ = {}; window.__APP_SLUG__ = {}; window.__APP_TOKEN__ = window.__APP_TOKEN__ || \"\";</script>\n\
-         <custom-app-runtime app-id={} app-slug={}></custom-app-runtime>\n\
-         <script src=\"/runtime/appbox-runtime.js\"></script>\n\
-         <style data-appbox-app-css>\n{}\n</style>\n\
+         <custom-app-runtime app-id={} app-slug={}><template data-appbox-app-css><style>\n{}\n</style></template></custom-app-runtime>\n\
+         <script src=\"{}\"></script>\n\
          <script data-appbox-app-bundle>\n{}\n</script>\n</body>\n</html>\n",
         escape_raw_text(&json(app_id), "script"),
         escape_raw_text(&json(slug), "script"),
         json(app_id),
         json(slug),
         escape_raw_text(css, "style"),
+        crate::runtime_serving::runtime_url(),
         escape_raw_text(bundle_js, "script"),
     )
 }

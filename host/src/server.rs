@@ -6,10 +6,9 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::accounts::{self, random_hex};
-use crate::apps::{self, AccessMode, NewApp};
+use crate::apps;
 use crate::cli::{ServeArgs, StorageArgs};
-use crate::db::Db;
-use crate::sdk;
+use crate::db::{Db, Id};
 use crate::state::AppState;
 
 /// Creates the data directory and opens (and migrates) the database.
@@ -65,8 +64,9 @@ fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
 }
 
 /// On the first start (no tenant yet): the tenant and its admin. With
-/// `--demo`: a demo app if the first tenant has none.
-async fn first_start(db: &Db, args: &ServeArgs) -> anyhow::Result<()> {
+/// `--demo`, when the first tenant has no app yet: that tenant and its admin,
+/// for whom the demo app is made.
+async fn first_start(db: &Db, args: &ServeArgs) -> anyhow::Result<Option<(Id, Id)>> {
     let tenant = match accounts::first_tenant(db).await? {
         Some(tenant) => tenant,
         None => {
@@ -102,32 +102,38 @@ async fn first_start(db: &Db, args: &ServeArgs) -> anyhow::Result<()> {
         let owner = users
             .iter()
             .find(|u| u.tenant_id == tenant.0 && u.roles.iter().any(|r| r == "admin"));
-        if let Some(owner) = owner {
-            let new = NewApp {
-                name: "Demo app".into(),
-                description: "Created by appbox serve --demo from the standard template".into(),
-                access_mode: AccessMode::Internal,
-                subdomain: None,
-            };
-            let app = apps::create_app(
-                db,
-                tenant,
-                crate::db::Id(owner.id),
-                new,
-                sdk::template_files(),
-            )
-            .await?;
-            println!("Created the demo app {:?} (slug {})", app.name, app.slug);
-        }
+        return Ok(owner.map(|owner| (tenant, Id(owner.id))));
     }
-    Ok(())
+    Ok(None)
+}
+
+/// The first tenant's first published app (the demo, on a later start).
+async fn first_published_app(db: &Db) -> anyhow::Result<Option<apps::AppRecord>> {
+    let Some(tenant) = accounts::first_tenant(db).await? else {
+        return Ok(None);
+    };
+    Ok(apps::list_apps(db, tenant)
+        .await?
+        .into_iter()
+        .find(|app| app.status == "published"))
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let db = open_storage(&args.storage).await?;
-    first_start(&db, &args).await?;
+    let demo_for = first_start(&db, &args).await?;
     let secret = jwt_secret(&args)?;
     let state = AppState::new(db.clone(), secret.as_bytes(), args.max_body_bytes);
+    let demo = match demo_for {
+        Some((tenant, owner)) => {
+            let app = crate::demo::create(&state, tenant, owner)
+                .await
+                .context("creating the demo app")?;
+            println!("Created the demo app {:?} (slug {})", app.name, app.slug);
+            Some(app)
+        }
+        None if args.demo => first_published_app(&db).await?,
+        None => None,
+    };
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("listening on {}", args.addr))?;
@@ -136,6 +142,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // The first line is read by the end-to-end tests to find the port.
     println!("appbox listening on http://{addr}");
     println!("  API docs:  http://{addr}/docs");
+    println!("  home:      http://{addr}/  (sign in, then open your apps)");
+    if let Some(app) = &demo {
+        println!(
+            "  demo app:  http://{addr}{}  (sign in on the home page first)",
+            crate::runtime_serving::page_path(app)
+        );
+    }
     println!("  log in:    curl -X POST http://{addr}/api/v1/auth/login -H 'Content-Type: application/json' \\");
     println!(
         "               -d '{{\"email\": \"{}\", \"password\": \"…\"}}'",

@@ -31,6 +31,8 @@ mod proxy;
 mod publish;
 /// References to ERP tables and publishing (spec 000 §3.8, §4).
 mod refs;
+/// What end users' browsers load: app pages, hashed assets, the root page, the demo (issue 9).
+mod runtime;
 /// The spec's own examples, run as written.
 mod spec_examples;
 /// Time: the key and reference cache, token expiry, the login limiter, last_used_at.

@@ -8,11 +8,13 @@ mod auth;
 mod compile;
 mod cors;
 mod data;
+mod home;
 mod integrations;
 mod ops;
 mod proxy;
 mod publish;
 mod refs;
+mod runtime;
 mod source;
 
 use std::time::Instant;
@@ -89,6 +91,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .split_for_parts();
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .merge(runtime::router())
         .fallback(|| async { AppError::NotFound("Not found".into()) })
         .method_not_allowed_fallback(|| async {
             (

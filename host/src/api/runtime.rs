@@ -1,0 +1,343 @@
+//! What end users' browsers load (spec 001 §17, §19.2): the page that opens a
+//! published app, its content-hashed assets, the runtime script, and the
+//! root page. Pages, not API: errors are small HTML pages, and a browser
+//! navigation proves who it is with a cookie (it sends no Authorization
+//! header). `?token=<platform access token>` on a page becomes that cookie.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use tower_http::compression::CompressionLayer;
+
+use crate::accounts::{self, Principal};
+use crate::apps::{self, AccessMode, AppRecord};
+use crate::error::AppError;
+use crate::runtime_serving::{self as serving, PageGlobals, ServeError};
+use crate::state::AppState;
+
+/// The cookie that carries a platform access token on page loads.
+pub(super) const SESSION_COOKIE: &str = "appbox_token";
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(super::home::home))
+        .route("/sign-out", post(super::home::sign_out))
+        .route("/runtime/{slug}", get(internal_app))
+        .route("/externalAppRuntime/{slug}", get(external_app))
+        .route(
+            "/assets/runtime/{hash}/appbox-runtime.js",
+            get(runtime_script),
+        )
+        .route("/assets/apps/{slug}/{file}", get(app_asset))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+}
+
+#[derive(Deserialize)]
+pub(super) struct PageQuery {
+    /// A platform access token, turned into the session cookie.
+    pub(super) token: Option<String>,
+    /// A hash route to start on (`#/orders`), e.g. after a login round trip.
+    pub(super) route: Option<String>,
+}
+
+/// The signed-in platform user of a page load, from the session cookie;
+/// `None` without a cookie or with a stale one.
+pub(super) async fn session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(Principal, String)>, AppError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    user_of(state, &token)
+        .await
+        .map(|user| user.map(|u| (u, token)))
+}
+
+pub(super) async fn user_of(state: &AppState, token: &str) -> Result<Option<Principal>, AppError> {
+    match state.tokens().verify(token) {
+        Some(id) => Ok(accounts::load_principal(state.db(), id).await?),
+        None => Ok(None),
+    }
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, value)| *key == name && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
+/// `Set-Cookie` for a session that lasts as long as its token.
+pub(super) fn session_cookie(token: &str) -> HeaderValue {
+    let value = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        crate::auth::ACCESS_TOKEN_SECONDS
+    );
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub(super) fn cleared_cookie() -> HeaderValue {
+    HeaderValue::from_static("appbox_token=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// A small HTML page for an error a visitor sees instead of the app.
+pub(super) fn error_page(status: StatusCode, title: &str, text: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2937}}</style>\
+         </head><body><h1>{title}</h1><p>{text}</p><p><a href=\"/\">appbox home</a></p></body></html>\n",
+        title = serving::escape_html(title),
+        text = serving::escape_html(text),
+    );
+    (status, no_store(), Html(body)).into_response()
+}
+
+fn no_store() -> [(header::HeaderName, &'static str); 2] {
+    [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ]
+}
+
+fn serve_error(err: ServeError) -> Response {
+    match err {
+        ServeError::NotPublished => error_page(
+            StatusCode::NOT_FOUND,
+            "App not found",
+            "This app does not exist or has not been published yet.",
+        ),
+        ServeError::Broken => error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "App unavailable",
+            &ServeError::Broken.to_string(),
+        ),
+        ServeError::Apps(e) => AppError::from(e).into_response(),
+    }
+}
+
+/// A page URL with `token` dropped (it must not stay in the address bar or
+/// the history) and `route` kept.
+fn clean_url(path: &str, route: Option<&str>) -> String {
+    match route.and_then(serving::valid_route) {
+        Some(route) => format!("{path}?route={}", percent_encode(route)),
+        None => path.to_owned(),
+    }
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /runtime/{slug}`: an internal app, for a signed-in member of its
+/// tenant (spec 001 §17). Without a session: to `/app-login/{slug}`.
+async fn internal_app(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let app = match serving::published_app(&state, &slug).await {
+        Ok(app) => app,
+        Err(e) => return serve_error(e),
+    };
+    if app.access_mode != AccessMode::Internal {
+        return Redirect::permanent(&serving::page_path(&app)).into_response();
+    }
+    let here = format!("/runtime/{}", app.slug);
+    if let Some(token) = query.token.as_deref() {
+        // The token becomes the session cookie, and leaves the URL.
+        return match user_of(&state, token).await {
+            Ok(Some(_)) => (
+                [(header::SET_COOKIE, session_cookie(token))],
+                Redirect::to(&clean_url(&here, query.route.as_deref())),
+            )
+                .into_response(),
+            Ok(None) => Redirect::to(&format!("/app-login/{}", app.slug)).into_response(),
+            Err(e) => e.into_response(),
+        };
+    }
+    let (user, token) = match session(&state, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Redirect::to(&format!("/app-login/{}", app.slug)).into_response(),
+        Err(e) => return e.into_response(),
+    };
+    if let Some(reason) = serving::refusal(&user, &app) {
+        return error_page(StatusCode::FORBIDDEN, "無法存取此應用", reason);
+    }
+    app_page(&state, app, &token, query.route.as_deref()).await
+}
+
+/// `GET /externalAppRuntime/{slug}`: an external or self-built app (spec
+/// 001 §19.2); its own users sign in inside it, so no platform session.
+async fn external_app(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let app = match serving::published_app(&state, &slug).await {
+        Ok(app) => app,
+        Err(e) => return serve_error(e),
+    };
+    if app.access_mode == AccessMode::Internal {
+        return Redirect::permanent(&serving::page_path(&app)).into_response();
+    }
+    app_page(&state, app, "", query.route.as_deref()).await
+}
+
+async fn app_page(state: &AppState, app: AppRecord, token: &str, route: Option<&str>) -> Response {
+    let sdk = match super::apps::sdk_files(state, &app).await {
+        Ok(sdk) => sdk,
+        Err(e) => return e.into_response(),
+    };
+    match serving::published_build(state, app, sdk).await {
+        Ok(build) => {
+            let globals = PageGlobals {
+                token,
+                initial_route: route.and_then(serving::valid_route),
+            };
+            (no_store(), Html(serving::app_page(&build, &globals))).into_response()
+        }
+        Err(e) => serve_error(e),
+    }
+}
+
+/// An immutable, content-hashed asset; `304` when the browser has it.
+fn immutable(headers: &HeaderMap, etag: &str, content_type: &'static str, body: Body) -> Response {
+    let etag = format!("\"{etag}\"");
+    let cached = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == etag || tag.trim() == "*");
+    let status = if cached {
+        StatusCode::NOT_MODIFIED
+    } else {
+        StatusCode::OK
+    };
+    let body = if cached { Body::empty() } else { body };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CACHE_CONTROL, IMMUTABLE.to_owned()),
+            (header::ETAG, etag),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /assets/runtime/{hash}/appbox-runtime.js`.
+async fn runtime_script(Path(hash): Path<String>, headers: HeaderMap) -> Response {
+    if hash != serving::runtime_hash() {
+        return AppError::NotFound("No such runtime version".into()).into_response();
+    }
+    immutable(
+        &headers,
+        serving::runtime_hash(),
+        "text/javascript; charset=utf-8",
+        Body::from(Bytes::from_static(serving::RUNTIME_JS)),
+    )
+}
+
+/// `GET /assets/apps/{slug}/{hash}.js|css`: the published build's bundle or
+/// CSS. Only the published build's hashes are served; anything older is a 404.
+async fn app_asset(
+    State(state): State<AppState>,
+    Path((slug, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let not_found = || AppError::NotFound("No such asset".into()).into_response();
+    let app = match serving::published_app(&state, &slug).await {
+        Ok(app) if app.slug == slug => app,
+        Ok(_) | Err(ServeError::NotPublished) => return not_found(),
+        Err(e) => return serve_error(e),
+    };
+    let sdk = match super::apps::sdk_files(&state, &app).await {
+        Ok(sdk) => sdk,
+        Err(e) => return e.into_response(),
+    };
+    let build = match serving::published_build(&state, app, sdk).await {
+        Ok(build) => build,
+        Err(ServeError::Broken) => return not_found(),
+        Err(e) => return serve_error(e),
+    };
+    match build.asset(&file) {
+        Some((text, content_type)) => {
+            let etag = file
+                .rsplit_once('.')
+                .map_or("", |(hash, _)| hash)
+                .to_owned();
+            immutable(
+                &headers,
+                &etag,
+                content_type,
+                Body::from(Bytes::from_owner(text)),
+            )
+        }
+        None => not_found(),
+    }
+}
+
+/// The apps `user` may open, for the root page: the published apps of their
+/// tenant, with the page that opens each.
+pub(super) async fn openable_apps(
+    state: &AppState,
+    user: &Principal,
+) -> Result<Vec<AppRecord>, AppError> {
+    Ok(apps::list_apps(state.db(), user.tenant_id)
+        .await?
+        .into_iter()
+        .filter(|app| app.status == "published")
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_read_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; appbox_token=abc.def; b=2"),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc.def"));
+        assert_eq!(cookie(&headers, "c"), None);
+    }
+
+    #[test]
+    fn tokens_leave_the_url_and_routes_stay() {
+        assert_eq!(clean_url("/runtime/abc", None), "/runtime/abc");
+        assert_eq!(
+            clean_url("/runtime/abc", Some("#/orders")),
+            "/runtime/abc?route=%23/orders"
+        );
+        assert_eq!(
+            clean_url("/runtime/abc", Some("javascript:x")),
+            "/runtime/abc"
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! The demo of `appbox serve --demo`: a published multi-page app (sdk-js/demo)
+//! with what it needs to show data — a `tasks` Custom Table it lists and adds
+//! to through api.ts, and a reference to the ERP `customers` table (three
+//! sample rows) that it reads through db.ts.
+
+use include_dir::{include_dir, Dir};
+
+use crate::apps::{self, AccessMode, AppRecord, NewApp};
+use crate::compile::Outcome;
+use crate::custom_tables::{self, FieldSpec, FieldType};
+use crate::db::{Db, Id};
+use crate::on_db;
+use crate::state::AppState;
+use crate::vfs::Files;
+
+static DEMO: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../sdk-js/demo");
+
+const CUSTOMERS: [(&str, &str, &str); 3] = [
+    ("Acme Trading", "orders@acme.example", "Taipei"),
+    ("Blue Harbor Foods", "hello@blueharbor.example", "Kaohsiung"),
+    ("Northwind Tools", "sales@northwind.example", "Taichung"),
+];
+
+/// The demo app's source files.
+pub fn files() -> Files {
+    let mut files = Files::new();
+    collect(&DEMO, &mut files);
+    files
+}
+
+fn collect(dir: &Dir<'_>, files: &mut Files) {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().replace('\\', "/");
+        if let Some(content) = file.contents_utf8() {
+            files.insert(path, content.to_owned());
+        }
+    }
+    for sub in dir.dirs() {
+        collect(sub, files);
+    }
+}
+
+/// Creates, sets up and publishes the demo app for `owner` of `tenant`.
+pub async fn create(state: &AppState, tenant: Id, owner: Id) -> anyhow::Result<AppRecord> {
+    let db = state.db();
+    let new = NewApp {
+        name: "Demo app".into(),
+        description:
+            "Created by appbox serve --demo: tasks (a Custom Table) and customers (an ERP table)"
+                .into(),
+        access_mode: AccessMode::Internal,
+        subdomain: None,
+    };
+    let app = apps::create_app(db, tenant, owner, new, files()).await?;
+    let app_id = Id(app.id);
+    let text = |name: &str, key: &str, required: bool| FieldSpec {
+        name: name.into(),
+        field_key: key.into(),
+        field_type: FieldType::Text,
+        is_required: required,
+        sequence: 0,
+    };
+    custom_tables::create_object(
+        db,
+        tenant,
+        app_id,
+        "Tasks",
+        "tasks",
+        false,
+        &[
+            text("Title", "title", true),
+            text("Status", "status", false),
+        ],
+    )
+    .await?;
+    let columns = ["id", "name", "email", "city"].map(String::from);
+    crate::refs::create(
+        db,
+        tenant,
+        &app.id.to_string(),
+        "customers",
+        &columns,
+        &["read".to_owned()],
+        false,
+    )
+    .await?;
+    seed_customers(db, tenant).await?;
+
+    let mut sdk = crate::sdk::host_files();
+    sdk.insert(
+        "src/data.json".into(),
+        custom_tables::data_json(db, tenant, app_id).await?,
+    );
+    sdk.insert(
+        "src/db.json".into(),
+        crate::refs::db_json(db, tenant, app_id).await?,
+    );
+    let compiled = state.compiler().compile(files(), sdk, false).await;
+    if let Outcome::Failure { errors } = &*compiled.outcome {
+        anyhow::bail!(
+            "the demo app does not compile:\n{}",
+            appbox_compiler::diagnostic::render_all(errors)
+        );
+    }
+    crate::publish::publish(
+        db,
+        tenant,
+        app_id,
+        owner,
+        "The demo app",
+        Some(app.vfs_version),
+        true,
+    )
+    .await?;
+    Ok(apps::find_app(db, Some(tenant), &app.id.to_string()).await?)
+}
+
+async fn seed_customers(db: &Db, tenant: Id) -> Result<(), sqlx::Error> {
+    for (name, email, city) in CUSTOMERS {
+        on_db!(db, |pool| {
+            sqlx::query(
+                "INSERT INTO customers (id, tenant_id, name, email, city) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(Id::new())
+            .bind(tenant)
+            .bind(name)
+            .bind(email)
+            .bind(city)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_has_its_pages_and_no_sdk_files() {
+        let files = super::files();
+        for page in ["TasksPage.tsx", "CustomersPage.tsx", "OverviewPage.tsx"] {
+            assert!(files.contains_key(&format!("src/pages/{page}")), "{page}");
+        }
+        assert!(crate::sdk::HOST_OWNED_PATHS
+            .iter()
+            .all(|p| !files.contains_key(*p)));
+    }
+}

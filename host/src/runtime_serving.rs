@@ -1,0 +1,285 @@
+//! Serving apps to end users (spec 001 §11, §17, §18.4, §19.2): the browser
+//! runtime embedded in the binary, the published build of an app as
+//! content-hashed assets, who may open an app, and the page that starts it.
+//!
+//! No HTTP types here: `api/runtime.rs` turns these into responses.
+//!
+//! What an end user gets is always the **published** version
+//! (`custom_apps.published_version`), compiled minified by the shared
+//! [`CompileService`](crate::compile::CompileService), whose cache is keyed
+//! by content: the builder's working copy is never served, and a published
+//! build is compiled once per process.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use crate::accounts::Principal;
+use crate::apps::{self, AccessMode, AppRecord, AppsError};
+use crate::compile::Outcome;
+use crate::db::Id;
+use crate::state::AppState;
+use crate::vfs::Files;
+
+/// `runtime/dist/appbox-runtime.js`, built from `runtime/src` by esbuild
+/// (CI checks the committed file matches its sources).
+pub static RUNTIME_JS: &[u8] = include_bytes!("../../runtime/dist/appbox-runtime.js");
+
+/// Hex characters of SHA-256 kept in asset URLs and ETags.
+const HASH_CHARS: usize = 16;
+
+/// Published builds remembered with their hashes (one per app).
+const BUILDS_KEPT: usize = 64;
+
+fn short_hash(bytes: &[u8]) -> String {
+    let mut hex = hex::encode(Sha256::digest(bytes));
+    hex.truncate(HASH_CHARS);
+    hex
+}
+
+static RUNTIME_HASH: LazyLock<String> = LazyLock::new(|| short_hash(RUNTIME_JS));
+
+/// The runtime script's URL; its folder is the script's hash, so the URL
+/// changes whenever the runtime does.
+pub fn runtime_url() -> String {
+    format!("/assets/runtime/{}/appbox-runtime.js", *RUNTIME_HASH)
+}
+
+pub fn runtime_hash() -> &'static str {
+    &RUNTIME_HASH
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// No such app, or it was never published.
+    #[error("This app does not exist or has not been published yet")]
+    NotPublished,
+    /// The published version no longer compiles (e.g. the SDK changed).
+    #[error("The published version of this app does not compile; its builder must publish a fixed version")]
+    Broken,
+    #[error(transparent)]
+    Apps(#[from] AppsError),
+}
+
+/// An app's published build, with the hashes that name its assets.
+pub struct PublishedBuild {
+    pub app: AppRecord,
+    outcome: Arc<Outcome>,
+    pub js_hash: String,
+    pub css_hash: String,
+}
+
+/// The bundle or CSS of a [`PublishedBuild`], shared without copying.
+pub struct AssetText {
+    outcome: Arc<Outcome>,
+    css: bool,
+}
+
+impl AsRef<[u8]> for AssetText {
+    fn as_ref(&self) -> &[u8] {
+        match &*self.outcome {
+            Outcome::Success { bundle_js, css, .. } => {
+                if self.css {
+                    css.as_bytes()
+                } else {
+                    bundle_js.as_bytes()
+                }
+            }
+            Outcome::Failure { .. } => &[],
+        }
+    }
+}
+
+impl PublishedBuild {
+    pub fn js_url(&self) -> String {
+        format!("/assets/apps/{}/{}.js", self.app.slug, self.js_hash)
+    }
+
+    pub fn css_url(&self) -> String {
+        format!("/assets/apps/{}/{}.css", self.app.slug, self.css_hash)
+    }
+
+    /// The asset named `file` (`{hash}.js` or `{hash}.css`), if this build has it.
+    pub fn asset(&self, file: &str) -> Option<(AssetText, &'static str)> {
+        let (hash, ext) = file.rsplit_once('.')?;
+        match ext {
+            "js" if hash == self.js_hash => Some((
+                AssetText {
+                    outcome: self.outcome.clone(),
+                    css: false,
+                },
+                "text/javascript; charset=utf-8",
+            )),
+            "css" if hash == self.css_hash => Some((
+                AssetText {
+                    outcome: self.outcome.clone(),
+                    css: true,
+                },
+                "text/css; charset=utf-8",
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Builds already hashed, by app id; reused while the compile cache hands
+/// back the same outcome.
+static HASHED: LazyLock<Mutex<HashMap<uuid::Uuid, Arc<PublishedBuild>>>> =
+    LazyLock::new(Mutex::default);
+
+/// The published app named `key` (slug or subdomain), any tenant.
+pub async fn published_app(state: &AppState, key: &str) -> Result<AppRecord, ServeError> {
+    match apps::find_app(state.db(), None, key).await {
+        Ok(app) if app.status == "published" && app.published_version.is_some() => Ok(app),
+        Ok(_) | Err(AppsError::NotFound) => Err(ServeError::NotPublished),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The build end users get: `app`'s published version with the host's
+/// `sdk` files (as the app gets them now), minified.
+pub async fn published_build(
+    state: &AppState,
+    app: AppRecord,
+    sdk: Files,
+) -> Result<Arc<PublishedBuild>, ServeError> {
+    let version = app.published_version.ok_or(ServeError::NotPublished)?;
+    let files: Files = apps::read_files(state.db(), app.id, version).await?;
+    let compiled = state.compiler().compile(files, sdk, false).await;
+    let outcome = compiled.outcome;
+    let (js_hash, css_hash) = match &*outcome {
+        Outcome::Success { bundle_js, css, .. } => (bundle_js, css),
+        Outcome::Failure { errors } => {
+            tracing::error!(app = %app.id, version, errors = errors.len(), "a published version does not compile");
+            return Err(ServeError::Broken);
+        }
+    };
+    if let Ok(builds) = HASHED.lock() {
+        if let Some(known) = builds.get(&app.id) {
+            if Arc::ptr_eq(&known.outcome, &outcome) && known.app.updated_at == app.updated_at {
+                return Ok(known.clone());
+            }
+        }
+    }
+    let build = Arc::new(PublishedBuild {
+        js_hash: short_hash(js_hash.as_bytes()),
+        css_hash: short_hash(css_hash.as_bytes()),
+        app,
+        outcome,
+    });
+    if let Ok(mut builds) = HASHED.lock() {
+        if builds.len() >= BUILDS_KEPT && !builds.contains_key(&build.app.id) {
+            if let Some(evict) = builds.keys().next().copied() {
+                builds.remove(&evict);
+            }
+        }
+        builds.insert(build.app.id, build.clone());
+    }
+    Ok(build)
+}
+
+/// Which page serves an app of this access mode (spec 001 §17, §19.2).
+pub fn page_path(app: &AppRecord) -> String {
+    match app.access_mode {
+        AccessMode::Internal => format!("/runtime/{}", app.slug),
+        AccessMode::External | AccessMode::SelfBuilt => {
+            format!("/externalAppRuntime/{}", app.slug)
+        }
+    }
+}
+
+/// Why a signed-in platform user may not open an internal app; the checks
+/// and words of check-access (spec 001 §17.3).
+pub fn refusal(user: &Principal, app: &AppRecord) -> Option<&'static str> {
+    (Id(app.tenant_id) != user.tenant_id).then_some("您的帳號不屬於此應用所屬的組織")
+}
+
+/// What the page tells the runtime (spec 001 §18.4).
+pub struct PageGlobals<'a> {
+    /// The signed-in member's access token for an internal app; `""` otherwise.
+    pub token: &'a str,
+    /// A hash route to start on (`#/orders`), from `?route=`.
+    pub initial_route: Option<&'a str>,
+}
+
+/// A JSON string that is safe inside an HTML `<script>` (no `</script>`,
+/// no `<!--`).
+fn script_string(text: &str) -> String {
+    serde_json::Value::String(text.to_owned())
+        .to_string()
+        .replace('<', "\\u003c")
+}
+
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The page that opens a published app: the §18.4 globals, the runtime
+/// element pointing at the hashed CSS and bundle, the runtime script.
+pub fn app_page(build: &PublishedBuild, globals: &PageGlobals<'_>) -> String {
+    let app = &build.app;
+    let route = globals
+        .initial_route
+        .map_or_else(|| "null".to_owned(), script_string);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n\
+         <link rel=\"preload\" href=\"{js}\" as=\"script\">\n\
+         <style>html,body{{margin:0;height:100%}}</style>\n</head>\n<body>\n\
+         <script>window.__API_BASE__ = \"/api/v1\"; window.__APP_ID__ = {id}; window.__APP_SLUG__ = {slug}; \
+         window.__APP_TOKEN__ = {token}; window.__IS_AUTHENTICATED__ = {authenticated}; window.__INITIAL_ROUTE__ = {route};</script>\n\
+         <custom-app-runtime app-id=\"{id_attr}\" app-slug=\"{slug_attr}\" css-href=\"{css}\" bundle-src=\"{js}\"></custom-app-runtime>\n\
+         <script src=\"{runtime}\"></script>\n</body>\n</html>\n",
+        title = escape_html(&app.name),
+        js = build.js_url(),
+        css = build.css_url(),
+        id = script_string(&app.id.to_string()),
+        slug = script_string(&app.slug),
+        token = script_string(globals.token),
+        authenticated = !globals.token.is_empty(),
+        id_attr = app.id,
+        slug_attr = escape_html(&app.slug),
+        runtime = runtime_url(),
+    )
+}
+
+/// A route from `?route=` is a hash route of the app, nothing else.
+pub fn valid_route(route: &str) -> Option<&str> {
+    let ok = route.len() <= 512
+        && (route.starts_with("#/") || route.starts_with('/'))
+        && !route.contains(['<', '>', '"', '\\'])
+        && !route.chars().any(char::is_control);
+    ok.then_some(route)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_strings_cannot_end_the_script() {
+        let s = script_string("</script><!--");
+        assert!(!s.contains('<'), "{s}");
+        assert_eq!(serde_json::from_str::<String>(&s).unwrap(), "</script><!--");
+    }
+
+    #[test]
+    fn only_hash_routes_are_initial_routes() {
+        assert_eq!(valid_route("#/orders/7"), Some("#/orders/7"));
+        assert_eq!(valid_route("/orders"), Some("/orders"));
+        assert_eq!(valid_route("javascript:alert(1)"), None);
+        assert_eq!(valid_route("#/a\"b"), None);
+    }
+
+    #[test]
+    fn the_runtime_is_embedded_and_named_by_its_content() {
+        assert!(RUNTIME_JS.len() > 1000);
+        assert_eq!(runtime_hash().len(), HASH_CHARS);
+        assert!(runtime_url().ends_with(&format!("/{}/appbox-runtime.js", runtime_hash())));
+    }
+}
