@@ -365,17 +365,30 @@ async fn insert_then_flag_pre_guard_callbacks_and_bypass() {
         state_of(&rows, held["id"].as_str().expect("id")),
         Some(json!("draft"))
     );
-    let (_, key) = admin
+    // API keys belong to integrations: one with the same table, published.
+    let (status, integration) = admin
+        .post("/api/v1/integrations", json!({"name": "Order feed"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{integration}");
+    let integration = integration["id"].as_str().expect("id").to_owned();
+    let (status, out) = admin
+        .post(&format!("/api/v1/refs/apps/{integration}"), json!({"table_name": "sale_orders", "columns": ["name", "state", "amount_total"], "permissions": ["read", "create"]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let (status, out) = admin
         .post(
-            &format!("/api/v1/integrations/{app_id}/api-keys"),
+            &format!("/api/v1/integrations/{integration}/publish"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, key) = admin
+        .post(
+            &format!("/api/v1/integrations/{integration}/api-keys"),
             json!({"name": "k"}),
         )
         .await;
-    // Publishing the app publishes its references for /open.
-    let (status, out) = admin
-        .post(&format!("/api/v1/builder/apps/{app_id}/publish"), json!({}))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(status, StatusCode::CREATED, "{key}");
     let response = admin
         .client
         .post(format!("{}/api/v1/open/proxy/sale_orders", admin.base))
