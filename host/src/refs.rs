@@ -117,7 +117,7 @@ async fn check(
     columns: &[String],
     permissions: &[String],
 ) -> Result<(Vec<String>, Vec<String>), RefError> {
-    match catalog::classify(db, table).await? {
+    match catalog::classify(table) {
         TableKind::Business => {}
         TableKind::Forbidden => return Err(RefError::NotReferenceable),
         TableKind::Unknown => return Err(RefError::UnknownTable),
@@ -283,8 +283,9 @@ pub async fn access(
     if let Some(hit) = access_cache().get(&key) {
         return Ok(hit);
     }
+    let ticket = access_cache().ticket();
     let found = load_access(db, tenant, app, table, published).await?;
-    access_cache().insert(key, found.clone());
+    access_cache().insert(ticket, key, found.clone());
     Ok(found)
 }
 
