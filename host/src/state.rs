@@ -73,14 +73,13 @@ fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
 }
 
-/// How long until a refused key may try again, in whole seconds (≥ 1).
+/// How long until a refused key may try again, in whole seconds (≥ 1),
+/// rounded up: a client that waits `Retry-After` seconds is let in.
 fn wait_seconds(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> u64 {
-    not_until
-        .wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ))
-        .as_secs()
-        .max(1)
+    let wait = not_until.wait_time_from(governor::clock::Clock::now(
+        &governor::clock::DefaultClock::default(),
+    ));
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// Which limit refused a login, and for how long.
