@@ -532,3 +532,41 @@ async fn another_tenants_publishing_is_not_found() {
     let (_, state) = builder.get(&format!("{}/publish-status", apps(id))).await;
     assert_eq!(state["pending_request"]["status"], "pending");
 }
+
+/// The publish routes are in the OpenAPI document with their answers.
+#[tokio::test]
+async fn the_publish_routes_are_documented() {
+    let server = Server::start();
+    let (status, doc) = server.anonymous().get("/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let base = "/api/v1/builder/apps/{app}";
+    for (method, path, codes) in [
+        ("post", "/publish", &["200", "202", "422", "423"][..]),
+        ("get", "/publish-requests", &["200"][..]),
+        (
+            "post",
+            "/publish-requests/{req_id}/approve",
+            &["200", "403", "404"][..],
+        ),
+        (
+            "post",
+            "/publish-requests/{req_id}/reject",
+            &["200", "422"][..],
+        ),
+        ("post", "/publish-requests/{req_id}/cancel", &["200"][..]),
+        ("get", "/publish-status", &["200"][..]),
+        ("get", "/publishes", &["200"][..]),
+        ("post", "/rollback", &["200", "403", "404", "423"][..]),
+    ] {
+        let operation = &doc["paths"][format!("{base}{path}")][method];
+        assert!(operation.is_object(), "{method} {path} is not documented");
+        for code in codes {
+            assert!(
+                operation["responses"][code].is_object(),
+                "{method} {path} does not document {code}"
+            );
+        }
+    }
+    let request = &doc["components"]["schemas"]["PublishRequest"]["properties"];
+    assert!(request["vfs_version"].is_object() && request["references"].is_object());
+}
