@@ -377,41 +377,6 @@ pub async fn delete_app(db: &Db, tenant: Id, key: &str) -> Result<(), AppsError>
     Ok(())
 }
 
-/// Marks an app published at `version`, which must still be its current
-/// version (it was checked, e.g. compiled, at that version).
-///
-/// Low level: no history row, no reference snapshot, no lock check. The
-/// API publishes through `publish.rs`, which does all three.
-pub async fn publish_app(
-    db: &Db,
-    tenant: Id,
-    app_id: uuid::Uuid,
-    version: i64,
-) -> Result<AppRecord, AppsError> {
-    let now = Utc::now();
-    let updated = on_db!(db, |pool| {
-        sqlx::query(
-            "UPDATE custom_apps SET status = 'published', published_version = $1, published_at = $2, \
-             updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND vfs_version = $1",
-        )
-        .bind(version)
-        .bind(now)
-        .bind(Id(app_id))
-        .bind(tenant)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
-    let app = find_app(db, Some(tenant), &app_id.to_string()).await?;
-    if updated == 0 {
-        return Err(AppsError::VersionConflict {
-            expected: version,
-            current: app.vfs_version,
-        });
-    }
-    Ok(app)
-}
-
 /// The files of one version of an app.
 pub async fn read_files(db: &Db, app_id: uuid::Uuid, version: i64) -> Result<Files, AppsError> {
     on_db!(db, |pool| {
