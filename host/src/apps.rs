@@ -36,7 +36,7 @@ pub enum AppsError {
     SubdomainTaken(String),
     /// A publish request is pending: the app's files and publishing wait
     /// for its decision (spec 001 §10, 423 Locked).
-    #[error("Publish request {request} (VFS version {version}) is pending, so this app's files and publishing are locked: wait for a publisher to approve or reject it (GET /api/v1/builder/apps/{app}/publish-status), or cancel it with POST /api/v1/builder/apps/{app}/publish-requests/{request}/cancel")]
+    #[error("Publish request {request} (VFS version {version}) is pending, so this app's files and publishing are locked: wait until a publisher approves or rejects it (GET /api/v1/builder/apps/{app}/publish-status), or, if you filed it, cancel it with POST /api/v1/builder/apps/{app}/publish-requests/{request}/cancel")]
     Locked {
         app: uuid::Uuid,
         request: uuid::Uuid,
