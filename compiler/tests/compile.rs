@@ -336,3 +336,34 @@ fn a_compile_over_its_time_limit_is_stopped_with_an_error() {
         render_all(&errors)
     );
 }
+
+/// The loaders for files that are not code (README "other file types"):
+/// `.txt` and `.md` import as their text, `.svg` and `.png` as data URLs of
+/// their bytes; each can be imported from any module and used as a value.
+#[test]
+fn text_and_image_imports_are_values() {
+    use base64::Engine as _;
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"1\" height=\"1\"/></svg>\n";
+    let png = "\u{89}PNG\r\n\u{1a}\n not really an image";
+    let notes = "line one\nline \"two\" with `ticks` and ${braces}\n";
+    let readme = "# Title\n\n*emphasis* and 中文\n";
+    let files = [
+        ("src/main.tsx", "import notes from './notes.txt';\nimport readme from './docs/README.md';\nimport logo from './logo.svg';\nimport icon from './icon.png';\nconsole.log(JSON.stringify({ notes, readme, logo, icon }));\n"),
+        ("src/notes.txt", notes),
+        ("src/docs/README.md", readme),
+        ("src/logo.svg", svg),
+        ("src/icon.png", png),
+    ];
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+    let expected = serde_json::json!({
+        "notes": notes,
+        "readme": readme,
+        "logo": format!("data:image/svg+xml;base64,{}", b64(svg)),
+        "icon": format!("data:image/png;base64,{}", b64(png)),
+    });
+    for (dev, logged) in [true, false].into_iter().zip(both(&files)) {
+        let logged: serde_json::Value = serde_json::from_str(logged.trim())
+            .unwrap_or_else(|e| panic!("dev={dev}: {e}: {logged}"));
+        assert_eq!(logged, expected, "dev={dev}");
+    }
+}
