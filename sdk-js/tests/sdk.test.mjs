@@ -144,6 +144,7 @@ describe("api.ts (Custom Data)", () => {
     assert.equal(call.method, "GET");
     assert.equal(call.url, `${BASE}/data/objects/tasks/records`);
     assert.equal(call.headers.Authorization, `Bearer ${TOKEN}`);
+    assert.equal(call.headers["X-App-Id"], APP_ID, "signed-in calls name their app (the server picks its table by it)");
     assert.equal(call.headers.Accept, "application/json");
     assert.equal(call.headers["Content-Type"], undefined, "no body, no Content-Type");
     assert.equal(call.credentials, "include");
@@ -158,6 +159,7 @@ describe("api.ts (Custom Data)", () => {
     assert.equal(call.method, "GET");
     assert.equal(call.url, `${BASE}/pub/data/${SLUG}/objects/venues/records?limit=100`);
     assert.equal("Authorization" in call.headers, false);
+    assert.equal("X-App-Id" in call.headers, false);
   });
 
   test("path segments are URL-encoded and the default base is /api/v1", async () => {
