@@ -17,7 +17,7 @@ use tower_http::compression::CompressionLayer;
 use crate::accounts::{self, Principal};
 use crate::apps::{self, AccessMode, AppRecord};
 use crate::error::AppError;
-use crate::runtime_serving::{self as serving, PageGlobals, ServeError};
+use crate::runtime_serving::{self as serving, Asset, Encoding, PageGlobals, ServeError};
 use crate::state::AppState;
 
 /// The cookie that carries a platform access token on page loads.
@@ -221,31 +221,47 @@ async fn app_page(state: &AppState, app: AppRecord, token: &str, route: Option<&
     }
 }
 
-/// An immutable, content-hashed asset; `304` when the browser has it.
-fn immutable(headers: &HeaderMap, etag: &str, content_type: &'static str, body: Body) -> Response {
-    let etag = format!("\"{etag}\"");
+/// An immutable, content-hashed asset in the best encoding the browser
+/// accepts; `304` when it has it already.
+fn immutable(headers: &HeaderMap, asset: &Asset) -> Response {
+    let encoding = Encoding::choose(
+        headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
+    // One ETag per representation, as HTTP asks; any of them names the content.
+    let etag = format!(
+        "\"{}{}\"",
+        asset.hash,
+        encoding.header().map_or(String::new(), |e| format!("-{e}"))
+    );
     let cached = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|tag| tag.trim() == etag || tag.trim() == "*");
-    let status = if cached {
-        StatusCode::NOT_MODIFIED
+        .map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"'))
+        .any(|tag| tag == "*" || tag.split('-').next() == Some(asset.hash.as_str()));
+    let mut response = if cached {
+        StatusCode::NOT_MODIFIED.into_response()
     } else {
-        StatusCode::OK
+        (
+            [(header::CONTENT_TYPE, asset.content_type)],
+            Body::from(Bytes::from_owner(asset.body(encoding))),
+        )
+            .into_response()
     };
-    let body = if cached { Body::empty() } else { body };
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CACHE_CONTROL, IMMUTABLE.to_owned()),
-            (header::ETAG, etag),
-        ],
-        body,
-    )
-        .into_response()
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    if let (Some(coding), false) = (encoding.header(), cached) {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    response
 }
 
 /// `GET /assets/runtime/{hash}/appbox-runtime.js`.
@@ -253,12 +269,7 @@ async fn runtime_script(Path(hash): Path<String>, headers: HeaderMap) -> Respons
     if hash != serving::runtime_hash() {
         return AppError::NotFound("No such runtime version".into()).into_response();
     }
-    immutable(
-        &headers,
-        serving::runtime_hash(),
-        "text/javascript; charset=utf-8",
-        Body::from(Bytes::from_static(serving::RUNTIME_JS)),
-    )
+    immutable(&headers, serving::runtime_asset().await)
 }
 
 /// `GET /assets/apps/{slug}/{hash}.js|css`: the published build's bundle or
@@ -284,18 +295,7 @@ async fn app_asset(
         Err(e) => return serve_error(e),
     };
     match build.asset(&file) {
-        Some((text, content_type)) => {
-            let etag = file
-                .rsplit_once('.')
-                .map_or("", |(hash, _)| hash)
-                .to_owned();
-            immutable(
-                &headers,
-                &etag,
-                content_type,
-                Body::from(Bytes::from_owner(text)),
-            )
-        }
+        Some(asset) => immutable(&headers, asset),
         None => not_found(),
     }
 }
