@@ -88,6 +88,67 @@ async fn an_approved_integration_request_publishes_its_proposal() {
     // The live reference keeps its newer settings for the next publish.
     let (_, live) = admin.get(&format!("/api/v1/refs/apps/{id}")).await;
     assert_eq!(live[0]["columns"], json!(["name", "email"]));
+
+    // And the key's proxy reads the proposal: `email` is not published.
+    let (status, key) = admin
+        .post(
+            &format!("/api/v1/integrations/{id}/api-keys"),
+            json!({"name": "k"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{key}");
+    let query = |column: &'static str| {
+        admin
+            .client
+            .post(format!("{}/api/v1/open/proxy/customers/query", admin.base))
+            .header("X-API-Key", key["api_key"].as_str().expect("key"))
+            .json(&json!({"filters": [{"column": column, "op": "eq", "value": "x"}]}))
+            .send()
+    };
+    let (status, out) = crate::harness::read(query("name").await.expect("send")).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, out) = crate::harness::read(query("email").await.expect("send")).await;
+    assert_eq!(
+        (status, detail(&out)),
+        (StatusCode::BAD_REQUEST, "未授權的篩選欄位: email")
+    );
+}
+
+/// Many requests filed at once: exactly one is pending, the others are
+/// told the app is locked.
+#[tokio::test]
+async fn one_pending_request_per_app_under_concurrency() {
+    let server = Server::start();
+    let builder = server.user("builder@test.local", "builder", None).await;
+    let app = builder.create_app("Race").await;
+    let id = app["id"].as_str().expect("id").to_owned();
+    let path = format!("{}/publish", apps(&id));
+    let calls = (0..8).map(|_| {
+        let builder = builder.clone();
+        let path = path.clone();
+        tokio::spawn(async move { builder.post(&path, json!({})).await })
+    });
+    let mut statuses = Vec::new();
+    for call in calls.collect::<Vec<_>>() {
+        let (status, out) = call.await.expect("task");
+        assert!(
+            status == StatusCode::ACCEPTED || status == StatusCode::LOCKED,
+            "{status}: {out}"
+        );
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::ACCEPTED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    let (_, listed) = builder
+        .get(&format!("{}/publish-requests", apps(&id)))
+        .await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
 }
 
 /// Issue 9: a builder without builder.publish gets a pending request; the
