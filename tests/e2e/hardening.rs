@@ -1001,3 +1001,174 @@ async fn a_revoked_key_stays_revoked_under_load() {
     }
     assert_eq!(late, 0, "requests started after the revocation got through");
 }
+
+// ------------------------------------------------------------ property: FK values
+
+/// A foreign-key value a write may carry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FkValue {
+    Own,
+    Theirs,
+    Nowhere,
+    Empty,
+    Null,
+    Garbage,
+}
+
+/// Random inserts and updates whose foreign keys name the caller's rows,
+/// another tenant's rows, no row, or nothing: a write goes through exactly
+/// when every value is the caller's own or empty, and the other tenant's
+/// tables never change.
+#[test]
+fn random_writes_never_reach_into_another_tenant() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    // (child table, FK column, parent table); parents need only a name.
+    const FKS: [(&str, &str, &str); 5] = [
+        ("sale_orders", "customer_id", "customers"),
+        ("project_tasks", "project_id", "project_projects"),
+        ("hr_leaves", "employee_id", "hr_employees"),
+        ("purchase_orders", "supplier_id", "suppliers"),
+        ("hr_employees", "department_id", "hr_departments"),
+    ];
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = Server::start();
+    let (a, b, app_a, app_b, own, theirs) = runtime.block_on(async {
+        let a = server.admin().await;
+        let b = server.user("b@other.test", "admin", Some("Other")).await;
+        let mut apps = Vec::new();
+        let mut parents = Vec::new();
+        for api in [&a, &b] {
+            let app = api.create_app("FK").await["id"]
+                .as_str()
+                .expect("id")
+                .to_owned();
+            let mut rows = BTreeMap::new();
+            let tables: BTreeSet<&str> = FKS.iter().flat_map(|(c, _, p)| [*c, *p]).collect();
+            for table in tables {
+                reference_all(api, &app, table).await;
+            }
+            for (_, _, parent) in FKS {
+                let (status, row) =
+                    proxy(api, &app, Method::POST, parent, Some(json!({"name": "p"}))).await;
+                assert_eq!(status, StatusCode::CREATED, "{parent}: {row}");
+                rows.insert(parent, row["id"].as_str().expect("id").to_owned());
+            }
+            apps.push(app);
+            parents.push(rows);
+        }
+        let theirs = parents.pop().expect("B");
+        let own = parents.pop().expect("A");
+        let app_b = apps.pop().expect("B");
+        (a, b, apps.pop().expect("A"), app_b, own, theirs)
+    });
+    // What tenant B holds, table by table, before and after.
+    let snapshot = || {
+        runtime.block_on(async {
+            let mut counts = Vec::new();
+            for (child, _, parent) in FKS {
+                for table in [child, parent] {
+                    let (_, n) = proxy(
+                        &b,
+                        &app_b,
+                        Method::POST,
+                        &format!("{table}/query"),
+                        Some(json!({"count_only": true})),
+                    )
+                    .await;
+                    counts.push(n["total"].clone());
+                }
+            }
+            counts
+        })
+    };
+    let before = snapshot();
+
+    let value = proptest::sample::select(vec![
+        FkValue::Own,
+        FkValue::Theirs,
+        FkValue::Nowhere,
+        FkValue::Empty,
+        FkValue::Null,
+        FkValue::Garbage,
+    ]);
+    let strategy = (0..FKS.len(), value, any::<bool>());
+    let mut runner = TestRunner::new(Config {
+        cases: 120,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let written = std::cell::Cell::new(0u32);
+    let refused = std::cell::Cell::new(0u32);
+    runner
+        .run(&strategy, |(which, fk, as_update)| {
+            let (child, column, parent) = FKS[which];
+            let value = match fk {
+                FkValue::Own => json!(own[parent]),
+                FkValue::Theirs => json!(theirs[parent]),
+                FkValue::Nowhere => json!(uuid_like(which)),
+                FkValue::Empty => json!(""),
+                FkValue::Null => Value::Null,
+                FkValue::Garbage => json!("not-a-uuid"),
+            };
+            let (status, out) = runtime.block_on(async {
+                let mut row = serde_json::Map::new();
+                row.insert("name".into(), json!("child"));
+                if child == "hr_leaves" {
+                    row.remove("name");
+                    row.insert("number_of_days".into(), json!(1));
+                }
+                row.insert(column.into(), value.clone());
+                if as_update {
+                    // A row to change, made with the caller's own parent.
+                    let mut base = row.clone();
+                    base.insert(column.into(), json!(own[parent]));
+                    let (s, made) =
+                        proxy(&a, &app_a, Method::POST, child, Some(Value::Object(base))).await;
+                    assert_eq!(s, StatusCode::CREATED, "{child}: {made}");
+                    let id = made["id"].as_str().expect("id").to_owned();
+                    proxy(
+                        &a,
+                        &app_a,
+                        Method::PATCH,
+                        &format!("{child}/{id}"),
+                        Some(json!({ column: value })),
+                    )
+                    .await
+                } else {
+                    proxy(&a, &app_a, Method::POST, child, Some(Value::Object(row))).await
+                }
+            });
+            let may_pass = matches!(fk, FkValue::Own | FkValue::Empty | FkValue::Null);
+            // hr_leaves.employee_id is NOT NULL: empty or null is a 400 too.
+            let required = child == "hr_leaves" && matches!(fk, FkValue::Empty | FkValue::Null);
+            if may_pass && !required {
+                prop_assert!(
+                    status.is_success(),
+                    "{child}.{column} = {fk:?}: {status} {out}"
+                );
+                written.set(written.get() + 1);
+            } else {
+                prop_assert_eq!(
+                    status,
+                    StatusCode::BAD_REQUEST,
+                    "{}.{} = {:?}: {}",
+                    child,
+                    column,
+                    fk,
+                    out
+                );
+                prop_assert!(detail(&out).contains(column), "{}", out);
+                refused.set(refused.get() + 1);
+            }
+            Ok(())
+        })
+        .expect("property");
+    let (written, refused) = (written.get(), refused.get());
+    assert!(
+        written > 20 && refused > 40,
+        "{written} written, {refused} refused"
+    );
+    assert_eq!(snapshot(), before, "tenant B's tables changed");
+}
