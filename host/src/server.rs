@@ -119,6 +119,7 @@ async fn first_published_app(db: &Db) -> anyhow::Result<Option<apps::AppRecord>>
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    crate::db::set_query_timeout(std::time::Duration::from_millis(args.query_timeout_ms));
     let db = open_storage(&args.storage).await?;
     let demo_for = first_start(&db, &args).await?;
     let secret = jwt_secret(&args)?;
@@ -154,7 +155,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "               -d '{{\"email\": \"{}\", \"password\": \"…\"}}'",
         args.admin_email
     );
-    axum::serve(listener, crate::api::app(state))
+    // The peer address feeds the per-address login limit.
+    let app = crate::api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     db.close().await;
