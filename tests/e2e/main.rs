@@ -20,6 +20,8 @@ mod durability;
 mod errors;
 /// Random queries against the proxy: no 500, no leak, no overreach.
 mod fuzz;
+/// Attacks on login and the data plane (issue 8): each test holds one hole shut.
+mod hardening;
 /// /health, /metrics, /openapi.json, /docs.
 mod ops;
 /// README promises no other file holds: a broken publish, concurrent writes,
