@@ -226,30 +226,31 @@ async fn leave_setup(server: &Server) -> (Api, Api, String, String, String) {
     (admin, asker, app_id, employee, allocation)
 }
 
-async fn days_left(api: &Api, app: &str, allocation: &str) -> f64 {
+/// One row of the caller's tenant, by id, through the proxy.
+async fn row_of(api: &Api, app: &str, table: &str, id: &str) -> Value {
     let (status, out) = proxy(
         api,
         app,
         Method::POST,
-        "hr_leave_allocations/query",
-        Some(json!({"filters": [{"column": "id", "op": "eq", "value": allocation}]})),
+        &format!("{table}/query"),
+        Some(json!({"filters": [{"column": "id", "op": "eq", "value": id}]})),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{out}");
-    out["data"][0]["number_of_days"].as_f64().expect("days")
+    out["data"][0].clone()
+}
+
+async fn days_left(api: &Api, app: &str, allocation: &str) -> f64 {
+    row_of(api, app, "hr_leave_allocations", allocation).await["number_of_days"]
+        .as_f64()
+        .expect("days")
 }
 
 async fn leave_state(api: &Api, app: &str, leave: &str) -> String {
-    let (status, out) = proxy(
-        api,
-        app,
-        Method::POST,
-        "hr_leaves/query",
-        Some(json!({"filters": [{"column": "id", "op": "eq", "value": leave}]})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{out}");
-    out["data"][0]["state"].as_str().expect("state").to_owned()
+    row_of(api, app, "hr_leaves", leave).await["state"]
+        .as_str()
+        .expect("state")
+        .to_owned()
 }
 
 #[tokio::test]
