@@ -631,3 +631,101 @@ async fn the_publish_routes_are_documented() {
     let request = &doc["components"]["schemas"]["PublishRequest"]["properties"];
     assert!(request["vfs_version"].is_object() && request["references"].is_object());
 }
+
+/// The bundle `/runtime/{slug}` serves to a signed-in member, as text.
+async fn served_bundle(server: &Server, api: &Api, slug: &str) -> String {
+    let client = reqwest::Client::new();
+    let token = api.token.as_deref().expect("token");
+    let response = client
+        .get(format!("{}/runtime/{slug}", server.base))
+        .header(reqwest::header::COOKIE, format!("appbox_token={token}"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.expect("html");
+    let start = html.find("bundle-src=\"").expect("bundle-src") + "bundle-src=\"".len();
+    let src = &html[start..start + html[start..].find('"').expect("quote")];
+    let response = client
+        .get(format!("{}{src}", server.base))
+        .send()
+        .await
+        .expect("bundle");
+    assert_eq!(response.status(), StatusCode::OK, "{src}");
+    response.text().await.expect("bundle text")
+}
+
+/// Issue 9, through the runtime: end users get what publishing chose — the
+/// proposal once approved, the old build after a broken push, the older
+/// build after a rollback.
+#[tokio::test]
+async fn the_runtime_serves_what_publishing_chose() {
+    let server = Server::start();
+    let admin = server.admin().await;
+    let builder = server.user("builder@test.local", "builder", None).await;
+    let app = admin.create_app("Served").await;
+    let (id, slug) = (
+        app["id"].as_str().expect("id").to_owned(),
+        app["slug"].as_str().expect("slug").to_owned(),
+    );
+    let page = |marker: &str| {
+        json!({"files": {"src/pages/NotFoundPage.tsx":
+            format!("export default function NotFoundPage() {{ return <h1>{marker}</h1>; }}\n")}})
+    };
+    admin.patch(&files_path(&id), page("FIRST-MARK")).await;
+    let (status, _) = admin
+        .post(&format!("{}/publish", apps(&id)), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(served_bundle(&server, &admin, &slug)
+        .await
+        .contains("FIRST-MARK"));
+
+    // A builder proposes version 3; until it is approved, version 2 is served.
+    let (status, _) = builder.patch(&files_path(&id), page("SECOND-MARK")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, request) = builder
+        .post(&format!("{}/publish", apps(&id)), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{request}");
+    assert!(served_bundle(&server, &admin, &slug)
+        .await
+        .contains("FIRST-MARK"));
+    let (status, _) = admin
+        .post(
+            &format!(
+                "{}/publish-requests/{}/approve",
+                apps(&id),
+                request["id"].as_str().expect("id")
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let served = served_bundle(&server, &admin, &slug).await;
+    assert!(served.contains("SECOND-MARK") && !served.contains("FIRST-MARK"));
+
+    // A broken push changes nothing for end users; publishing it is a 422.
+    let (status, _) = builder
+        .patch(
+            &files_path(&id),
+            json!({"files": {"src/pages/NotFoundPage.tsx": "export default function ( {\n"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = admin
+        .post(&format!("{}/publish", apps(&id)), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(served_bundle(&server, &admin, &slug)
+        .await
+        .contains("SECOND-MARK"));
+
+    // Rollback to version 2 serves its build again.
+    let (status, out) = admin
+        .post(&format!("{}/rollback", apps(&id)), json!({"version": 2}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let served = served_bundle(&server, &admin, &slug).await;
+    assert!(served.contains("FIRST-MARK") && !served.contains("SECOND-MARK"));
+}
