@@ -25,6 +25,7 @@ use serde_json::{Map, Value};
 use crate::approvals::{self, Effect, Operation};
 use crate::catalog::{self, SYSTEM_COLUMNS};
 use crate::db::{Db, Id};
+use crate::on_db;
 use crate::refs::{self, Access};
 use crate::triggers;
 
@@ -422,15 +423,14 @@ fn check_bounds(body: &QueryBody) -> Result<(), ProxyError> {
     Ok(())
 }
 
-/// Reads one tenant may run at once, so that one tenant's expensive queries
-/// leave connections (and cores) for the others.
-const READS_PER_TENANT: usize = 4;
-
-/// Waits for one of the tenant's read slots, at most the query timeout.
-async fn read_slot(tenant: Id) -> Result<tokio::sync::OwnedSemaphorePermit, ProxyError> {
+/// Waits for one of the tenant's read slots, at most the query timeout. A
+/// tenant may run reads on half the pool's connections at once, so that one
+/// tenant's expensive queries leave connections (and cores) for the others.
+async fn read_slot(db: &Db, tenant: Id) -> Result<tokio::sync::OwnedSemaphorePermit, ProxyError> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static SLOTS: OnceLock<Mutex<HashMap<Id, Arc<tokio::sync::Semaphore>>>> = OnceLock::new();
+    let per_tenant = (on_db!(db, |pool| pool.options().get_max_connections()) as usize / 2).max(1);
     let semaphore = {
         let mut slots = SLOTS
             .get_or_init(Default::default)
@@ -438,17 +438,17 @@ async fn read_slot(tenant: Id) -> Result<tokio::sync::OwnedSemaphorePermit, Prox
             .map_err(|_| ProxyError::Busy("The server is busy; try again".into()))?;
         // Forget tenants with no read in flight, so the map stays small.
         if slots.len() > 1024 {
-            slots.retain(|_, s| s.available_permits() < READS_PER_TENANT);
+            slots.retain(|_, s| s.available_permits() < per_tenant);
         }
         slots
             .entry(tenant)
-            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(READS_PER_TENANT)))
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(per_tenant)))
             .clone()
     };
     match tokio::time::timeout(crate::db::query_timeout(), semaphore.acquire_owned()).await {
         Ok(Ok(permit)) => Ok(permit),
         _ => Err(ProxyError::Busy(format!(
-            "Your organisation already has {READS_PER_TENANT} queries running; try again in a moment"
+            "Your organisation already has {per_tenant} queries running; try again in a moment"
         ))),
     }
 }
@@ -595,7 +595,7 @@ async fn select(
 ) -> Result<(String, i64, i64), ProxyError> {
     check_bounds(body)?;
     let grant = authorize(db, caller, table, Op::Read).await?;
-    let _slot = read_slot(caller.tenant()).await?;
+    let _slot = read_slot(db, caller.tenant()).await?;
     let limit = body.limit.unwrap_or(100).clamp(1, caller.limit_cap());
     let offset = body.offset.unwrap_or(0).max(0);
 
