@@ -176,10 +176,18 @@ pub async fn runtime_asset() -> &'static Asset {
         .await
 }
 
+/// What a published build was made from.
+#[derive(PartialEq, Eq)]
+struct SourceKey {
+    version: i64,
+    published_at: Option<chrono::DateTime<chrono::Utc>>,
+    sdk: String,
+}
+
 /// An app's published build as the assets that its page names.
 pub struct PublishedBuild {
     pub app: AppRecord,
-    outcome: Arc<Outcome>,
+    source: SourceKey,
     pub js: Asset,
     pub css: Asset,
 }
@@ -204,8 +212,7 @@ impl PublishedBuild {
     }
 }
 
-/// Builds already hashed, by app id; reused while the compile cache hands
-/// back the same outcome.
+/// The builds being served, by app id (one per app).
 static HASHED: LazyLock<Mutex<HashMap<uuid::Uuid, Arc<PublishedBuild>>>> =
     LazyLock::new(Mutex::default);
 
@@ -226,21 +233,19 @@ pub async fn published_build(
     sdk: Files,
 ) -> Result<Arc<PublishedBuild>, ServeError> {
     let version = app.published_version.ok_or(ServeError::NotPublished)?;
-    let files: Files = apps::read_files(state.db(), app.id, version).await?;
-    let compiled = state.compiler().compile(files, sdk, false).await;
-    let outcome = compiled.outcome;
-    let (js, css) = match &*outcome {
-        Outcome::Success { bundle_js, css, .. } => (bundle_js, css),
-        Outcome::Failure { errors } => {
-            tracing::error!(app = %app.id, version, errors = errors.len(), "a published version does not compile");
-            return Err(ServeError::Broken);
-        }
+    // A version's files never change: the published version, when it was
+    // published (a rollback republishes) and the SDK files name the build,
+    // so a page load neither reads the VFS nor hashes it again.
+    let source = SourceKey {
+        version,
+        published_at: app.published_at,
+        sdk: sdk_hash(&sdk),
     };
     let known = HASHED
         .lock()
         .ok()
         .and_then(|builds| builds.get(&app.id).cloned())
-        .filter(|known| Arc::ptr_eq(&known.outcome, &outcome));
+        .filter(|known| known.source == source);
     if let Some(known) = known {
         if known.app.updated_at == app.updated_at {
             return Ok(known);
@@ -248,19 +253,38 @@ pub async fn published_build(
         // Same build, changed settings (e.g. the name): keep the assets.
         return Ok(remember(Arc::new(PublishedBuild {
             app,
-            outcome,
+            source,
             js: known.js.clone(),
             css: known.css.clone(),
         })));
     }
-    let (js, css) = (js.clone().into_bytes(), css.clone().into_bytes());
+    let files: Files = apps::read_files(state.db(), app.id, version).await?;
+    let compiled = state.compiler().compile(files, sdk, false).await;
+    let (js, css) = match &*compiled.outcome {
+        Outcome::Success { bundle_js, css, .. } => (bundle_js.clone(), css.clone()),
+        Outcome::Failure { errors } => {
+            tracing::error!(app = %app.id, version, errors = errors.len(), "a published version does not compile");
+            return Err(ServeError::Broken);
+        }
+    };
     let build = Arc::new(PublishedBuild {
-        js: Asset::made_from(js, "text/javascript; charset=utf-8").await,
-        css: Asset::made_from(css, "text/css; charset=utf-8").await,
+        js: Asset::made_from(js.into_bytes(), "text/javascript; charset=utf-8").await,
+        css: Asset::made_from(css.into_bytes(), "text/css; charset=utf-8").await,
         app,
-        outcome,
+        source,
     });
     Ok(remember(build))
+}
+
+fn sdk_hash(sdk: &Files) -> String {
+    let mut hasher = Sha256::new();
+    for (path, content) in sdk {
+        hasher.update((path.len() as u64).to_le_bytes());
+        hasher.update(path.as_bytes());
+        hasher.update((content.len() as u64).to_le_bytes());
+        hasher.update(content.as_bytes());
+    }
+    hex::encode(hasher.finalize())
 }
 
 fn remember(build: Arc<PublishedBuild>) -> Arc<PublishedBuild> {
@@ -325,6 +349,7 @@ pub fn app_page(build: &PublishedBuild, globals: &PageGlobals<'_>) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n\
+         <link rel=\"preload\" href=\"{css}\" as=\"style\">\n\
          <link rel=\"preload\" href=\"{js}\" as=\"script\">\n\
          <style>html,body{{margin:0;height:100%}}</style>\n</head>\n<body>\n\
          <script>window.__API_BASE__ = \"/api/v1\"; window.__APP_ID__ = {id}; window.__APP_SLUG__ = {slug}; \
