@@ -265,7 +265,8 @@ async fn revoke_key(
 #[utoipa::path(post, path = "/api/v1/integrations/{app_id}/publish", tag = "integrations", security(("bearer" = [])),
     params(("app_id" = String, Path), PublishQuery),
     responses((status = 200, body = PublishRequest, description = "`status` is `approved` (published) or `pending`"),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "已有 pending 發布申請")))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "已有 pending 發布申請"),
+        (status = 423, body = ErrorBody, description = "an app publish request (with a VFS version) is pending")))]
 async fn publish(
     State(state): State<AppState>,
     Builder(user): Builder,
