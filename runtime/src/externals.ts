@@ -13,8 +13,13 @@ import * as reactHotToast from "react-hot-toast";
 
 declare const require: (name: string) => unknown;
 
+// Marked in place: copying lucide-react's ~4,800 exports into a new object
+// cost ~50 ms of every page load.
 function esModule(namespace: object): object {
-  return Object.freeze(Object.assign(Object.create(null), namespace, { __esModule: true }));
+  if (!Object.prototype.hasOwnProperty.call(namespace, "__esModule")) {
+    Object.defineProperty(namespace, "__esModule", { value: true });
+  }
+  return namespace;
 }
 
 export const externals: Record<string, unknown> = Object.freeze({
