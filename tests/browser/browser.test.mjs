@@ -160,6 +160,26 @@ createRoot(document.getElementById("root")!).render(<App />);
   }
 });
 
+test("the compile API's preview page runs the app in the runtime, CSS inline", async () => {
+  const created = await admin("POST", "/builder/apps", { name: "Preview" });
+  const compiled = await admin("POST", `/compile/compile/${created.body.id}?dev=true`);
+  assert.equal(compiled.body.success, true);
+  const { page, cdp, problems } = await openPage(browser.context);
+  try {
+    await page.goto(`${server.base}/docs`); // the page's URLs are relative to the server
+    await page.setContent(compiled.body.html);
+    const shadow = await shadowRoot(cdp);
+    await waitForTestId(cdp, shadow, "page-dashboard");
+    const primary = await inShadow(cdp, shadow, function () {
+      return getComputedStyle(this.querySelector(".app-layout")).getPropertyValue("--primary").trim();
+    });
+    assert.match(primary, /^#(2563eb|60a5fa)$/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test("internal apps need a sign-in of their own organisation", async () => {
   await browser.context.clearCookies();
   const page = await browser.context.newPage();
