@@ -71,7 +71,7 @@ pub struct ServeArgs {
     /// proxy query past it answers 503.
     #[arg(long, env = "APPBOX_QUERY_TIMEOUT_MS", default_value_t = 5000)]
     pub query_timeout_ms: u64,
-    /// Create a demo app from the standard template if the first tenant has no app yet.
+    /// Create and publish the demo app (sdk-js/demo) if the first tenant has no app yet.
     #[arg(long, env = "APPBOX_DEMO")]
     pub demo: bool,
 }
