@@ -33,6 +33,8 @@ mod proxy;
 mod publish;
 /// References to ERP tables and publishing (spec 000 §3.8, §4).
 mod refs;
+/// Every route in /openapi.json called at least once.
+mod routes;
 /// What end users' browsers load: app pages, hashed assets, the root page, the demo (issue 9).
 mod runtime;
 /// The spec's own examples, run as written.

@@ -1,0 +1,1110 @@
+//! Every route in `/openapi.json` is called at least once, with the status
+//! a user would expect; a few that no topic file calls also get their effect
+//! checked here (PATCH/DELETE of fields, PATCH of objects, DELETE of
+//! workflows, one approval request, the integration list).
+//!
+//! Adding a route? The test fails naming it until a call is added below
+//! (`hit(…)` with the route's template as `/openapi.json` spells it).
+
+use std::collections::BTreeSet;
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{json, Value};
+
+use crate::harness::{read, Api, Server};
+
+/// The routes called so far, as (METHOD, template).
+#[derive(Default)]
+struct Coverage {
+    seen: BTreeSet<(String, String)>,
+}
+
+impl Coverage {
+    /// Sends `request` for the route `method template`, asserts `expected`
+    /// and returns the body.
+    async fn hit(
+        &mut self,
+        method: Method,
+        template: &str,
+        request: RequestBuilder,
+        expected: StatusCode,
+    ) -> Value {
+        let (status, body) = read(request.send().await.expect("send")).await;
+        assert_eq!(status, expected, "{method} {template}: {body}");
+        self.seen.insert((method.to_string(), template.to_owned()));
+        body
+    }
+
+    /// A call with a platform token (or none) and an optional JSON body.
+    async fn call(
+        &mut self,
+        api: &Api,
+        method: Method,
+        template: &str,
+        path: &str,
+        body: Option<Value>,
+        expected: StatusCode,
+    ) -> Value {
+        let mut request = api.request(method.clone(), path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.hit(method, template, request, expected).await
+    }
+}
+
+fn id(v: &Value) -> String {
+    v["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {v}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_route_in_openapi_json_is_exercised() {
+    use Method as M;
+    use StatusCode as S;
+    let server = Server::start();
+    let anonymous = server.anonymous();
+    let mut c = Coverage::default();
+
+    // ---- auth
+    let login = c
+        .call(
+            &anonymous,
+            M::POST,
+            "/api/v1/auth/login",
+            "/api/v1/auth/login",
+            Some(json!({"email": crate::harness::ADMIN_EMAIL, "password": crate::harness::ADMIN_PASSWORD})),
+            S::OK,
+        )
+        .await;
+    let admin = anonymous.with_token(login["access_token"].as_str().expect("token"));
+    let refreshed = c
+        .call(
+            &anonymous,
+            M::POST,
+            "/api/v1/auth/refresh",
+            "/api/v1/auth/refresh",
+            Some(json!({"refresh_token": login["refresh_token"]})),
+            S::OK,
+        )
+        .await;
+    assert!(refreshed["access_token"].is_string(), "{refreshed}");
+    let me = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/auth/me",
+            "/api/v1/auth/me",
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(me["email"], crate::harness::ADMIN_EMAIL);
+    let builder = server.user("builder@test.local", "builder", None).await;
+
+    // ---- apps and their VFS
+    let app = c
+        .call(
+            &admin,
+            M::POST,
+            "/api/v1/builder/apps",
+            "/api/v1/builder/apps",
+            Some(json!({"name": "Routes"})),
+            S::CREATED,
+        )
+        .await;
+    let (app_id, slug) = (id(&app), app["slug"].as_str().expect("slug").to_owned());
+    let a = format!("/api/v1/builder/apps/{app_id}");
+    let listed = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/builder/apps",
+            "/api/v1/builder/apps",
+            None,
+            S::OK,
+        )
+        .await;
+    assert!(listed
+        .as_array()
+        .expect("apps")
+        .iter()
+        .any(|x| x["id"] == app_id.as_str()));
+    let detail = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/builder/apps/{app}",
+            &a,
+            None,
+            S::OK,
+        )
+        .await;
+    c.call(
+        &admin,
+        M::PATCH,
+        "/api/v1/builder/apps/{app}",
+        &a,
+        Some(json!({"subdomain": "routes-app", "allow_anonymous_access": true})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::PUT,
+        "/api/v1/builder/apps/{app}/source",
+        &format!("{a}/source"),
+        Some(json!({"vfs_state": detail["vfs_state"]})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::PATCH,
+        "/api/v1/builder/apps/{app}/source/files",
+        &format!("{a}/source/files"),
+        Some(json!({"files": {"src/extra.ts": "export const x = 1;\n"}})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::DELETE,
+        "/api/v1/builder/apps/{app}/source/files",
+        &format!("{a}/source/files"),
+        Some(json!({"paths": ["src/extra.ts"]})),
+        S::OK,
+    )
+    .await;
+    let versions = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/builder/apps/{app}/source/versions",
+            &format!("{a}/source/versions"),
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(versions.as_array().map(Vec::len), Some(4), "{versions}");
+    c.call(
+        &admin,
+        M::GET,
+        "/api/v1/builder/apps/{app}/source/versions/{version}",
+        &format!("{a}/source/versions/1"),
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::POST,
+        "/api/v1/builder/apps/{app}/source/restore",
+        &format!("{a}/source/restore"),
+        Some(json!({"version": 1})),
+        S::OK,
+    )
+    .await;
+    let compiled = c
+        .call(
+            &admin,
+            M::POST,
+            "/api/v1/compile/compile/{slug}",
+            &format!("/api/v1/compile/compile/{slug}"),
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(compiled["success"], true, "{compiled}");
+    c.call(
+        &admin,
+        M::POST,
+        "/api/v1/builder/apps/{app}/publish",
+        &format!("{a}/publish"),
+        Some(json!({})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &anonymous,
+        M::GET,
+        "/api/v1/builder/apps/public/{slug}",
+        &format!("/api/v1/builder/apps/public/{slug}"),
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::GET,
+        "/api/v1/builder/apps/check-access/{slug}",
+        &format!("/api/v1/builder/apps/check-access/{slug}"),
+        None,
+        S::OK,
+    )
+    .await;
+    let history = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/builder/apps/{app}/publishes",
+            &format!("{a}/publishes"),
+            None,
+            S::OK,
+        )
+        .await;
+    let published = history[0]["vfs_version"].clone();
+    c.call(
+        &admin,
+        M::POST,
+        "/api/v1/builder/apps/{app}/rollback",
+        &format!("{a}/rollback"),
+        Some(json!({"version": published})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::GET,
+        "/api/v1/builder/apps/{app}/publish-status",
+        &format!("{a}/publish-status"),
+        None,
+        S::OK,
+    )
+    .await;
+    // Publish requests: filed by a builder, decided by the admin.
+    for (action, body, decider) in [
+        ("reject", json!({"reject_reason": "not yet"}), &admin),
+        ("approve", json!({}), &admin),
+        ("cancel", json!({}), &builder),
+    ] {
+        let request = c
+            .call(
+                &builder,
+                M::POST,
+                "/api/v1/builder/apps/{app}/publish",
+                &format!("{a}/publish"),
+                Some(json!({})),
+                S::ACCEPTED,
+            )
+            .await;
+        let template = format!("/api/v1/builder/apps/{{app}}/publish-requests/{{req_id}}/{action}");
+        let out = c
+            .call(
+                decider,
+                M::POST,
+                &template,
+                &format!("{a}/publish-requests/{}/{action}", id(&request)),
+                Some(body),
+                S::OK,
+            )
+            .await;
+        assert_ne!(out["status"], "pending", "{action}: {out}");
+    }
+    let requests = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/builder/apps/{app}/publish-requests",
+            &format!("{a}/publish-requests"),
+            None,
+            S::OK,
+        )
+        .await;
+    let statuses: BTreeSet<&str> = requests
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter_map(|r| r["status"].as_str())
+        .collect();
+    assert!(
+        ["rejected", "approved", "cancelled"]
+            .iter()
+            .all(|s| statuses.contains(s)),
+        "{requests}"
+    );
+
+    // ---- integrations and keys
+    let integration = c
+        .call(
+            &admin,
+            M::POST,
+            "/api/v1/integrations",
+            "/api/v1/integrations",
+            Some(json!({"name": "Feed"})),
+            S::CREATED,
+        )
+        .await;
+    let int_id = id(&integration);
+    let i = format!("/api/v1/integrations/{int_id}");
+    let listed = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/integrations",
+            "/api/v1/integrations",
+            None,
+            S::OK,
+        )
+        .await;
+    let names: Vec<&str> = listed
+        .as_array()
+        .expect("integrations")
+        .iter()
+        .filter_map(|x| x["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["Feed"], "integrations only, not apps: {listed}");
+    c.call(
+        &admin,
+        M::PATCH,
+        "/api/v1/integrations/{app_id}/name",
+        &format!("{i}/name"),
+        Some(json!({"name": "Order feed"})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::PATCH,
+        "/api/v1/integrations/{app_id}/settings",
+        &format!("{i}/settings"),
+        Some(json!({"allowed_origins": []})),
+        S::OK,
+    )
+    .await;
+    let one = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/integrations/{app_id}",
+            &i,
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(one["name"], "Order feed", "{one}");
+    let key = c
+        .call(
+            &admin,
+            M::POST,
+            "/api/v1/integrations/{app_id}/api-keys",
+            &format!("{i}/api-keys"),
+            Some(json!({"name": "main"})),
+            S::CREATED,
+        )
+        .await;
+    let key = key["api_key"].as_str().expect("key").to_owned();
+    let spare = admin
+        .post(&format!("{i}/api-keys"), json!({"name": "spare"}))
+        .await
+        .1;
+    c.call(
+        &admin,
+        M::DELETE,
+        "/api/v1/integrations/{app_id}/api-keys/{key_id}",
+        &format!("{i}/api-keys/{}", id(&spare)),
+        None,
+        S::NO_CONTENT,
+    )
+    .await;
+    let keys = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/integrations/{app_id}/api-keys",
+            &format!("{i}/api-keys"),
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(keys.as_array().map(Vec::len), Some(2), "{keys}");
+
+    // ---- references, then publishing the integration
+    let tables = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/refs/available-tables",
+            "/api/v1/refs/available-tables",
+            None,
+            S::OK,
+        )
+        .await;
+    assert!(tables.to_string().contains("customers"));
+    let columns = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/refs/tables/{table_name}/columns",
+            "/api/v1/refs/tables/customers/columns",
+            None,
+            S::OK,
+        )
+        .await;
+    assert!(columns.to_string().contains("credit_limit"));
+    let reference = c
+        .call(
+            &admin,
+            M::POST,
+            "/api/v1/refs/apps/{app_id}",
+            &format!("/api/v1/refs/apps/{int_id}"),
+            Some(json!({"table_name": "customers", "columns": ["name"], "permissions": ["read"]})),
+            S::CREATED,
+        )
+        .await;
+    c.call(
+        &admin,
+        M::PATCH,
+        "/api/v1/refs/{ref_id}",
+        &format!("/api/v1/refs/{}", id(&reference)),
+        Some(json!({"permissions": ["read", "create", "update", "delete"]})),
+        S::OK,
+    )
+    .await;
+    let doomed = admin
+        .post(
+            &format!("/api/v1/refs/apps/{int_id}"),
+            json!({"table_name": "suppliers", "columns": ["name"], "permissions": ["read"]}),
+        )
+        .await
+        .1;
+    c.call(
+        &admin,
+        M::DELETE,
+        "/api/v1/refs/{ref_id}",
+        &format!("/api/v1/refs/{}", id(&doomed)),
+        None,
+        S::NO_CONTENT,
+    )
+    .await;
+    let refs = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/refs/apps/{app_id}",
+            &format!("/api/v1/refs/apps/{int_id}"),
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(refs.as_array().map(Vec::len), Some(1), "{refs}");
+    let out = c
+        .call(
+            &admin,
+            M::POST,
+            "/api/v1/integrations/{app_id}/publish",
+            &format!("{i}/publish"),
+            Some(json!({})),
+            S::OK,
+        )
+        .await;
+    assert_eq!(out["status"], "approved", "{out}");
+    for (action, body, decider) in [
+        ("reject", json!({"reject_reason": "not yet"}), &admin),
+        ("approve", json!({}), &admin),
+        ("cancel", json!({}), &builder),
+    ] {
+        let (status, request) = builder.post(&format!("{i}/publish"), json!({})).await;
+        assert_eq!(
+            (status, request["status"].as_str()),
+            (S::OK, Some("pending")),
+            "{request}"
+        );
+        let template =
+            format!("/api/v1/integrations/{{app_id}}/publish-requests/{{req_id}}/{action}");
+        c.call(
+            decider,
+            M::POST,
+            &template,
+            &format!("{i}/publish-requests/{}/{action}", id(&request)),
+            Some(body),
+            S::OK,
+        )
+        .await;
+    }
+    c.call(
+        &admin,
+        M::GET,
+        "/api/v1/integrations/{app_id}/publish-requests",
+        &format!("{i}/publish-requests"),
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::GET,
+        "/api/v1/integrations/{app_id}/publish-status",
+        &format!("{i}/publish-status"),
+        None,
+        S::OK,
+    )
+    .await;
+
+    // ---- the proxy, both prefixes
+    for open in [false, true] {
+        let (t, prefix) = if open {
+            ("/api/v1/open/proxy", "/api/v1/open/proxy".to_owned())
+        } else {
+            ("/api/v1/proxy/{app_id}", format!("/api/v1/proxy/{int_id}"))
+        };
+        let caller = Caller {
+            admin: &admin,
+            key: open.then_some(key.as_str()),
+        };
+        let created = caller
+            .send(
+                &mut c,
+                M::POST,
+                &format!("{t}/{{table}}"),
+                &format!("{prefix}/customers"),
+                Some(json!({"name": "Row"})),
+                S::CREATED,
+            )
+            .await;
+        let row = id(&created);
+        let rows = caller
+            .send(
+                &mut c,
+                M::GET,
+                &format!("{t}/{{table}}"),
+                &format!("{prefix}/customers"),
+                None,
+                S::OK,
+            )
+            .await;
+        assert_eq!(rows[0]["name"], "Row");
+        let out = caller
+            .send(
+                &mut c,
+                M::POST,
+                &format!("{t}/{{table}}/query"),
+                &format!("{prefix}/customers/query"),
+                Some(json!({"count_only": true})),
+                S::OK,
+            )
+            .await;
+        assert_eq!(out, json!({"total": 1}));
+        caller
+            .send(
+                &mut c,
+                M::PATCH,
+                &format!("{t}/{{table}}/{{id}}"),
+                &format!("{prefix}/customers/{row}"),
+                Some(json!({"name": "Renamed"})),
+                S::OK,
+            )
+            .await;
+        caller
+            .send(
+                &mut c,
+                M::DELETE,
+                &format!("{t}/{{table}}/{{id}}"),
+                &format!("{prefix}/customers/{row}"),
+                None,
+                S::NO_CONTENT,
+            )
+            .await;
+    }
+
+    // ---- Custom Tables, platform side (the integration's tables, so its
+    // key reaches them on /open/data)
+    let object = c
+        .call(
+            &admin,
+            M::POST,
+            "/api/v1/data/objects",
+            "/api/v1/data/objects",
+            Some(json!({"app_id": int_id, "name": "Tasks", "api_slug": "tasks"})),
+            S::CREATED,
+        )
+        .await;
+    let obj = id(&object);
+    let o = format!("/api/v1/data/objects/{obj}");
+    let batch = c
+        .call(&admin, M::POST, "/api/v1/data/objects/batch", "/api/v1/data/objects/batch", Some(json!({"app_id": int_id, "name": "Notes", "api_slug": "notes", "fields": [{"name": "Text", "field_key": "text", "field_type": "text"}]})), S::CREATED)
+        .await;
+    let field = c
+        .call(
+            &admin,
+            M::POST,
+            "/api/v1/data/objects/{obj}/fields",
+            &format!("{o}/fields"),
+            Some(json!({"name": "Title", "field_key": "title", "field_type": "text"})),
+            S::CREATED,
+        )
+        .await;
+    let spare_field = admin
+        .post(
+            &format!("{o}/fields"),
+            json!({"name": "Spare", "field_key": "spare", "field_type": "number"}),
+        )
+        .await
+        .1;
+    c.call(
+        &admin,
+        M::PATCH,
+        "/api/v1/data/fields/{field_id}",
+        &format!("/api/v1/data/fields/{}", id(&field)),
+        Some(json!({"name": "Task title", "is_required": true})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::DELETE,
+        "/api/v1/data/fields/{field_id}",
+        &format!("/api/v1/data/fields/{}", id(&spare_field)),
+        None,
+        S::NO_CONTENT,
+    )
+    .await;
+    let fields = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/data/objects/{obj}/fields",
+            &format!("{o}/fields"),
+            None,
+            S::OK,
+        )
+        .await;
+    let fields: Vec<(String, String, bool)> = fields
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| {
+            (
+                f["field_key"].as_str().unwrap_or_default().to_owned(),
+                f["name"].as_str().unwrap_or_default().to_owned(),
+                f["is_required"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        vec![("title".to_owned(), "Task title".to_owned(), true)],
+        "PATCH and DELETE of fields"
+    );
+    c.call(
+        &admin,
+        M::PATCH,
+        "/api/v1/data/objects/{obj}",
+        &o,
+        Some(json!({"name": "To do", "is_public_readable": true})),
+        S::OK,
+    )
+    .await;
+    let renamed = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/data/objects/{obj}",
+            &o,
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(
+        (
+            renamed["name"].as_str(),
+            renamed["is_public_readable"].as_bool()
+        ),
+        (Some("To do"), Some(true)),
+        "{renamed}"
+    );
+    let objects = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/data/objects",
+            &format!("/api/v1/data/objects?app_id={int_id}"),
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(objects.as_array().map(Vec::len), Some(2), "{objects}");
+    let missing_title = admin
+        .post(&format!("{o}/records"), json!({"data": {}}))
+        .await
+        .0;
+    assert_eq!(
+        missing_title,
+        S::UNPROCESSABLE_ENTITY,
+        "the field is required now"
+    );
+    let record = c
+        .call(
+            &admin,
+            M::POST,
+            "/api/v1/data/objects/{obj}/records",
+            &format!("{o}/records"),
+            Some(json!({"data": {"title": "one"}})),
+            S::CREATED,
+        )
+        .await;
+    let rec = id(&record);
+    c.call(
+        &admin,
+        M::GET,
+        "/api/v1/data/objects/{obj}/records",
+        &format!("{o}/records"),
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::GET,
+        "/api/v1/data/objects/{obj}/records/{id}",
+        &format!("{o}/records/{rec}"),
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::PATCH,
+        "/api/v1/data/records/{id}",
+        &format!("/api/v1/data/records/{rec}"),
+        Some(json!({"data": {"title": "uno"}})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::DELETE,
+        "/api/v1/data/records/{id}",
+        &format!("/api/v1/data/records/{rec}"),
+        None,
+        S::OK,
+    )
+    .await;
+
+    // ---- Custom Tables with the key
+    let caller = Caller {
+        admin: &admin,
+        key: Some(key.as_str()),
+    };
+    let objects = caller
+        .send(
+            &mut c,
+            M::GET,
+            "/api/v1/open/data/objects",
+            "/api/v1/open/data/objects",
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(objects.as_array().map(Vec::len), Some(2), "{objects}");
+    caller
+        .send(
+            &mut c,
+            M::GET,
+            "/api/v1/open/data/objects/{obj}",
+            "/api/v1/open/data/objects/tasks",
+            None,
+            S::OK,
+        )
+        .await;
+    let record = caller
+        .send(
+            &mut c,
+            M::POST,
+            "/api/v1/open/data/objects/{obj}/records",
+            "/api/v1/open/data/objects/tasks/records",
+            Some(json!({"data": {"title": "two"}})),
+            S::CREATED,
+        )
+        .await;
+    let rec = id(&record);
+    caller
+        .send(
+            &mut c,
+            M::GET,
+            "/api/v1/open/data/objects/{obj}/records",
+            "/api/v1/open/data/objects/tasks/records",
+            None,
+            S::OK,
+        )
+        .await;
+    caller
+        .send(
+            &mut c,
+            M::GET,
+            "/api/v1/open/data/objects/{obj}/records/{id}",
+            &format!("/api/v1/open/data/objects/tasks/records/{rec}"),
+            None,
+            S::OK,
+        )
+        .await;
+    caller
+        .send(
+            &mut c,
+            M::PATCH,
+            "/api/v1/open/data/records/{id}",
+            &format!("/api/v1/open/data/records/{rec}"),
+            Some(json!({"data": {"title": "dos"}})),
+            S::OK,
+        )
+        .await;
+    caller
+        .send(
+            &mut c,
+            M::DELETE,
+            "/api/v1/open/data/records/{id}",
+            &format!("/api/v1/open/data/records/{rec}"),
+            None,
+            S::OK,
+        )
+        .await;
+    c.call(
+        &admin,
+        M::DELETE,
+        "/api/v1/data/objects/{obj}",
+        &format!("/api/v1/data/objects/{}", id(&batch)),
+        None,
+        S::NO_CONTENT,
+    )
+    .await;
+
+    // ---- approvals
+    let (status, _) = admin
+        .post(&format!("/api/v1/refs/apps/{app_id}"), json!({"table_name": "sale_orders", "columns": ["name"], "permissions": ["read", "create", "delete"]}))
+        .await;
+    assert_eq!(status, S::CREATED);
+    let workflow = c
+        .call(
+            &admin,
+            M::POST,
+            "/api/v1/approvals/workflows",
+            "/api/v1/approvals/workflows",
+            Some(json!({"table_name": "sale_orders", "operation": "delete", "levels": 2})),
+            S::CREATED,
+        )
+        .await;
+    let w = format!("/api/v1/approvals/workflows/{}", id(&workflow));
+    c.call(
+        &admin,
+        M::PATCH,
+        "/api/v1/approvals/workflows/{id}",
+        &w,
+        Some(json!({"levels": 1})),
+        S::OK,
+    )
+    .await;
+    let workflows = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/approvals/workflows",
+            "/api/v1/approvals/workflows",
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(workflows[0]["levels"], 1, "{workflows}");
+    let mut requests = Vec::new();
+    for name in ["SO-1", "SO-2"] {
+        let (status, row) = builder
+            .post(
+                &format!("/api/v1/proxy/{app_id}/sale_orders"),
+                json!({"name": name}),
+            )
+            .await;
+        assert_eq!(status, S::CREATED, "{row}");
+        let (status, held) = builder
+            .call(
+                M::DELETE,
+                &format!("/api/v1/proxy/{app_id}/sale_orders/{}", id(&row)),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, held["approval_status"].as_str()),
+            (S::OK, Some("pending")),
+            "{held}"
+        );
+        requests.push(
+            held["approval_request_id"]
+                .as_str()
+                .expect("request")
+                .to_owned(),
+        );
+    }
+    let listed = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/approvals/requests",
+            "/api/v1/approvals/requests?status=pending",
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    let one = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/approvals/requests/{id}",
+            &format!("/api/v1/approvals/requests/{}", requests[0]),
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(
+        (
+            one["id"].as_str(),
+            one["status"].as_str(),
+            one["operation"].as_str()
+        ),
+        (Some(requests[0].as_str()), Some("pending"), Some("delete")),
+        "{one}"
+    );
+    c.call(
+        &admin,
+        M::POST,
+        "/api/v1/approvals/requests/{id}/approve",
+        &format!("/api/v1/approvals/requests/{}/approve", requests[0]),
+        Some(json!({})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::POST,
+        "/api/v1/approvals/requests/{id}/reject",
+        &format!("/api/v1/approvals/requests/{}/reject", requests[1]),
+        Some(json!({"reason": "keep"})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::GET,
+        "/api/v1/approvals/audit-logs",
+        "/api/v1/approvals/audit-logs",
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::DELETE,
+        "/api/v1/approvals/workflows/{id}",
+        &w,
+        None,
+        S::NO_CONTENT,
+    )
+    .await;
+    let workflows = admin.get("/api/v1/approvals/workflows").await.1;
+    assert_eq!(workflows, json!([]), "deleted");
+    let (status, row) = builder
+        .post(
+            &format!("/api/v1/proxy/{app_id}/sale_orders"),
+            json!({"name": "SO-3"}),
+        )
+        .await;
+    assert_eq!(status, S::CREATED, "{row}");
+    let (status, _) = builder
+        .call(
+            M::DELETE,
+            &format!("/api/v1/proxy/{app_id}/sale_orders/{}", id(&row)),
+            None,
+        )
+        .await;
+    assert_eq!(status, S::NO_CONTENT, "no workflow, no approval");
+
+    // ---- operations, then deletes
+    c.call(&anonymous, M::GET, "/health", "/health", None, S::OK)
+        .await;
+    c.call(&anonymous, M::GET, "/metrics", "/metrics", None, S::OK)
+        .await;
+    c.call(
+        &admin,
+        M::DELETE,
+        "/api/v1/integrations/{app_id}",
+        &i,
+        None,
+        S::NO_CONTENT,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::DELETE,
+        "/api/v1/builder/apps/{app}",
+        &a,
+        None,
+        S::NO_CONTENT,
+    )
+    .await;
+
+    // Every documented route was called.
+    let (status, doc) = anonymous.get("/openapi.json").await;
+    assert_eq!(status, S::OK);
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("path item")
+                .keys()
+                .map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let missing: Vec<String> = documented
+        .difference(&c.seen)
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes in /openapi.json that tests/e2e/routes.rs never calls (add a call there):\n  {}",
+        missing.join("\n  ")
+    );
+    let unknown: Vec<String> = c
+        .seen
+        .difference(&documented)
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "called but not in /openapi.json: {unknown:?}"
+    );
+}
+
+/// Who calls a route that both prefixes serve: the platform user, or the key.
+struct Caller<'a> {
+    admin: &'a Api,
+    key: Option<&'a str>,
+}
+
+impl Caller<'_> {
+    async fn send(
+        &self,
+        c: &mut Coverage,
+        method: Method,
+        template: &str,
+        path: &str,
+        body: Option<Value>,
+        expected: StatusCode,
+    ) -> Value {
+        let Some(key) = self.key else {
+            return c
+                .call(self.admin, method, template, path, body, expected)
+                .await;
+        };
+        let mut request = self
+            .admin
+            .client
+            .request(method.clone(), format!("{}{path}", self.admin.base))
+            .header("X-API-Key", key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        c.hit(method, template, request, expected).await
+    }
+}
