@@ -534,6 +534,12 @@ async fn rollback_republishes_an_older_version() {
             (json!(1), json!("publish"), json!(false)),
         ]
     );
+
+    // An app with a publish history is deleted with it.
+    let (status, out) = admin.call(reqwest::Method::DELETE, &apps(id), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{out}");
+    let (status, _) = admin.get(&format!("{}/publishes", apps(id))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 /// Another tenant's apps and requests are 404s, whatever the route.
