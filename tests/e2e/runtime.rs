@@ -260,6 +260,22 @@ async fn the_root_page_offers_sign_in_then_the_apps() {
     assert!(html.contains("id=\"sign-in\"") && html.contains("/api/v1/auth/login"));
     assert!(html.contains("href=\"/docs\""));
 
+    // The sign-in form turns the login's token into the page session.
+    let start = |token: &str| {
+        browser()
+            .post(format!("{}/session", server.base))
+            .json(&json!({"access_token": token}))
+            .send()
+    };
+    let refused = start("not-a-token").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let started = start(admin.token.as_deref().unwrap()).await.unwrap();
+    assert_eq!(started.status(), StatusCode::NO_CONTENT);
+    assert!(started.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .starts_with("appbox_token="));
+
     let (_, html) = page(&server, "/", admin.token.as_deref().unwrap()).await;
     assert!(html.contains("Stock counts"), "{html}");
     assert!(html.contains(&format!("/runtime/{}", app["slug"].as_str().unwrap())));

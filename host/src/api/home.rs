@@ -3,9 +3,12 @@
 
 use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderMap};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
 
 use super::runtime::{cleared_cookie, openable_apps, session, session_cookie, user_of, PageQuery};
+use crate::error::{ApiJson, AppError};
 use crate::runtime_serving::{escape_html, page_path};
 use crate::state::AppState;
 
@@ -16,7 +19,8 @@ button{padding:.5rem .9rem;border:0;border-radius:6px;background:#2563eb;color:#
 .error{color:#b91c1c}.tag{font-size:.8rem;color:#6b7280;margin-left:.4rem}";
 
 /// Signs in with the login API, keeps the token (localStorage, for scripts;
-/// the session cookie, for pages, via `/?token=`), and comes back here.
+/// the session cookie, for pages, via `POST /session`: a token in a URL
+/// would end up in request logs), and reloads.
 const SIGN_IN_SCRIPT: &str = r#"
 document.getElementById('sign-in').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -32,7 +36,13 @@ document.getElementById('sign-in').addEventListener('submit', async (event) => {
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(body.detail || `Sign-in failed (${res.status})`);
     localStorage.setItem('appbox_access_token', body.access_token);
-    location.href = '/?token=' + encodeURIComponent(body.access_token);
+    const session = await fetch('/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ access_token: body.access_token }),
+    });
+    if (!session.ok) throw new Error(`Could not start a session (${session.status})`);
+    location.reload();
   } catch (e) {
     error.textContent = e.message;
   }
@@ -112,6 +122,28 @@ pub(super) async fn home(
         Html(page),
     )
         .into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct SessionRequest {
+    access_token: String,
+}
+
+/// `POST /session {"access_token"}`: the session cookie for pages, from a
+/// valid platform access token; 401 otherwise.
+pub(super) async fn start_session(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SessionRequest>,
+) -> Response {
+    match user_of(&state, &body.access_token).await {
+        Ok(Some(_)) => (
+            StatusCode::NO_CONTENT,
+            [(header::SET_COOKIE, session_cookie(&body.access_token))],
+        )
+            .into_response(),
+        Ok(None) => AppError::Unauthorized("Invalid or expired token".into()).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `POST /sign-out`: forgets the session cookie.

@@ -28,6 +28,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(super::home::home))
+        .route("/session", post(super::home::start_session))
         .route("/sign-out", post(super::home::sign_out))
         .route("/runtime/{slug}", get(internal_app))
         .route("/externalAppRuntime/{slug}", get(external_app))
