@@ -91,6 +91,17 @@ test("a member opens the published medium app: routes, sidebar, :root variables,
     });
     assert.equal(sidebarWidth, 248, "the sidebar takes --sidebar-width");
 
+    // The host element fills the window, and a long page scrolls inside it.
+    const hostHeight = await page.evaluate(() => document.querySelector("custom-app-runtime").getBoundingClientRect().height);
+    assert.equal(hostHeight, 800);
+    const scrolled = await inShadow(cdp, shadow, function () {
+      const scroller = Array.from(this.querySelectorAll("*")).find((el) => el.scrollHeight > el.clientHeight + 50 && getComputedStyle(el).overflowY !== "visible");
+      if (!scroller) return null;
+      scroller.scrollTop = 200;
+      return scroller.scrollTop;
+    });
+    assert.ok(scrolled > 0, "a page taller than the window scrolls");
+
     // The member may not read Custom Data, so the page keeps its sample data
     // and says so in a toast, styled by goober inside the shadow root.
     const toast = await waitInShadow(cdp, shadow, "a toast", function () {
@@ -112,6 +123,7 @@ test("a member opens the published medium app: routes, sidebar, :root variables,
       await page.evaluate((hash) => (location.hash = hash), route.hash);
       const text = await waitForTestId(cdp, shadow, route.testid);
       assert.ok(text.includes(route.heading), `${route.hash}: heading ${route.heading}`);
+      assert.ok(text.includes(route.marker), `${route.hash}: marker ${route.marker}`);
     }
     assert.deepEqual(problems, []);
   } finally {
