@@ -131,7 +131,7 @@ test("a member opens the published medium app: routes, sidebar, :root variables,
   }
 });
 
-test("the runtime provides the §18.4 globals, #root lookups and document-level fonts", async () => {
+test("the runtime provides the §18.4 globals, #root lookups, head styles mirrored in and document-level fonts", async () => {
   const files = {
     "src/main.tsx": `import { createRoot } from "react-dom/client";
 import "./App.css";
@@ -140,9 +140,15 @@ function App() {
   const globals = { token: typeof w.__APP_TOKEN__, slug: w.__APP_SLUG__, id: w.__APP_ID__, base: w.__API_BASE__,
     auth: w.__IS_AUTHENTICATED__, route: w.__INITIAL_ROUTE__ };
   return <main data-testid="probe"><h1 className="title">Probe</h1><pre data-testid="globals">{JSON.stringify(globals)}</pre>
-    <span data-testid="same-root">{String(document.getElementById("root") === document.querySelector("#root"))}</span></main>;
+    <span data-testid="same-root">{String(document.getElementById("root") === document.querySelector("#root"))}</span>
+    <p className="mirrored" data-testid="mirrored">styled from document.head</p></main>;
 }
 createRoot(document.getElementById("root")!).render(<App />);
+// A library that styles itself into document.head, then appends a rule later.
+const style = document.createElement("style");
+style.textContent = ".mirrored { color: rgb(4, 5, 6); }";
+document.head.appendChild(style);
+setTimeout(() => style.appendChild(document.createTextNode(".mirrored { font-weight: 700; }")), 50);
 `,
     "src/App.css": `@font-face { font-family: "Appbox Probe"; src: url(data:font/woff2;base64,AAAA) format("woff2"); }
 :root { --probe: rgb(1, 2, 3); }
@@ -164,6 +170,11 @@ createRoot(document.getElementById("root")!).render(<App />);
       return getComputedStyle(this.querySelector(".title")).color;
     });
     assert.equal(color, "rgb(1, 2, 3)");
+    const mirrored = await waitInShadow(cdp, shadow, "the head style mirrored", function () {
+      const style = getComputedStyle(this.querySelector(".mirrored"));
+      return style.color === "rgb(4, 5, 6)" && style.fontWeight === "700";
+    });
+    assert.ok(mirrored);
     const families = await page.evaluate(() => Array.from(document.fonts, (font) => font.family.replace(/"/g, "")));
     assert.ok(families.includes("Appbox Probe"), `@font-face lifted to the document: ${families}`);
     assert.deepEqual(problems, []);
