@@ -1,8 +1,10 @@
 // Libraries that style themselves add <style> (or <link rel=stylesheet>) to
 // document.head, where a closed shadow root cannot see them. Each one added
 // after the runtime starts gets a twin inside the shadow root, and the twin
-// follows its text as the library appends rules (goober, emotion and
-// styled-components all append text or rules to one <style>).
+// follows the source's text as the library appends to it (goober, and
+// emotion or styled-components in development mode, work that way). Rules
+// added later with insertRule() change no text, so no observer sees them:
+// the twin has the rules the source had when it was added or last changed.
 
 const RUNTIME_OWNED = "data-appbox";
 
