@@ -193,6 +193,24 @@ async fn members_open_the_published_build_with_immutable_compressed_assets() {
         .await
         .unwrap();
     assert_eq!(old.status(), StatusCode::NOT_FOUND);
+
+    // A rollback serves the older build again, under its old URL.
+    let first_version = app["vfs_version"].as_i64().unwrap();
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/builder/apps/{id}/rollback"),
+            json!({"version": first_version}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, html) = page(&server, &format!("/runtime/{slug}"), &token).await;
+    assert_eq!(attribute(&html, "bundle-src"), bundle);
+    let again = browser()
+        .get(format!("{}{bundle}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
 }
 
 #[tokio::test]
