@@ -112,7 +112,7 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
 /// taking every core, and memory stays at one working set per thread (each
 /// thread reuses its own allocation; a new thread per hash would keep a
 /// malloc arena per thread).
-async fn on_hashing_thread<T: Send + 'static>(
+pub(crate) async fn on_hashing_thread<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AccountError> {
     type Job = Box<dyn FnOnce() + Send>;
@@ -151,14 +151,57 @@ async fn on_hashing_thread<T: Send + 'static>(
         .map_err(|_| AccountError::Hashing("a hashing thread stopped".into()))
 }
 
+thread_local! {
+    /// Argon2's working memory, one per hashing thread (see [`verify_password`]).
+    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Hashes a password into a PHC string with Argon2id's default parameters,
+/// reusing the hashing thread's working memory like [`verify_password`].
+/// Meant to run inside [`on_hashing_thread`]; the caller checks the length.
+pub(crate) fn hash_password_reusing_memory(password: &str) -> Result<String, AccountError> {
+    let hashing = |e: argon2::password_hash::Error| AccountError::Hashing(e.to_string());
+    let salt = SaltString::generate(&mut OsRng);
+    let params = argon2::Params::default();
+    let mut salt_bytes = [0u8; 64];
+    let raw_salt = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(hashing)?;
+    let mut out = [0u8; argon2::Params::DEFAULT_OUTPUT_LEN];
+    BLOCKS
+        .with(|blocks| {
+            let mut blocks = blocks.borrow_mut();
+            blocks.resize(params.block_count(), argon2::Block::default());
+            Argon2::new(
+                argon2::Algorithm::Argon2id,
+                argon2::Version::V0x13,
+                params.clone(),
+            )
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                raw_salt,
+                &mut out,
+                &mut blocks[..],
+            )
+        })
+        .map_err(|e| AccountError::Hashing(e.to_string()))?;
+    let output = argon2::password_hash::Output::new(&out).map_err(hashing)?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        salt.as_str(),
+        output
+    ))
+}
+
 /// Checks a password against a PHC string. Argon2's working memory (19 MiB
 /// with the default parameters) is kept per hashing thread and reused:
 /// allocated afresh for every hash, the allocator kept each one, and a
 /// flood of logins grew the process by 19 MiB a hash.
-fn verify_password(password: &str, hash: &str) -> bool {
-    thread_local! {
-        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
@@ -567,6 +610,9 @@ mod tests {
         let hash = hash_password("correct horse").unwrap();
         assert!(verify_password("correct horse", &hash));
         assert!(!verify_password("wrong horse", &hash));
+        let reused = hash_password_reusing_memory("correct horse").unwrap();
+        assert!(verify_password("correct horse", &reused));
+        assert!(!verify_password("wrong horse", &reused));
         assert!(matches!(
             hash_password("short"),
             Err(AccountError::WeakPassword)

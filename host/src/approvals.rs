@@ -44,6 +44,9 @@ pub enum ApprovalError {
 pub enum Requester {
     User(Id),
     Key(Id),
+    /// An app user through `/ext`: neither a platform user nor a key, so
+    /// the request records no requester (they can never approve anyway).
+    AppUser(Id),
 }
 
 /// An operation a workflow guards.
@@ -439,6 +442,7 @@ pub async fn hold(
     let (user, key) = match requester {
         Requester::User(user) => (Some(user), None),
         Requester::Key(key) => (None, Some(key)),
+        Requester::AppUser(_) => (None, None),
     };
     on_db!(db, |pool| {
         sqlx::query(

@@ -12,6 +12,7 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{self, Principal, BUILDER_ACCESS};
+use crate::app_users::tokens::AppUserCaller;
 use crate::custom_tables::Scope;
 use crate::db::Id;
 use crate::error::AppError;
@@ -182,11 +183,14 @@ impl FromRequestParts<AppState> for ApiKeyCaller {
 
 /// Which kind of caller the data routes under a prefix serve. The router
 /// sets it per prefix (`/data`: platform users, `/open/data`: API keys), so
-/// one set of handlers serves every prefix.
+/// one set of handlers serves every prefix (`/ext/data`: app users).
 #[derive(Debug, Clone, Copy)]
 pub enum CallerKind {
     Platform,
     ApiKey,
+    /// `/ext`: an app user's access token (spec 000 §2.3.7); the app and
+    /// tenant come from the token.
+    Ext,
 }
 
 /// The data scope of a request, however its caller authenticated.
@@ -212,6 +216,13 @@ impl FromRequestParts<AppState> for DataCaller {
                 Ok(DataCaller(Scope {
                     tenant_id: owner.tenant_id,
                     app_id: Some(owner.app_id),
+                }))
+            }
+            CallerKind::Ext => {
+                let caller = AppUserCaller::from_request_parts(parts, state).await?;
+                Ok(DataCaller(Scope {
+                    tenant_id: caller.tenant(),
+                    app_id: Some(caller.app.id),
                 }))
             }
             CallerKind::Platform => {

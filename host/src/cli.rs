@@ -64,6 +64,18 @@ pub struct ServeArgs {
     /// Secret that signs access tokens; generated and kept in DATA_DIR/jwt_secret if unset.
     #[arg(long, env = "APPBOX_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// Key that encrypts stored secrets (OAuth client secrets, AES-256-GCM): 64
+    /// hex characters, or any text (hashed); generated and kept in DATA_DIR/secret_key if unset.
+    #[arg(long, env = "APPBOX_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Replaces OAuth providers' URLs: JSON such as
+    /// {"google": {"authorize_url": "…", "token_url": "…", "userinfo_url": "…"}, "line": {…, "verify_url": "…"}}.
+    #[arg(long, env = "APPBOX_OAUTH_ENDPOINTS")]
+    pub oauth_endpoints: Option<String>,
+    /// The URL browsers and OAuth providers reach appbox at (scheme://host[:port]),
+    /// for OAuth callback URLs; default: http:// and the request's Host.
+    #[arg(long, env = "APPBOX_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Largest request body accepted, in bytes (a whole VFS is sent in one PUT).
     #[arg(long, env = "APPBOX_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -17,6 +17,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod app_users;
 pub mod approvals;
 pub mod apps;
 pub mod auth;

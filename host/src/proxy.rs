@@ -36,18 +36,25 @@ pub enum Caller {
     Internal { tenant: Id, app: Id, user: Id },
     /// `/open/proxy`: an API key; published references.
     Open { tenant: Id, app: Id, key: Id },
+    /// `/ext/proxy`: an app user of an external or self-built app
+    /// (spec 000 §2.3.7); published references, like `/open`.
+    Ext { tenant: Id, app: Id, user: Id },
 }
 
 impl Caller {
     fn tenant(self) -> Id {
         match self {
-            Caller::Internal { tenant, .. } | Caller::Open { tenant, .. } => tenant,
+            Caller::Internal { tenant, .. }
+            | Caller::Open { tenant, .. }
+            | Caller::Ext { tenant, .. } => tenant,
         }
     }
 
     fn app(self) -> Id {
         match self {
-            Caller::Internal { app, .. } | Caller::Open { app, .. } => app,
+            Caller::Internal { app, .. } | Caller::Open { app, .. } | Caller::Ext { app, .. } => {
+                app
+            }
         }
     }
 
@@ -56,18 +63,19 @@ impl Caller {
         match self {
             Caller::Internal { user, .. } => approvals::Requester::User(user),
             Caller::Open { key, .. } => approvals::Requester::Key(key),
+            Caller::Ext { user, .. } => approvals::Requester::AppUser(user),
         }
     }
 
     fn uses_published(self) -> bool {
-        matches!(self, Caller::Open { .. })
+        matches!(self, Caller::Open { .. } | Caller::Ext { .. })
     }
 
     /// Largest page a simple query answers (spec 000 §5.0).
     pub fn limit_cap(self) -> i64 {
         match self {
             Caller::Internal { .. } => 500,
-            Caller::Open { .. } => 1000,
+            Caller::Open { .. } | Caller::Ext { .. } => 1000,
         }
     }
 }

@@ -6,6 +6,8 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::accounts::{self, random_hex};
+use crate::app_users::oauth::OAuthConfig;
+use crate::app_users::secrets::SecretBox;
 use crate::apps;
 use crate::cli::{ServeArgs, StorageArgs};
 use crate::db::{Db, Id};
@@ -50,6 +52,23 @@ fn jwt_secret(args: &ServeArgs) -> anyhow::Result<String> {
     let secret = random_hex(32);
     write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
     Ok(secret)
+}
+
+/// The key for secrets at rest: from the flag or environment, else the one
+/// kept in the data directory, else a new one written there.
+fn secret_key(args: &ServeArgs) -> anyhow::Result<String> {
+    if let Some(key) = args.secret_key.as_deref().filter(|s| !s.trim().is_empty()) {
+        return Ok(key.trim().to_owned());
+    }
+    let path = args.storage.data_dir.join("secret_key");
+    if let Ok(key) = std::fs::read_to_string(&path) {
+        if !key.trim().is_empty() {
+            return Ok(key.trim().to_owned());
+        }
+    }
+    let key = random_hex(32);
+    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    Ok(key)
 }
 
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
@@ -123,7 +142,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let db = open_storage(&args.storage).await?;
     let demo_for = first_start(&db, &args).await?;
     let secret = jwt_secret(&args)?;
-    let state = AppState::new(db.clone(), secret.as_bytes(), args.max_body_bytes);
+    let mut oauth = OAuthConfig::new(SecretBox::from_config(&secret_key(&args)?))
+        .with_public_url(args.public_url.clone());
+    if let Some(endpoints) = args
+        .oauth_endpoints
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        oauth = oauth.with_endpoints(endpoints)?;
+    }
+    let state = AppState::new(db.clone(), secret.as_bytes(), args.max_body_bytes).with_oauth(oauth);
     let demo = match demo_for {
         Some((tenant, owner)) => {
             let app = crate::demo::create(&state, tenant, owner)

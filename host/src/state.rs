@@ -10,6 +10,9 @@ use std::num::NonZeroU32;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
+use crate::app_users::oauth::OAuthConfig;
+use crate::app_users::secrets::SecretBox;
+use crate::app_users::tokens::AppUserKeys;
 use crate::auth::TokenKeys;
 use crate::compile::CompileService;
 use crate::db::Db;
@@ -20,6 +23,8 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     db: Db,
     tokens: TokenKeys,
+    app_user_keys: AppUserKeys,
+    oauth: OAuthConfig,
     metrics: PrometheusHandle,
     max_body_bytes: usize,
     compiler: CompileService,
@@ -94,6 +99,13 @@ impl AppState {
         AppState(Arc::new(Inner {
             db,
             tokens: TokenKeys::new(jwt_secret),
+            app_user_keys: AppUserKeys::new(jwt_secret),
+            // Replaced by `with_oauth` with the configured key; this one
+            // (derived from the JWT secret) serves in-process tests.
+            oauth: OAuthConfig::new(SecretBox::from_config(&format!(
+                "appbox oauth secrets:{}",
+                crate::accounts::sha256_hex(jwt_secret)
+            ))),
             metrics: metrics_handle(),
             max_body_bytes,
             compiler: CompileService::default(),
@@ -112,6 +124,22 @@ impl AppState {
 
     pub fn tokens(&self) -> &TokenKeys {
         &self.0.tokens
+    }
+
+    pub fn app_user_keys(&self) -> &AppUserKeys {
+        &self.0.app_user_keys
+    }
+
+    pub fn oauth(&self) -> &OAuthConfig {
+        &self.0.oauth
+    }
+
+    /// Sets the OAuth configuration; call before the state is shared.
+    pub fn with_oauth(mut self, oauth: OAuthConfig) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.oauth = oauth;
+        }
+        self
     }
 
     pub fn metrics(&self) -> &PrometheusHandle {

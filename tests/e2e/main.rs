@@ -4,6 +4,9 @@
 
 mod harness;
 
+/// App users: sign-up, sign-in, rotation, management, token attacks, /ext (issue 11).
+mod app_users;
+
 /// Approval workflows over proxy writes (spec 000 §5.7).
 mod approvals;
 /// Login, refresh, disabled users (spec 001 §2).

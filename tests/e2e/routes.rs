@@ -1018,6 +1018,9 @@ async fn every_route_in_openapi_json_is_exercised() {
         .await;
     assert_eq!(status, S::NO_CONTENT, "no workflow, no approval");
 
+    // ---- app users and /ext (issue 11), on the integration
+    app_user_routes(&mut c, &anonymous, &admin, &int_id).await;
+
     // ---- operations, then deletes
     c.call(&anonymous, M::GET, "/health", "/health", None, S::OK)
         .await;
@@ -1107,4 +1110,294 @@ impl Caller<'_> {
         }
         c.hit(method, template, request, expected).await
     }
+}
+
+/// The app-user routes (spec 000 §2.3-§2.4) and `/ext` with an app user's
+/// token, on the integration `int_id` (its `customers` reference is
+/// published and it has a `tasks` table).
+async fn app_user_routes(c: &mut Coverage, anonymous: &Api, admin: &Api, int_id: &str) {
+    use Method as M;
+    use StatusCode as S;
+    let slug = admin.get(&format!("/api/v1/integrations/{int_id}")).await.1["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    let auth = |rest: &str| format!("/api/v1/custom-app-auth/{slug}/{rest}");
+    let t = |rest: &str| format!("/api/v1/custom-app-auth/{{app_slug}}/{rest}");
+    let signed = c
+        .call(
+            anonymous,
+            M::POST,
+            &t("register"),
+            &auth("register"),
+            Some(
+                json!({"email": "ada@example.com", "password": "secret-1", "display_name": "Ada"}),
+            ),
+            S::CREATED,
+        )
+        .await;
+    let user_id = signed["user"]["id"].as_str().expect("id").to_owned();
+    let signed = c
+        .call(
+            anonymous,
+            M::POST,
+            &t("login"),
+            &auth("login"),
+            Some(json!({"email": "ada@example.com", "password": "secret-1"})),
+            S::OK,
+        )
+        .await;
+    let signed = c
+        .call(
+            anonymous,
+            M::POST,
+            &t("refresh"),
+            &auth("refresh"),
+            Some(json!({"refresh_token": signed["refresh_token"]})),
+            S::OK,
+        )
+        .await;
+    let user = anonymous.with_token(signed["access_token"].as_str().expect("token"));
+    c.call(&user, M::GET, &t("me"), &auth("me"), None, S::OK)
+        .await;
+
+    // /ext: the same engines as /open, with the app user's token.
+    let p = "/api/v1/ext/proxy";
+    let row = c
+        .call(
+            &user,
+            M::POST,
+            &format!("{p}/{{table}}"),
+            &format!("{p}/customers"),
+            Some(json!({"name": "By Ada"})),
+            S::CREATED,
+        )
+        .await;
+    let row = id(&row);
+    c.call(
+        &user,
+        M::GET,
+        &format!("{p}/{{table}}"),
+        &format!("{p}/customers"),
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        &user,
+        M::POST,
+        &format!("{p}/{{table}}/query"),
+        &format!("{p}/customers/query"),
+        Some(json!({"count_only": true})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &user,
+        M::PATCH,
+        &format!("{p}/{{table}}/{{id}}"),
+        &format!("{p}/customers/{row}"),
+        Some(json!({"name": "Renamed"})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &user,
+        M::DELETE,
+        &format!("{p}/{{table}}/{{id}}"),
+        &format!("{p}/customers/{row}"),
+        None,
+        S::NO_CONTENT,
+    )
+    .await;
+    let d = "/api/v1/ext/data";
+    c.call(
+        &user,
+        M::GET,
+        &format!("{d}/objects"),
+        &format!("{d}/objects"),
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        &user,
+        M::GET,
+        &format!("{d}/objects/{{obj}}"),
+        &format!("{d}/objects/tasks"),
+        None,
+        S::OK,
+    )
+    .await;
+    let record = c
+        .call(
+            &user,
+            M::POST,
+            &format!("{d}/objects/{{obj}}/records"),
+            &format!("{d}/objects/tasks/records"),
+            Some(json!({"data": {"title": "ext"}})),
+            S::CREATED,
+        )
+        .await;
+    let rec = id(&record);
+    c.call(
+        &user,
+        M::GET,
+        &format!("{d}/objects/{{obj}}/records"),
+        &format!("{d}/objects/tasks/records"),
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        &user,
+        M::GET,
+        &format!("{d}/objects/{{obj}}/records/{{id}}"),
+        &format!("{d}/objects/tasks/records/{rec}"),
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        &user,
+        M::PATCH,
+        &format!("{d}/records/{{id}}"),
+        &format!("{d}/records/{rec}"),
+        Some(json!({"data": {"title": "ext 2"}})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &user,
+        M::DELETE,
+        &format!("{d}/records/{{id}}"),
+        &format!("{d}/records/{rec}"),
+        None,
+        S::OK,
+    )
+    .await;
+
+    // OAuth: providers set by the builder; the flow's routes (the provider
+    // itself is exercised in oauth.rs).
+    let m = format!("/api/v1/custom-app-auth/manage/{int_id}");
+    let mt = "/api/v1/custom-app-auth/manage/{app_id}";
+    c.call(
+        admin,
+        M::PUT,
+        &format!("{mt}/oauth-providers/{{provider}}"),
+        &format!("{m}/oauth-providers/google"),
+        Some(json!({"client_id": "cid", "client_secret": "csecret"})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        admin,
+        M::GET,
+        &format!("{mt}/oauth-providers"),
+        &format!("{m}/oauth-providers"),
+        None,
+        S::OK,
+    )
+    .await;
+    let o = format!("/api/v1/custom-app-oauth/{slug}");
+    let ot = "/api/v1/custom-app-oauth/{app_slug}";
+    let providers = c
+        .call(
+            anonymous,
+            M::GET,
+            &format!("{ot}/auth-providers"),
+            &format!("{o}/auth-providers"),
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(providers, json!([{"provider": "google", "enabled": true}]));
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    c.hit(
+        M::GET,
+        &format!("{ot}/{{provider}}/authorize"),
+        no_redirects.get(format!(
+            "{}{o}/google/authorize?return_path=%23%2Fhome",
+            anonymous.base
+        )),
+        S::FOUND,
+    )
+    .await;
+    c.call(
+        anonymous,
+        M::GET,
+        &format!("{ot}/{{provider}}/callback"),
+        &format!("{o}/google/callback?code=x&state={}", "0".repeat(64)),
+        None,
+        S::BAD_REQUEST,
+    )
+    .await;
+    c.call(
+        anonymous,
+        M::POST,
+        &format!("{ot}/oauth/complete-email"),
+        &format!("{o}/oauth/complete-email"),
+        Some(json!({"pending_token": "0".repeat(64), "email": "x@y.io"})),
+        S::BAD_REQUEST,
+    )
+    .await;
+    c.call(
+        anonymous,
+        M::POST,
+        &format!("{ot}/liff-swap"),
+        &format!("{o}/liff-swap"),
+        Some(json!({"liff_access_token": "t"})),
+        S::NOT_FOUND,
+    )
+    .await;
+    c.call(
+        admin,
+        M::DELETE,
+        &format!("{mt}/oauth-providers/{{provider}}"),
+        &format!("{m}/oauth-providers/google"),
+        None,
+        S::NO_CONTENT,
+    )
+    .await;
+
+    // Builder management, then logout.
+    c.call(
+        admin,
+        M::GET,
+        &format!("{mt}/users"),
+        &format!("{m}/users"),
+        None,
+        S::OK,
+    )
+    .await;
+    c.call(
+        admin,
+        M::PATCH,
+        &format!("{mt}/users/{{user_id}}"),
+        &format!("{m}/users/{user_id}"),
+        Some(json!({"is_active": true})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &user,
+        M::POST,
+        &t("logout"),
+        &auth("logout"),
+        Some(json!({"refresh_token": signed["refresh_token"]})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        admin,
+        M::DELETE,
+        &format!("{mt}/users/{{user_id}}"),
+        &format!("{m}/users/{user_id}"),
+        None,
+        S::NO_CONTENT,
+    )
+    .await;
 }

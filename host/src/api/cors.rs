@@ -1,4 +1,5 @@
-//! CORS for the API-key routes (`/api/v1/open/…`), so a self-built app's
+//! CORS for the API-key routes (`/api/v1/open/…`) and the app-user routes
+//! (`/custom-app-auth`, `/custom-app-oauth`, `/ext`), so an app's
 //! browser code can call them (spec 000 §3.5, NOTES #13). A preflight
 //! carries no key, so it is answered for any origin; the real request is
 //! then checked against the key's app's `allowed_origins` (empty = all), and
@@ -11,10 +12,23 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::OriginDenied;
 
+/// The routes third-party front ends call from browsers: API keys, and app
+/// users' sign-in, OAuth and `/ext` (spec 000 §2.3). Builder management
+/// (`/custom-app-auth/manage/…`) is not among them.
+const BROWSER_PREFIXES: [&str; 4] = [
+    "/api/v1/open/",
+    "/api/v1/custom-app-auth/",
+    "/api/v1/custom-app-oauth/",
+    "/api/v1/ext/",
+];
+
 /// Wraps the whole app and acts on `/api/v1/open/…` only (a preflight must
 /// be answered before routing, which would refuse OPTIONS with a 405).
 pub async fn open_cors(request: Request, next: Next) -> Response {
-    if !request.uri().path().starts_with("/api/v1/open/") {
+    let path = request.uri().path();
+    if !BROWSER_PREFIXES.iter().any(|p| path.starts_with(p))
+        || path.starts_with("/api/v1/custom-app-auth/manage/")
+    {
         return next.run(request).await;
     }
     let origin = request.headers().get(header::ORIGIN).cloned();
@@ -30,7 +44,7 @@ pub async fn open_cors(request: Request, next: Next) -> Response {
         );
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("X-API-Key, Content-Type"),
+            HeaderValue::from_static("X-API-Key, Authorization, Content-Type"),
         );
         headers.insert(
             header::ACCESS_CONTROL_MAX_AGE,

@@ -3,7 +3,8 @@
 //! The record and read routes are one set of handlers mounted under every
 //! prefix; the prefix only decides how the caller is authenticated
 //! ([`CallerKind`]): `/api/v1/data` for platform users (builder.access),
-//! `/api/v1/open/data` for API keys. Schema changes (tables, fields) are for
+//! `/api/v1/open/data` for API keys, `/api/v1/ext/data` for app users.
+//! Schema changes (tables, fields) are for
 //! platform users only.
 
 use std::collections::BTreeMap;
@@ -35,6 +36,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .nest(
             "/api/v1/open/data",
             shared().layer(Extension(CallerKind::ApiKey)),
+        )
+        .nest(
+            "/api/v1/ext/data",
+            shared().layer(Extension(CallerKind::Ext)),
         )
 }
 

@@ -2,6 +2,8 @@
 //! puts them together with the cross-cutting layers (body limit, request log,
 //! metrics, panic guard) and the OpenAPI document.
 
+mod app_auth;
+mod app_oauth;
 mod approvals;
 mod apps;
 mod auth;
@@ -53,6 +55,7 @@ use crate::vfs::VfsError;
         (name = "data", description = "Custom Tables under /api/v1/data (platform users) and /api/v1/open/data (X-API-Key) (spec 000 §6, 001 §13)"),
         (name = "proxy", description = "The proxy over ERP tables: /api/v1/proxy/{app_id} (platform users, live references) and /api/v1/open/proxy (X-API-Key, published references) (spec 000 §5, §9)"),
         (name = "approvals", description = "Approval workflows over proxy writes (spec 000 §5.7, 001 §7)"),
+        (name = "app-users", description = "Users of external and self-built apps: sign-up, sign-in, refresh rotation, OAuth, builder management (spec 000 §2.3-§2.4, 001 §19); their token works on /api/v1/ext/data and /api/v1/ext/proxy"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -79,6 +82,8 @@ impl Modify for BearerAuth {
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
+        .merge(app_auth::router())
+        .merge(app_oauth::router())
         .merge(apps::router())
         .merge(source::router())
         .merge(compile::router())

@@ -13,6 +13,7 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app_users::tokens::AppUserCaller;
 use crate::apps;
 use crate::auth::{ApiKeyCaller, CallerKind, PlatformUser};
 use crate::db::Id;
@@ -29,6 +30,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .nest(
             "/api/v1/open/proxy",
             routes_for_every_prefix().layer(Extension(CallerKind::ApiKey)),
+        )
+        .nest(
+            "/api/v1/ext/proxy",
+            routes_for_every_prefix().layer(Extension(CallerKind::Ext)),
         )
 }
 
@@ -57,6 +62,14 @@ impl FromRequestParts<AppState> for ProxyCaller {
                     tenant: owner.tenant_id,
                     app: owner.app_id,
                     key: owner.key_id,
+                }))
+            }
+            Some(CallerKind::Ext) => {
+                let caller = AppUserCaller::from_request_parts(parts, state).await?;
+                Ok(ProxyCaller(Caller::Ext {
+                    tenant: caller.tenant(),
+                    app: caller.app.id,
+                    user: caller.user,
                 }))
             }
             Some(CallerKind::Platform) => {
@@ -106,7 +119,7 @@ fn json_text(status: StatusCode, body: String) -> Response {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 struct Page {
-    /// Default 100; at most 500 (`/proxy`) or 1000 (`/open/proxy`).
+    /// Default 100; at most 500 (`/proxy`) or 1000 (`/open/proxy`, `/ext/proxy`).
     limit: Option<i64>,
     offset: Option<i64>,
 }
