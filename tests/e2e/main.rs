@@ -6,6 +6,8 @@ mod harness;
 
 /// App users: sign-up, sign-in, rotation, management, token attacks, /ext (issue 11).
 mod app_users;
+/// OAuth sign-in for app users against a mock provider on loopback (issue 11).
+mod oauth;
 
 /// Approval workflows over proxy writes (spec 000 §5.7).
 mod approvals;
