@@ -12,6 +12,8 @@
 import { externals } from "./externals";
 import { installGlobals } from "./globals";
 import { CustomAppRuntime } from "./element";
+// window.__auth__ for external and self-built apps (spec 001 §19.6).
+import "./auth";
 
 const g = globalThis as unknown as Record<string, unknown>;
 g.__APPBOX_EXTERNALS__ = externals;

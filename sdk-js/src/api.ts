@@ -4,6 +4,7 @@
 // app brings (custom-app guide §4): edit it here, in sdk-js/, never in an app.
 // It implements §7 (Custom Data) and §18.4 (anonymous mode: without a token the
 // reads go to the read-only pub/ endpoints, addressed by the app's slug).
+// An app user's token (external apps, §19) goes to /ext/data instead of /data.
 //
 // It also holds the one HTTP helper and runtime-globals reader that db.ts and
 // action.ts import (`request`, `runtimeConfig`, `SdkError`). Those exports are
@@ -60,6 +61,27 @@ export function runtimeConfig(): RuntimeConfig {
     appId: text(w.__APP_ID__),
     slug: text(w.__APP_SLUG__),
   };
+}
+
+/**
+ * SDK-internal. Whether a token is an app user's (external and self-built
+ * apps, spec 000 §2.4: `auth_type: "custom_app_user"`). Their calls go to
+ * the /ext routes; platform tokens to /data and /proxy/{app_id}.
+ */
+export function isAppUserToken(token: string): boolean {
+  const part = token.split(".")[1];
+  if (!part || typeof atob !== "function") return false;
+  try {
+    const payload = JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as { auth_type?: unknown };
+    return payload.auth_type === "custom_app_user";
+  } catch {
+    return false;
+  }
+}
+
+/** SDK-internal. Where Custom Data lives for this token: /ext/data for app users, else /data. */
+export function dataRoot(base: string, token: string): string {
+  return isAppUserToken(token) ? `${base}/ext/data` : `${base}/data`;
 }
 
 /** SDK-internal. Encodes one path segment. */
@@ -147,7 +169,7 @@ export async function listRecords(slug: string): Promise<CustomRecord[]> {
   if (!token) {
     return request<CustomRecord[]>("GET", `${base}/pub/data/${seg(app)}/objects/${seg(slug)}/records?limit=100`, undefined, "");
   }
-  return request<CustomRecord[]>("GET", `${base}/data/objects/${seg(slug)}/records`, undefined, token);
+  return request<CustomRecord[]>("GET", `${dataRoot(base, token)}/objects/${seg(slug)}/records`, undefined, token);
 }
 
 /** One record by id. Anonymous: pub/ has no single-record route, so it is looked up in the list. */
@@ -159,13 +181,13 @@ export async function getRecord(slug: string, id: string): Promise<CustomRecord>
     if (!hit) throw sdkError(`Record ${id} not found in ${slug}`, 404, null);
     return hit;
   }
-  return request<CustomRecord>("GET", `${base}/data/objects/${seg(slug)}/records/${seg(id)}`, undefined, token);
+  return request<CustomRecord>("GET", `${dataRoot(base, token)}/objects/${seg(slug)}/records/${seg(id)}`, undefined, token);
 }
 
 /** Create a record; the fields are sent as {"data": {...}}. Needs a signed-in user. */
 export async function submitRecord(slug: string, data: Record<string, unknown>): Promise<CustomRecord> {
   const { base, token } = runtimeConfig();
-  return request<CustomRecord>("POST", `${base}/data/objects/${seg(slug)}/records`, { data }, token);
+  return request<CustomRecord>("POST", `${dataRoot(base, token)}/objects/${seg(slug)}/records`, { data }, token);
 }
 
 /**
@@ -175,12 +197,12 @@ export async function submitRecord(slug: string, data: Record<string, unknown>):
 export async function updateRecord(slug: string, id: string, data: Record<string, unknown>): Promise<CustomRecord> {
   void slug;
   const { base, token } = runtimeConfig();
-  return request<CustomRecord>("PATCH", `${base}/data/records/${seg(id)}`, { data }, token);
+  return request<CustomRecord>("PATCH", `${dataRoot(base, token)}/records/${seg(id)}`, { data }, token);
 }
 
 /** Delete a record. `slug` is unused by the route, as in updateRecord. */
 export async function deleteRecord(slug: string, id: string): Promise<unknown> {
   void slug;
   const { base, token } = runtimeConfig();
-  return request<unknown>("DELETE", `${base}/data/records/${seg(id)}`, undefined, token);
+  return request<unknown>("DELETE", `${dataRoot(base, token)}/records/${seg(id)}`, undefined, token);
 }

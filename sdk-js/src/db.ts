@@ -3,6 +3,7 @@
 // appbox injects this file into every app's VFS and overwrites any copy the
 // app brings (custom-app guide §4). It implements §7 (DB Proxy) and §18.3/§18.4:
 //   signed in:  {base}/proxy/{__APP_ID__}/{table}       (read and write)
+//   app user:   {base}/ext/proxy/{table}                (external apps, §19)
 //   anonymous:  {base}/pub/proxy/{__APP_SLUG__}/{table} (reads only; writes
 //               still go to /proxy and the server refuses them)
 //
@@ -12,7 +13,7 @@
 //
 // Errors: see api.ts (an Error with .status and .body).
 
-import { request, runtimeConfig, seg } from "./api";
+import { isAppUserToken, request, runtimeConfig, seg } from "./api";
 
 /** One filter of queryAdvanced (000 §9.3). */
 export interface Filter {
@@ -62,12 +63,14 @@ const ADVANCED_KEYS: ReadonlyArray<keyof AdvancedQuery> = [
 /** Reads follow the token: the authenticated proxy, or pub/proxy when anonymous. */
 function readRoot(): string {
   const { base, token, appId, slug } = runtimeConfig();
+  if (token && isAppUserToken(token)) return `${base}/ext/proxy`;
   return token ? `${base}/proxy/${seg(appId)}` : `${base}/pub/proxy/${seg(slug)}`;
 }
 
 /** Writes have no pub/ route; anonymous writes are left for the server to refuse (401). */
 function writeRoot(): string {
-  const { base, appId } = runtimeConfig();
+  const { base, token, appId } = runtimeConfig();
+  if (token && isAppUserToken(token)) return `${base}/ext/proxy`;
   return `${base}/proxy/${seg(appId)}`;
 }
 
