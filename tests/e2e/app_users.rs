@@ -317,6 +317,22 @@ async fn sign_up_sign_in_me_refresh_and_logout_follow_the_spec() {
         .await;
     assert_eq!(status, StatusCode::CREATED);
 
+    // Bounded before any work: a long password is a 422, a big body a 413.
+    let (status, _) = anon
+        .post(
+            &app.auth("login"),
+            json!({"email": "ada@example.com", "password": "x".repeat(5000)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = anon
+        .post(
+            &app.auth("register"),
+            json!({"email": "ada@example.com", "password": "secret-1", "display_name": "x".repeat(20_000)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+
     // Internal apps have no users; unknown apps are 404.
     let internal = UserApp::builder_app(&admin, "Inside", "internal").await;
     let (status, out) = anon
@@ -699,6 +715,18 @@ async fn allowed_origins_are_matched_exactly_on_scheme_host_and_port() {
             "{bad}"
         );
     }
+    // appbox's own origin is the app's runtime page: always allowed.
+    let own = server.base.clone();
+    let response = server
+        .anonymous()
+        .client
+        .post(format!("{}{}", server.base, app.auth("login")))
+        .header("Origin", own)
+        .json(&json!({"email": "ada@example.com", "password": "secret-1"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::OK);
     // /ext checks it too.
     let response = server
         .anonymous()

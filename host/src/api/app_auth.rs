@@ -81,10 +81,11 @@ pub(super) async fn auth_app(
     headers: &HeaderMap,
 ) -> ApiResult<AuthApp> {
     let app = app_users::find_auth_app(state.db(), key).await?;
-    let origin = headers
-        .get(axum::http::header::ORIGIN)
-        .and_then(|o| o.to_str().ok());
-    app.check_origin(origin)?;
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    app.check_origin(
+        header(axum::http::header::ORIGIN),
+        header(axum::http::header::HOST),
+    )?;
     Ok(app)
 }
 

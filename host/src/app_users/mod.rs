@@ -89,15 +89,28 @@ pub struct AuthApp {
 impl AuthApp {
     /// Spec 000 §2.3.8: no `Origin` (servers, curl) or an empty list passes;
     /// otherwise the origin must be listed exactly (scheme://host:port).
-    pub fn check_origin(&self, origin: Option<&str>) -> Result<(), AppUserError> {
-        match origin {
-            Some(origin)
-                if !self.allowed_origins.is_empty()
-                    && !self.allowed_origins.iter().any(|o| o == origin) =>
-            {
-                Err(AppUserError::OriginNotAllowed)
-            }
-            _ => Ok(()),
+    /// appbox's own origin (the `Host` the request came to) always passes:
+    /// it is the app's runtime page (`/externalAppRuntime/{slug}`).
+    pub fn check_origin(
+        &self,
+        origin: Option<&str>,
+        host: Option<&str>,
+    ) -> Result<(), AppUserError> {
+        let Some(origin) = origin else {
+            return Ok(());
+        };
+        let own = host.is_some_and(|host| {
+            origin.split_once("://").is_some_and(|(scheme, authority)| {
+                matches!(scheme, "http" | "https") && authority.eq_ignore_ascii_case(host)
+            })
+        });
+        if self.allowed_origins.is_empty()
+            || own
+            || self.allowed_origins.iter().any(|o| o == origin)
+        {
+            Ok(())
+        } else {
+            Err(AppUserError::OriginNotAllowed)
         }
     }
 }
@@ -568,6 +581,41 @@ pub async fn delete_user(db: &Db, app: Id, user: Id) -> Result<(), AppUserError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_match_exactly_and_our_own_always_passes() {
+        let app = AuthApp {
+            id: Id::new(),
+            tenant_id: Id::new(),
+            slug: "abc".into(),
+            access_mode: "external".into(),
+            live_url: None,
+            allowed_origins: vec!["http://localhost:3000".into()],
+        };
+        let host = Some("appbox.example:8080");
+        assert!(app.check_origin(None, host).is_ok());
+        assert!(app
+            .check_origin(Some("http://localhost:3000"), host)
+            .is_ok());
+        assert!(app
+            .check_origin(Some("http://appbox.example:8080"), host)
+            .is_ok());
+        for bad in [
+            "http://localhost:8000",
+            "https://localhost:3000",
+            "http://appbox.example",
+            "null",
+        ] {
+            assert!(app.check_origin(Some(bad), host).is_err(), "{bad}");
+        }
+        let open = AuthApp {
+            allowed_origins: vec![],
+            ..app
+        };
+        assert!(open
+            .check_origin(Some("http://anything.example"), None)
+            .is_ok());
+    }
 
     #[test]
     fn input_rules_are_the_specs() {

@@ -146,11 +146,11 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<AppUserCall
         .await?
         .filter(|a| a.access_mode != "internal" && a.tenant_id == tenant)
         .ok_or(AppUserError::UserGone)?;
-    let origin = parts
-        .headers
-        .get(axum::http::header::ORIGIN)
-        .and_then(|o| o.to_str().ok());
-    app.check_origin(origin)?;
+    let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    app.check_origin(
+        header(axum::http::header::ORIGIN),
+        header(axum::http::header::HOST),
+    )?;
     Ok(AppUserCaller { user, app })
 }
 
