@@ -30,11 +30,12 @@ impl TestDatabase {
             };
         };
         let name = format!("appbox_test_{}", uuid::Uuid::new_v4().simple());
-        run_sql(&admin_url, &format!("CREATE DATABASE {name}"));
-        let url = match admin_url.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{name}"),
-            None => panic!("APPBOX_TEST_DATABASE_URL must end in /DATABASE"),
-        };
+        let template = migrated_template(&admin_url);
+        run_sql(
+            &admin_url,
+            &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+        );
+        let url = database_url(&admin_url, &name);
         TestDatabase {
             url: Some(url),
             postgres: Some((admin_url, name)),
@@ -53,9 +54,77 @@ impl Drop for TestDatabase {
     }
 }
 
+fn database_url(admin_url: &str, name: &str) -> String {
+    match admin_url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("APPBOX_TEST_DATABASE_URL must end in /DATABASE"),
+    }
+}
+
+/// A database with every PostgreSQL migration applied, for the test
+/// databases to be copied from: `CREATE DATABASE … TEMPLATE` copies files,
+/// where migrating a fresh database costs seconds for every server a test
+/// starts. Named after the migrations' content, so a changed migration makes
+/// a new one; kept on the server and reused by later runs (one database).
+fn migrated_template(admin_url: &str) -> String {
+    static TEMPLATE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            use sha2::{Digest, Sha256};
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .collect();
+            files.sort();
+            let mut hash = Sha256::new();
+            for file in &files {
+                hash.update(file.file_name().unwrap_or_default().as_encoded_bytes());
+                hash.update(std::fs::read(file).expect("migration"));
+            }
+            let name = format!("appbox_template_{}", &hex::encode(hash.finalize())[..16]);
+            let exists = sql_rows(
+                admin_url,
+                &format!("SELECT datname::text FROM pg_database WHERE datname = '{name}'"),
+            );
+            if exists.is_empty() {
+                // Migrated under another name first, so that a run that dies
+                // half-way never leaves a half-migrated template behind.
+                let building = format!("appbox_building_{}", uuid::Uuid::new_v4().simple());
+                run_sql(admin_url, &format!("CREATE DATABASE {building}"));
+                let url = database_url(admin_url, &building);
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    runtime.block_on(async {
+                        let db = appbox_host::db::Db::connect(&url).await.expect("migrate");
+                        db.close().await;
+                    });
+                })
+                .join()
+                .expect("migration thread");
+                run_sql(
+                    admin_url,
+                    &format!("ALTER DATABASE {building} RENAME TO {name}"),
+                );
+            }
+            name
+        })
+        .clone()
+}
+
 /// Runs one statement on its own thread and runtime, so it works from `Drop`
 /// and from inside a test's runtime alike.
 fn run_sql(url: &str, sql: &str) {
+    sql_rows(url, sql);
+}
+
+/// Runs one statement like [`run_sql`]; returns the first column of each row
+/// as text.
+fn sql_rows(url: &str, sql: &str) -> Vec<Option<String>> {
     let (url, sql) = (url.to_owned(), sql.to_owned());
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -64,17 +133,21 @@ fn run_sql(url: &str, sql: &str) {
             .expect("runtime");
         runtime.block_on(async {
             use sqlx::Connection;
+            use sqlx::Row;
             let mut conn = sqlx::PgConnection::connect(&url)
                 .await
                 .expect("connect to APPBOX_TEST_DATABASE_URL");
-            sqlx::query(&sql)
-                .execute(&mut conn)
+            let rows = sqlx::query(&sql)
+                .fetch_all(&mut conn)
                 .await
-                .expect("admin SQL");
-        });
+                .unwrap_or_else(|e| panic!("admin SQL {sql}: {e}"));
+            rows.iter()
+                .map(|r| r.try_get::<Option<String>, _>(0).ok().flatten())
+                .collect()
+        })
     })
     .join()
-    .expect("admin SQL thread");
+    .expect("admin SQL thread")
 }
 
 pub struct Server {
