@@ -246,6 +246,17 @@ test("an external app's user signs up, stays signed in across a reload, adds a r
     assert.equal(payload.auth_type, "custom_app_user");
     assert.equal(payload.custom_app_id, app.id);
 
+    // An expired access token is refreshed when the page loads (rotation:
+    // a new refresh token too), and the app sees the new one.
+    const fake = `x.${Buffer.from(JSON.stringify({ exp: 1 })).toString("base64url")}.y`;
+    await page.evaluate((t) => localStorage.setItem("__custom_app_access_token__", t), fake);
+    await page.reload();
+    await page.waitForFunction((old) => localStorage.getItem("__custom_app_refresh_token__") !== old, tokens.refresh);
+    const refreshed = await storedTokens(page);
+    assert.notEqual(refreshed.access, fake);
+    assert.equal(refreshed.appToken, refreshed.access);
+    assert.equal(await page.evaluate(() => window.__auth__.getToken()), refreshed.access);
+
     // A reload keeps the session.
     await page.reload();
     shadow = await shadowRoot(cdp);
