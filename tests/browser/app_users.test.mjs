@@ -308,3 +308,32 @@ test("an external app's user signs up, stays signed in across a reload, adds a r
     await page.close();
   }
 });
+
+test("an OAuth round trip's oauth_token signs the visitor in and leaves the URL", async () => {
+  const { page, cdp, problems } = await openPage(browser.context);
+  try {
+    const call = api(server.base);
+    const registered = await call("POST", `/custom-app-auth/${app.slug}/register`, {
+      email: "oauth@example.com",
+      password: "secret-1",
+      display_name: "歐斯",
+    });
+    assert.equal(registered.status, 201);
+    // As the callback encodes it: base64 URL-safe of ASCII JSON.
+    const ascii = JSON.stringify(registered.body).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const encoded = Buffer.from(ascii).toString("base64").replace(/\+/g, "-").replace(/\//g, "_");
+    await page.goto(`${server.base}/externalAppRuntime/${app.slug}?oauth_token=${encodeURIComponent(encoded)}&route=${encodeURIComponent("#/")}`);
+    const shadow = await shadowRoot(cdp);
+    const who = await waitInShadow(cdp, shadow, "the signed-in name", function () {
+      return this.querySelector('[data-testid="who"]')?.textContent || null;
+    });
+    assert.equal(who, "Signed in as 歐斯");
+    assert.ok(!page.url().includes("oauth_token"), page.url());
+    const tokens = await storedTokens(page);
+    assert.equal(tokens.refresh, registered.body.refresh_token);
+    await page.evaluate(() => window.__auth__.logout());
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
