@@ -524,3 +524,43 @@ describe("action.ts (Server Actions)", () => {
     assert.equal(links.length, 1);
   });
 });
+
+describe("app users (external apps, spec 000 §2.3.7)", () => {
+  const payload = Buffer.from(JSON.stringify({ sub: "u", auth_type: "custom_app_user", scope: "app_runtime" })).toString("base64url");
+  const APP_USER_TOKEN = `eyJhbGciOiJIUzI1NiJ9.${payload}.sig`;
+
+  test("an app user's token sends Custom Data calls to /ext/data", async () => {
+    runtime({ token: APP_USER_TOKEN });
+    answer(json(200, []), json(201, { id: "r1", data: {} }), json(200, { id: "r1", data: {} }));
+    await sdk.api.listRecords("tasks");
+    await sdk.api.submitRecord("tasks", { title: "x" });
+    await sdk.api.updateRecord("tasks", "r1", { title: "y" });
+    assert.deepEqual(
+      calls.map((c) => `${c.method} ${c.url}`),
+      [
+        `GET ${BASE}/ext/data/objects/tasks/records`,
+        `POST ${BASE}/ext/data/objects/tasks/records`,
+        `PATCH ${BASE}/ext/data/records/r1`,
+      ],
+    );
+    assert.equal(calls[0].headers.Authorization, `Bearer ${APP_USER_TOKEN}`);
+  });
+
+  test("an app user's token sends proxy reads and writes to /ext/proxy", async () => {
+    runtime({ token: APP_USER_TOKEN });
+    answer(json(200, []), json(201, { id: "c1" }));
+    await sdk.db.query("customers");
+    await sdk.db.insert("customers", { name: "A" });
+    assert.deepEqual(
+      calls.map((c) => `${c.method} ${c.url}`),
+      [`GET ${BASE}/ext/proxy/customers`, `POST ${BASE}/ext/proxy/customers`],
+    );
+  });
+
+  test("a platform token keeps the platform routes", async () => {
+    runtime();
+    answer(json(200, []));
+    await sdk.api.listRecords("tasks");
+    assert.equal(only().url, `${BASE}/data/objects/tasks/records`);
+  });
+});
