@@ -499,6 +499,15 @@ pub async fn refresh(db: &Db, app: &AuthApp, token: &str) -> Result<SignedIn, Ap
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // Spent tokens are kept for reuse detection only while they could
+        // still have been valid; older ones go, so a session stays small.
+        sqlx::query(
+            "DELETE FROM custom_app_refresh_tokens WHERE session_id = $1 AND spent_at IS NOT NULL AND expires_at < $2",
+        )
+        .bind(session)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(user)
     });
