@@ -3,10 +3,10 @@
 // this fills in whatever a page left out, so the SDK always finds a value of
 // the documented type.
 //
-// window.__auth__ (the Auth SDK of §19.6) is not defined here: external
-// apps get it from the app-user module when that lands; the runtime leaves
-// it alone, and __APP_TOKEN__ / __IS_AUTHENTICATED__ stay writable so that
-// module can update them after a login (§18.5).
+// window.__auth__ (the Auth SDK of §19.6) is not defined here: auth.ts
+// installs it on pages of external apps (no platform token), and keeps
+// __APP_TOKEN__ / __IS_AUTHENTICATED__ current after a login (§18.5); this
+// file keeps whatever values it set.
 
 export interface RuntimeGlobals {
   __APP_TOKEN__: string;
