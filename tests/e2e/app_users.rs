@@ -528,6 +528,11 @@ async fn token_attacks_all_get_401() {
     let mut wrong_type = claims.clone();
     wrong_type["auth_type"] = json!("platform");
     let wrong_type = sign(&wrong_type, &app_user_key(&server));
+    // The right key, but the user moved to another app (or tenant): the
+    // user row says otherwise.
+    let mut moved = claims.clone();
+    moved["custom_app_id"] = json!(other.id);
+    let moved = sign(&moved, &app_user_key(&server));
     // Signed with the platform's own secret (the key platform tokens use).
     let platform_secret = sign(&claims, server.jwt_secret().as_bytes());
     let platform = admin.token.clone().expect("platform token");
@@ -538,6 +543,7 @@ async fn token_attacks_all_get_401() {
         ("wrong key", &wrong_key),
         ("expired", &expired),
         ("auth_type", &wrong_type),
+        ("another app in the claims", &moved),
         ("platform secret", &platform_secret),
         ("platform token", &platform),
     ] {
