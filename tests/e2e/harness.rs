@@ -106,10 +106,14 @@ fn migrated_template(admin_url: &str) -> String {
                 })
                 .join()
                 .expect("migration thread");
-                run_sql(
+                let renamed = try_sql(
                     admin_url,
                     &format!("ALTER DATABASE {building} RENAME TO {name}"),
                 );
+                if renamed.is_err() {
+                    // Another test run on this server made it meanwhile.
+                    run_sql(admin_url, &format!("DROP DATABASE {building}"));
+                }
             }
             name
         })
@@ -125,6 +129,11 @@ fn run_sql(url: &str, sql: &str) {
 /// Runs one statement like [`run_sql`]; returns the first column of each row
 /// as text.
 fn sql_rows(url: &str, sql: &str) -> Vec<Option<String>> {
+    try_sql(url, sql).unwrap_or_else(|e| panic!("admin SQL {sql}: {e}"))
+}
+
+/// Runs one statement like [`run_sql`]; the database's error if it fails.
+fn try_sql(url: &str, sql: &str) -> Result<Vec<Option<String>>, String> {
     let (url, sql) = (url.to_owned(), sql.to_owned());
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -140,10 +149,11 @@ fn sql_rows(url: &str, sql: &str) -> Vec<Option<String>> {
             let rows = sqlx::query(&sql)
                 .fetch_all(&mut conn)
                 .await
-                .unwrap_or_else(|e| panic!("admin SQL {sql}: {e}"));
-            rows.iter()
+                .map_err(|e| e.to_string())?;
+            Ok(rows
+                .iter()
                 .map(|r| r.try_get::<Option<String>, _>(0).ok().flatten())
-                .collect()
+                .collect())
         })
     })
     .join()
