@@ -9,7 +9,7 @@
 // __IS_AUTHENTICATED__ always follow them, so the SDK files (api.ts, db.ts)
 // send the current token. The access token is refreshed a minute before it
 // expires (and on demand by getToken); an OAuth round trip's `oauth_token`
-// is taken from the URL, and its `route` becomes __INITIAL_ROUTE__.
+// is taken from the URL (its `route` is the page's __INITIAL_ROUTE__).
 
 const ACCESS_KEY = "__custom_app_access_token__";
 const REFRESH_KEY = "__custom_app_refresh_token__";
@@ -201,18 +201,13 @@ const auth = {
 };
 
 /**
- * The lazy sign-in: opens the app's own #/login page (spec 001 §19.2) and
- * remembers where to come back to; after a login the runtime restores it
- * as __INITIAL_ROUTE__.
+ * The lazy sign-in (spec 001 §19.6): the unified sign-in page of the app
+ * (`/externalAppLogin/{slug}`), which comes back to the app page with the
+ * return path as `?route=` (__INITIAL_ROUTE__), signed in.
  */
 function triggerLogin(returnPath?: string): void {
   const back = returnPath || location.hash || "#/";
-  try {
-    sessionStorage.setItem("__custom_app_return_path__", back);
-  } catch {
-    // no sessionStorage: the app starts at #/ after the login
-  }
-  location.hash = "#/login";
+  location.href = `/externalAppLogin/${encodeURIComponent(w.__APP_SLUG__ || "")}?return_path=${encodeURIComponent(back)}`;
 }
 
 /** An OAuth round trip lands with ?oauth_token=…(&route=…): take the tokens, tidy the URL. */
@@ -244,18 +239,6 @@ function install(): void {
     // Expired: keep the session signed in while the refresh runs.
     w.__IS_AUTHENTICATED__ = true;
     void refresh().catch(() => undefined);
-  }
-  // Back from a sign-in that __triggerLogin__ started: where the visitor was.
-  if (w.__IS_AUTHENTICATED__) {
-    try {
-      const back = sessionStorage.getItem("__custom_app_return_path__");
-      if (back) {
-        sessionStorage.removeItem("__custom_app_return_path__");
-        if (!w.__INITIAL_ROUTE__) w.__INITIAL_ROUTE__ = back;
-      }
-    } catch {
-      // no sessionStorage
-    }
   }
   w.__auth__ = auth;
   w.__triggerLogin__ = triggerLogin;

@@ -337,3 +337,35 @@ test("an OAuth round trip's oauth_token signs the visitor in and leaves the URL"
     await page.close();
   }
 });
+
+test("__triggerLogin__ opens the unified sign-in page, which comes back signed in at the return path", async () => {
+  const { page, cdp, problems } = await openPage(browser.context);
+  try {
+    await page.goto(`${server.base}/externalAppRuntime/${app.slug}#/`);
+    let shadow = await shadowRoot(cdp);
+    await waitForTestId(cdp, shadow, "page-signed-out");
+    const navigated = page.waitForURL(/\/externalAppLogin\//);
+    await page.evaluate(() => window.__triggerLogin__("#/"));
+    await navigated;
+    assert.match(new URL(page.url()).search, /return_path=%23%2F/);
+    await page.fill("#email", "ming@example.com");
+    await page.fill("#password", "wrong-password");
+    await page.click("#submit");
+    await page.waitForFunction(() => document.getElementById("error").textContent === "帳號或密碼錯誤");
+    await page.fill("#password", "secret-1");
+    const back = page.waitForURL(/\/externalAppRuntime\//);
+    await page.click("#submit");
+    await back;
+    assert.equal(new URL(page.url()).searchParams.get("route"), "#/");
+    assert.equal(await page.evaluate(() => window.__INITIAL_ROUTE__), "#/");
+    shadow = await shadowRoot(cdp);
+    const who = await waitInShadow(cdp, shadow, "the signed-in name", function () {
+      return this.querySelector('[data-testid="who"]')?.textContent || null;
+    });
+    assert.equal(who, "Signed in as 王小明");
+    await page.evaluate(() => window.__auth__.logout());
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});

@@ -860,3 +860,39 @@ async fn ext_reaches_only_the_users_app_and_tenant() {
         (StatusCode::FORBIDDEN, "表 'suppliers' 的引用尚未發布")
     );
 }
+
+/// `__triggerLogin__`'s unified sign-in page: for external and self-built
+/// apps only; the return path cannot break out of its script.
+#[tokio::test]
+async fn the_unified_sign_in_page_serves_only_apps_with_users() {
+    let server = Server::start();
+    let admin = server.admin().await;
+    let app = UserApp::builder_app(&admin, "Club", "external").await;
+    let internal = UserApp::builder_app(&admin, "Inside", "internal").await;
+    let page = |slug: &str, query: &str| {
+        let url = format!("{}/externalAppLogin/{slug}{query}", server.base);
+        async move {
+            let response = reqwest::get(url).await.expect("get");
+            (response.status(), response.text().await.expect("text"))
+        }
+    };
+    let (status, html) = page(&app.slug, "?return_path=%23%2Forders").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("\"slug\":\"{}\"", app.slug)),
+        "{html}"
+    );
+    assert!(html.contains("\"returnPath\":\"#/orders\""));
+    let (_, html) = page(
+        &app.slug,
+        "?return_path=%23%2F%3C%2Fscript%3E%3Cscript%3Ealert(1)",
+    )
+    .await;
+    assert!(
+        !html.contains("<script>alert"),
+        "a bad return path is dropped"
+    );
+    assert!(html.contains("\"returnPath\":\"#/\""));
+    assert_eq!(page(&internal.slug, "").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(page("000000000000", "").await.0, StatusCode::NOT_FOUND);
+}
