@@ -41,6 +41,8 @@ pub enum PublishError {
     OwnRequest,
     #[error("reject_reason is required: tell the requester what to change")]
     ReasonRequired,
+    #[error("{0} is longer than 2000 characters; shorten it")]
+    TooLong(&'static str),
     #[error("Version {version} of this app was never published; GET /api/v1/builder/apps/{app}/publishes lists the versions you can roll back to")]
     NeverPublished { app: uuid::Uuid, version: i64 },
     /// Includes [`AppsError::Locked`]: an app's request is pending (423).
@@ -220,6 +222,9 @@ async fn live_snapshot(db: &Db, tenant: Id, app: Id) -> Result<Vec<RefSnapshot>,
         .collect())
 }
 
+/// Longest note or rejection reason a request keeps.
+const MAX_TEXT_CHARS: usize = 2000;
+
 /// Publishes the app's current proposal — `vfs_version` (an app; the
 /// caller has compiled it) or none (an integration) with its references as
 /// they are now — at once when `direct`, else as a pending request.
@@ -233,6 +238,9 @@ pub async fn publish(
     vfs_version: Option<i64>,
     direct: bool,
 ) -> Result<PublishRequest, PublishError> {
+    if note.chars().count() > MAX_TEXT_CHARS {
+        return Err(PublishError::TooLong("note"));
+    }
     ensure_unlocked(db, tenant, app).await?;
     let references = live_snapshot(db, tenant, app).await?;
     let id = Id::new();
@@ -336,6 +344,9 @@ pub async fn decide(
             let reason = reason.trim().to_owned();
             if reason.is_empty() {
                 return Err(PublishError::ReasonRequired);
+            }
+            if reason.chars().count() > MAX_TEXT_CHARS {
+                return Err(PublishError::TooLong("reject_reason"));
             }
             ("rejected", Some(reason))
         }

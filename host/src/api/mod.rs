@@ -207,7 +207,9 @@ impl From<PublishError> for AppError {
                 AppError::NotFound(text)
             }
             PublishError::NotRequester | PublishError::OwnRequest => AppError::Forbidden(text),
-            PublishError::ReasonRequired => AppError::Unprocessable(text),
+            PublishError::ReasonRequired | PublishError::TooLong(_) => {
+                AppError::Unprocessable(text)
+            }
             PublishError::App(app) => app.into(),
             PublishError::Database(db) => db.into(),
         }
