@@ -363,6 +363,42 @@ fn landing_page(app: &AuthApp, public_base: &str) -> String {
         .unwrap_or_else(|| format!("{public_base}/externalAppRuntime/{}", app.slug))
 }
 
+/// Where a sign-in may send its tokens. Every app of this server shares its
+/// origin, so an origin check alone would let another app's page receive
+/// them; and a base taken from the request's `Host` can be forged. So on
+/// this server (known only from `APPBOX_PUBLIC_URL`) only the app's own page
+/// is allowed, compared by path; elsewhere the address must be under
+/// `live_url` or on an `allowed_origins` origin, never an app path.
+fn redirect_allowed(app: &AuthApp, public_url: Option<&str>, uri: &str) -> bool {
+    let Ok(target) = Url::parse(uri) else {
+        return false;
+    };
+    let Some(origin) = origin_of(uri) else {
+        return false;
+    };
+    if target.username() != "" || target.password().is_some() {
+        return false;
+    }
+    let own_page = format!("/externalAppRuntime/{}", app.slug);
+    if public_url.and_then(origin_of).as_deref() == Some(origin.as_str()) {
+        return target.path() == own_page;
+    }
+    // Paths of this server's apps are never a target on any origin that
+    // also serves them (a live_url or allowed origin set to this server).
+    let app_path = ["/externalAppRuntime/", "/runtime/", "/assets/", "/api/"]
+        .iter()
+        .any(|p| target.path().starts_with(p));
+    let under_live_url = app.live_url.as_deref().is_some_and(|live| {
+        origin_of(live).as_deref() == Some(origin.as_str())
+            && Url::parse(live).is_ok_and(|l| target.path().starts_with(l.path()))
+    });
+    let on_allowed_origin = app
+        .allowed_origins
+        .iter()
+        .any(|a| origin_of(a).as_deref() == Some(origin.as_str()));
+    (under_live_url && (!app_path || target.path() == own_page)) || (on_allowed_origin && !app_path)
+}
+
 /// Where this server is: the provider's callback URL for this app and
 /// provider, and the public base (for the app's runtime page).
 pub struct Site<'a> {
@@ -400,18 +436,11 @@ pub async fn authorize(
         }
     }
     if let Some(uri) = &redirect_uri {
-        let origin = origin_of(uri);
-        let allowed = origin.as_ref().is_some_and(|o| {
-            origin_of(&landing_page(app, public_base)).as_ref() == Some(o)
-                || app
-                    .allowed_origins
-                    .iter()
-                    .any(|a| origin_of(a).as_ref() == Some(o))
-        });
-        if !allowed || uri.len() > 2000 {
-            return Err(OAuthError::BadRequest(
-                "redirect_uri must be on the app's live_url or one of its allowed_origins".into(),
-            )
+        if uri.len() > 2000 || !redirect_allowed(app, config.public_url.as_deref(), uri) {
+            return Err(OAuthError::BadRequest(format!(
+                "redirect_uri must be under the app's live_url or on one of its allowed_origins; leave it out to land on the app's own page {public_base}/externalAppRuntime/{}",
+                app.slug
+            ))
             .into());
         }
     }
@@ -896,6 +925,50 @@ pub async fn complete_email(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_go_only_to_the_apps_own_places() {
+        let app = AuthApp {
+            id: Id::new(),
+            tenant_id: Id::new(),
+            slug: "a1b2c3d4e5f6".into(),
+            access_mode: "external".into(),
+            live_url: Some("https://shop.example/app".into()),
+            allowed_origins: vec!["https://admin.example".into(), "https://appbox.test".into()],
+        };
+        let server = Some("https://appbox.test");
+        for good in [
+            "https://shop.example/app/login",
+            "https://admin.example/after-login",
+            "https://appbox.test/externalAppRuntime/a1b2c3d4e5f6",
+        ] {
+            assert!(redirect_allowed(&app, server, good), "{good}");
+        }
+        for bad in [
+            // Another app on this server, on the same origin.
+            "https://appbox.test/externalAppRuntime/ffffffffffff",
+            "https://appbox.test/runtime/ffffffffffff",
+            // Not under live_url, a look-alike host, credentials in the URL.
+            "https://shop.example/other",
+            "https://shop.example.evil.test/app",
+            "https://x@shop.example/app",
+            "javascript:alert(1)",
+            "/externalAppRuntime/a1b2c3d4e5f6",
+        ] {
+            assert!(!redirect_allowed(&app, server, bad), "{bad}");
+        }
+        // Without a configured public URL, this server's own origin (which
+        // would come from a forgeable Host header) is never a target.
+        assert!(!redirect_allowed(
+            &AuthApp {
+                allowed_origins: Vec::new(),
+                live_url: None,
+                ..app
+            },
+            None,
+            "http://evil.test/externalAppRuntime/a1b2c3d4e5f6"
+        ));
+    }
 
     #[test]
     fn profiles_are_read_from_google_and_line_shapes() {
