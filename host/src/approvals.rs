@@ -559,6 +559,24 @@ pub struct Plan {
     decided_at: Option<DateTime<Utc>>,
 }
 
+/// Whether `user` asked for the request: themselves, or through an API key
+/// they created (a builder's own key must not let them approve their write).
+async fn asked_by(db: &Db, request: &ApprovalRequest, user: Id) -> Result<bool, ApprovalError> {
+    if request.requested_by_user == Some(user.0) {
+        return Ok(true);
+    }
+    let Some(key) = request.requested_by_key else {
+        return Ok(false);
+    };
+    let creator: Option<Option<Id>> = on_db!(db, |pool| sqlx::query_scalar(
+        "SELECT created_by FROM api_keys WHERE id = $1"
+    )
+    .bind(Id(key))
+    .fetch_optional(pool)
+    .await?);
+    Ok(creator.flatten() == Some(user))
+}
+
 /// Works out a decision and what a final one does to the row.
 pub async fn plan(
     db: &Db,
@@ -571,7 +589,7 @@ pub async fn plan(
     if request.status != "pending" {
         return Err(ApprovalError::AlreadyDecided);
     }
-    if matches!(decision, Decision::Approve) && request.requested_by_user == Some(user.0) {
+    if matches!(decision, Decision::Approve) && asked_by(db, &request, user).await? {
         return Err(ApprovalError::OwnRequest);
     }
     let mut decisions = request.decisions.as_array().cloned().unwrap_or_default();

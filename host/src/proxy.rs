@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use sea_query::{
-    Alias, Asterisk, Cond, Expr, Func, Order, PostgresQueryBuilder, Query, SimpleExpr,
-    SqliteQueryBuilder,
+    Alias, Asterisk, Cond, Expr, Func, NullOrdering, Order, PostgresQueryBuilder, Query,
+    SimpleExpr, SqliteQueryBuilder,
 };
 use sea_query_binder::SqlxBinder;
 use serde::Deserialize;
@@ -701,10 +701,22 @@ async fn select(
             // Ordered by the id itself: every later key is moot.
             tie_break =
                 (order.column != "id").then_some(if descending { Order::Desc } else { Order::Asc });
-            inner.order_by(
-                Alias::new(&order.column),
-                if descending { Order::Desc } else { Order::Asc },
-            );
+            let direction = if descending { Order::Desc } else { Order::Asc };
+            // NULLs sort as the largest value on both backends (PostgreSQL's
+            // default, which its indexes serve); SQLite takes them as the
+            // smallest unless told.
+            match db {
+                Db::Postgres(_) => inner.order_by(Alias::new(&order.column), direction),
+                Db::Sqlite(_) => inner.order_by_with_nulls(
+                    Alias::new(&order.column),
+                    direction,
+                    if descending {
+                        NullOrdering::First
+                    } else {
+                        NullOrdering::Last
+                    },
+                ),
+            };
             ordered = true;
         }
     }

@@ -1198,3 +1198,182 @@ async fn query_strings_never_reach_the_request_log() {
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn a_write_through_your_own_key_is_still_your_own_request() {
+    let server = Server::start();
+    let admin = server.admin().await;
+    let other = server.user("approver@test.local", "admin", None).await;
+    let (_, integration) = admin
+        .post("/api/v1/integrations", json!({"name": "Sync"}))
+        .await;
+    let id = integration["id"].as_str().expect("id").to_owned();
+    let (_, key) = admin
+        .post(
+            &format!("/api/v1/integrations/{id}/api-keys"),
+            json!({"name": "k"}),
+        )
+        .await;
+    let key = key["api_key"].as_str().expect("key").to_owned();
+    reference_all(&admin, &id, "customers").await;
+    let (status, out) = admin
+        .post(&format!("/api/v1/integrations/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, out) = admin
+        .post(
+            "/api/v1/approvals/workflows",
+            json!({"table_name": "customers", "operation": "insert"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let (status, held) = crate::harness::read(
+        admin
+            .client
+            .post(format!("{}/api/v1/open/proxy/customers", server.base))
+            .header("X-API-Key", &key)
+            .json(&json!({"name": "Held"}))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{held}");
+    let request = held["approval_request_id"].as_str().expect("request");
+    // The key's creator asked, through their key: not theirs to approve.
+    let (status, out) = admin
+        .post(
+            &format!("/api/v1/approvals/requests/{request}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{out}");
+    let (status, out) = other
+        .post(
+            &format!("/api/v1/approvals/requests/{request}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+}
+
+#[tokio::test]
+async fn an_app_page_with_a_token_is_served_only_to_a_browser_navigation() {
+    let server = Server::start();
+    let admin = server.admin().await;
+    let app = admin.create_app("Internal").await;
+    let (id, slug) = (
+        app["id"].as_str().expect("id").to_owned(),
+        app["slug"].as_str().expect("slug").to_owned(),
+    );
+    let (status, out) = admin
+        .post(&format!("/api/v1/builder/apps/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let token = admin.token.clone().expect("token");
+    let page = |dest: Option<&'static str>| {
+        let mut request = admin
+            .client
+            .get(format!("{}/runtime/{slug}", server.base))
+            .header("Cookie", format!("appbox_token={token}"));
+        if let Some(dest) = dest {
+            request = request.header("Sec-Fetch-Dest", dest);
+        }
+        request.send()
+    };
+    // Another app's script fetching this page (same origin) is refused: the
+    // page would hand it the member's token.
+    for dest in ["empty", "iframe"] {
+        let answer = page(Some(dest)).await.expect("send");
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{dest}");
+        assert!(!answer.text().await.expect("body").contains(&token));
+    }
+    let answer = page(Some("document")).await.expect("send");
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(answer.headers()["x-frame-options"], "DENY");
+    assert!(answer.text().await.expect("body").contains(&token));
+}
+
+#[tokio::test]
+async fn nulls_sort_the_same_on_both_backends() {
+    let server = Server::start();
+    let admin = server.admin().await;
+    let app = admin.create_app("Order").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    reference_all(&admin, &app, "customers").await;
+    for (name, limit) in [
+        ("none", Value::Null),
+        ("low", json!(10)),
+        ("high", json!(20)),
+    ] {
+        let (status, out) = proxy(
+            &admin,
+            &app,
+            Method::POST,
+            "customers",
+            Some(json!({"name": name, "credit_limit": limit})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{out}");
+    }
+    let names = |rows: &Value| -> Vec<String> {
+        rows["data"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    // NULL is the largest value: last going up, first going down.
+    for (direction, expected) in [
+        ("asc", ["low", "high", "none"]),
+        ("desc", ["none", "high", "low"]),
+    ] {
+        let (_, rows) = proxy(
+            &admin,
+            &app,
+            Method::POST,
+            "customers/query",
+            Some(json!({"order_by": [{"column": "credit_limit", "direction": direction}]})),
+        )
+        .await;
+        assert_eq!(names(&rows), expected, "{direction}");
+    }
+}
+
+#[tokio::test]
+async fn publish_notes_and_reasons_are_bounded() {
+    let server = Server::start();
+    let admin = server.admin().await;
+    let other = server.user("reviewer@test.local", "admin", None).await;
+    let id = admin.create_app("Notes").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let long = "n".repeat(2001);
+    let (status, out) = admin
+        .post(
+            &format!("/api/v1/builder/apps/{id}/publish?review=true&note={long}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert!(detail(&out).contains("2000"), "{out}");
+    let (status, request) = admin
+        .post(
+            &format!("/api/v1/builder/apps/{id}/publish?review=true&note=short"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{request}");
+    let request_id = request["id"].as_str().expect("request id");
+    let (status, out) = other
+        .post(
+            &format!("/api/v1/builder/apps/{id}/publish-requests/{request_id}/reject"),
+            json!({"reject_reason": long}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+}

@@ -35,7 +35,6 @@ document.getElementById('sign-in').addEventListener('submit', async (event) => {
     });
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(body.detail || `Sign-in failed (${res.status})`);
-    localStorage.setItem('appbox_access_token', body.access_token);
     const session = await fetch('/session', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -92,7 +91,7 @@ pub(super) async fn home(
             };
             format!(
                 "<p>Signed in as <strong>{email}</strong>.</p>\
-                 <form method=\"post\" action=\"/sign-out\" onsubmit=\"localStorage.removeItem('appbox_access_token')\">\
+                 <form method=\"post\" action=\"/sign-out\">\
                  <button type=\"submit\">Sign out</button></form>\
                  <h2>Your apps</h2><ul id=\"apps\">{items}</ul>",
                 email = escape_html(&user.email),

@@ -106,11 +106,27 @@ pub(super) fn error_page(status: StatusCode, title: &str, text: &str) -> Respons
     (status, no_store(), Html(body)).into_response()
 }
 
-fn no_store() -> [(header::HeaderName, &'static str); 2] {
+fn no_store() -> [(header::HeaderName, &'static str); 4] {
     [
         (header::CACHE_CONTROL, "no-store"),
         (header::REFERRER_POLICY, "same-origin"),
+        // A page that may carry a token is never framed: a frame of the same
+        // origin (another app's page) could read it.
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
     ]
+}
+
+/// Whether a request is a browser's top-level navigation, or comes from no
+/// browser at all (no `Sec-Fetch-Dest`). Every app shares this origin (the
+/// spec's URLs), so a script of one app could `fetch` another app's page and
+/// read the member's token in it; browsers mark such fetches `empty` and
+/// scripts cannot change the header.
+fn navigation(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-dest")
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|dest| dest == "document")
 }
 
 fn serve_error(err: ServeError) -> Response {
@@ -184,6 +200,13 @@ async fn internal_app(
     };
     if let Some(reason) = serving::refusal(&user, &app) {
         return error_page(StatusCode::FORBIDDEN, "無法存取此應用", reason);
+    }
+    if !navigation(&headers) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "Open this app in the browser",
+            "An app page carries your sign-in, so it is served only when the browser opens it, not to a script.",
+        );
     }
     app_page(&state, app, &token, query.route.as_deref()).await
 }
