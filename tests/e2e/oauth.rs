@@ -24,6 +24,8 @@ struct Provider {
     codes: HashMap<String, (Value, String)>,
     access: HashMap<String, Value>,
     liff: HashMap<String, (String, Value)>,
+    /// LINE ID tokens issued with a code: their claims (with the e-mail).
+    id_tokens: HashMap<String, Value>,
     exchanges: Vec<HashMap<String, String>>,
 }
 
@@ -51,15 +53,26 @@ async fn token(State(p): State<Shared>, body: String) -> (AxumStatus, Json<Value
     let verifier = fields.get("code_verifier").cloned().unwrap_or_default();
     let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(Sha256::digest(verifier.as_bytes()));
-    if computed != challenge
-        || fields.get("client_secret").map(String::as_str) != Some("google-secret")
-    {
+    let line = fields.get("client_id").map(String::as_str) == Some("line-channel");
+    let secret = if line { "line-secret" } else { "google-secret" };
+    if computed != challenge || fields.get("client_secret").map(String::as_str) != Some(secret) {
         return (
             AxumStatus::BAD_REQUEST,
             Json(json!({"error": "invalid_client"})),
         );
     }
     let access = format!("at-{code}");
+    if line {
+        // LINE: the profile has no e-mail; the ID token's claims do.
+        let id_token = format!("idt-{code}");
+        p.id_tokens
+            .insert(id_token.clone(), profile["claims"].clone());
+        p.access.insert(access.clone(), profile["profile"].clone());
+        return (
+            AxumStatus::OK,
+            Json(json!({"access_token": access, "token_type": "Bearer", "id_token": id_token})),
+        );
+    }
     p.access.insert(access.clone(), profile);
     (
         AxumStatus::OK,
@@ -103,9 +116,31 @@ async fn line_verify(
     }
 }
 
+async fn line_id_token(State(p): State<Shared>, body: String) -> (AxumStatus, Json<Value>) {
+    let fields = form(&body);
+    let p = p.lock().expect("lock");
+    let id_token = fields.get("id_token").cloned().unwrap_or_default();
+    match p.id_tokens.get(&id_token) {
+        Some(claims) if fields.get("client_id").map(String::as_str) == Some("line-channel") => {
+            (AxumStatus::OK, Json(claims.clone()))
+        }
+        _ => (
+            AxumStatus::BAD_REQUEST,
+            Json(json!({"error": "invalid_request"})),
+        ),
+    }
+}
+
 async fn line_profile(State(p): State<Shared>, headers: HeaderMap) -> (AxumStatus, Json<Value>) {
-    match p.lock().expect("lock").liff.get(&bearer(&headers)) {
-        Some((_, profile)) => (AxumStatus::OK, Json(profile.clone())),
+    let p = p.lock().expect("lock");
+    let token = bearer(&headers);
+    match p
+        .liff
+        .get(&token)
+        .map(|(_, profile)| profile)
+        .or_else(|| p.access.get(&token))
+    {
+        Some(profile) => (AxumStatus::OK, Json(profile.clone())),
         None => (
             AxumStatus::UNAUTHORIZED,
             Json(json!({"message": "invalid token"})),
@@ -119,7 +154,7 @@ async fn start_provider() -> (Shared, String) {
     let app = Router::new()
         .route("/token", post(token))
         .route("/userinfo", get(userinfo))
-        .route("/line/verify", get(line_verify))
+        .route("/line/verify", get(line_verify).post(line_id_token))
         .route("/line/profile", get(line_profile))
         .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -561,4 +596,46 @@ async fn liff_swap_checks_the_channel_and_follows_the_same_rules() {
         .await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert_eq!(tokens["user"]["id"], done["user"]["id"]);
+}
+
+/// LINE Login: the e-mail comes from the ID token (read with LINE's verify
+/// endpoint), the profile from the profile endpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_login_reads_the_email_from_the_id_token() {
+    let (server, provider, _base, app) = setup().await;
+    let response = no_redirects()
+        .get(format!(
+            "{}/api/v1/custom-app-oauth/{}/line/authorize",
+            server.base, app.slug
+        ))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let auth = query(response.headers()["location"].to_str().expect("location"));
+    assert_eq!(auth["client_id"], "line-channel");
+    assert!(auth["scope"].contains("email"), "{auth:?}");
+    provider.lock().expect("lock").codes.insert(
+        "line-code".into(),
+        (
+            json!({"profile": {"userId": "U9", "displayName": "LINE 用戶", "pictureUrl": "https://p/9"},
+                   "claims": {"sub": "U9", "email": "Line@Example.com", "name": "LINE 用戶"}}),
+            auth["code_challenge"].clone(),
+        ),
+    );
+    let response = no_redirects()
+        .get(format!(
+            "{}/api/v1/custom-app-oauth/{}/line/callback",
+            server.base, app.slug
+        ))
+        .query(&[("code", "line-code"), ("state", auth["state"].as_str())])
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let landing = query(response.headers()["location"].to_str().expect("location"));
+    let tokens = decode_token(&landing["oauth_token"]);
+    assert_eq!(tokens["user"]["email"], "line@example.com");
+    assert_eq!(tokens["user"]["display_name"], "LINE 用戶");
+    assert_eq!(tokens["user"]["avatar_url"], "https://p/9");
 }
