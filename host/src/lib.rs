@@ -16,6 +16,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod accounts;
+pub mod actions;
 pub mod api;
 pub mod app_users;
 pub mod approvals;

@@ -28,6 +28,7 @@ struct Inner {
     metrics: PrometheusHandle,
     max_body_bytes: usize,
     compiler: CompileService,
+    actions: crate::actions::ActionsService,
     login_limits: LoginLimits,
 }
 
@@ -109,6 +110,7 @@ impl AppState {
             metrics: metrics_handle(),
             max_body_bytes,
             compiler: CompileService::default(),
+            actions: crate::actions::ActionsService::new(crate::actions::ActionsConfig::from_env()),
             login_limits: LoginLimits {
                 per_account: RateLimiter::keyed(per_minute(LOGIN_ATTEMPTS_PER_MINUTE)),
                 per_address: RateLimiter::keyed(per_minute(LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE)),
@@ -175,6 +177,11 @@ impl AppState {
             address,
             in_flight: limits.in_flight.clone(),
         })
+    }
+
+    /// The Python action sandbox and its caps (issue 10).
+    pub fn actions(&self) -> &crate::actions::ActionsService {
+        &self.0.actions
     }
 
     pub fn compiler(&self) -> &CompileService {

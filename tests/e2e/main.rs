@@ -4,6 +4,9 @@
 
 mod harness;
 
+/// Server-side Python actions in the wasm sandbox (issue 10).
+mod actions;
+
 /// App users: sign-up, sign-in, rotation, management, token attacks, /ext (issue 11).
 mod app_users;
 /// OAuth sign-in for app users against a mock provider on loopback (issue 11).

@@ -1018,6 +1018,52 @@ async fn every_route_in_openapi_json_is_exercised() {
         .await;
     assert_eq!(status, S::NO_CONTENT, "no workflow, no approval");
 
+    // ---- actions (issue 10): an app without actions/manifest.json has
+    // none (404 before any sandbox); the run log is empty. Running real
+    // actions: tests/e2e/actions.rs.
+    c.call(
+        &admin,
+        M::POST,
+        "/api/v1/builder/apps/{id}/actions/{name}/run",
+        &format!("/api/v1/builder/apps/{app_id}/actions/hello/run"),
+        Some(json!({"params": {}})),
+        S::NOT_FOUND,
+    )
+    .await;
+    c.call(
+        &admin,
+        M::POST,
+        "/api/v1/actions/{app_id}/{name}",
+        &format!("/api/v1/actions/{app_id}/hello"),
+        Some(json!({"params": {}})),
+        S::NOT_FOUND,
+    )
+    .await;
+    let runs = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/builder/apps/{id}/actions/runs",
+            &format!("/api/v1/builder/apps/{app_id}/actions/runs?limit=10"),
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(runs, json!([]));
+    Caller {
+        admin: &admin,
+        key: Some(key.as_str()),
+    }
+    .send(
+        &mut c,
+        M::POST,
+        "/api/v1/open/actions/{name}",
+        "/api/v1/open/actions/hello",
+        Some(json!({"params": {}})),
+        S::NOT_FOUND,
+    )
+    .await;
+
     // ---- app users and /ext (issue 11), on the integration
     app_user_routes(&mut c, &anonymous, &admin, &int_id).await;
 
@@ -1160,6 +1206,17 @@ async fn app_user_routes(c: &mut Coverage, anonymous: &Api, admin: &Api, int_id:
     let user = anonymous.with_token(signed["access_token"].as_str().expect("token"));
     c.call(&user, M::GET, &t("me"), &auth("me"), None, S::OK)
         .await;
+
+    // /ext/actions: the integration has no published actions (404).
+    c.call(
+        &user,
+        M::POST,
+        "/api/v1/ext/actions/{name}",
+        "/api/v1/ext/actions/hello",
+        Some(json!({"params": {}})),
+        S::NOT_FOUND,
+    )
+    .await;
 
     // /ext: the same engines as /open, with the app user's token.
     let p = "/api/v1/ext/proxy";

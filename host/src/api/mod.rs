@@ -2,6 +2,7 @@
 //! puts them together with the cross-cutting layers (body limit, request log,
 //! metrics, panic guard) and the OpenAPI document.
 
+mod actions;
 mod app_auth;
 mod app_login;
 mod app_oauth;
@@ -57,6 +58,7 @@ use crate::vfs::VfsError;
         (name = "proxy", description = "The proxy over ERP tables: /api/v1/proxy/{app_id} (platform users, live references) and /api/v1/open/proxy (X-API-Key, published references) (spec 000 §5, §9)"),
         (name = "approvals", description = "Approval workflows over proxy writes (spec 000 §5.7, 001 §7)"),
         (name = "app-users", description = "Users of external and self-built apps: sign-up, sign-in, refresh rotation, OAuth, builder management (spec 000 §2.3-§2.4, 001 §19); their token works on /api/v1/ext/data and /api/v1/ext/proxy"),
+        (name = "actions", description = "Server-side Python actions (spec 001 §7, §8): run them, and the run log"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -83,6 +85,7 @@ impl Modify for BearerAuth {
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
+        .merge(actions::router())
         .merge(app_auth::router())
         .merge(app_oauth::router())
         .merge(apps::router())

@@ -1,0 +1,409 @@
+//! Server-side Python actions (spec 001 §7, §8; issue 10): the spec's
+//! example over every route, a CSV export, the run log, and the hostile
+//! suite — each hostile case its own test, each ending with the host still
+//! answering.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::harness::{detail, Api, Server};
+
+/// A short cap keeps the suite fast (`while True: pass` stops here).
+const TIMEOUT_MS: &str = "1500";
+
+const SPEC_ACTION: &str = r#"def execute(ctx):
+    """必須定義 execute(ctx) 函式"""
+    data = ctx.params.get("key", "default")
+    customers = ctx.db.query("customers", limit=10)
+    ctx.response.json({"result": customers, "key": data})
+"#;
+
+struct ActionApp {
+    server: Server,
+    admin: Api,
+    id: String,
+}
+
+fn start() -> Server {
+    // Compile the component once for the whole suite (the servers share
+    // the cache, keyed by content and engine configuration).
+    static WARM: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    WARM.get_or_init(|| appbox_host::actions::warm_cache().expect("the action sandbox compiles"));
+    Server::start_with(&[("APPBOX_ACTION_TIMEOUT_MS", TIMEOUT_MS)])
+}
+
+/// An app (`access_mode`) with a `customers` reference, the given actions
+/// (name → source), published.
+async fn app_with(server: Server, access_mode: &str, actions: &[(&str, &str)]) -> ActionApp {
+    let admin = server.admin().await;
+    let (status, app) = admin
+        .post(
+            "/api/v1/builder/apps",
+            json!({"name": "Actions", "access_mode": access_mode}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    let id = app["id"].as_str().expect("id").to_owned();
+    let (status, out) = admin
+        .post(
+            &format!("/api/v1/refs/apps/{id}"),
+            json!({"table_name": "customers", "columns": ["name", "email"], "permissions": ["read", "create"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let manifest: Vec<Value> = actions
+        .iter()
+        .map(|(name, _)| json!({"name": name, "file": format!("{name}.py")}))
+        .collect();
+    let mut files = serde_json::Map::new();
+    files.insert(
+        "actions/manifest.json".into(),
+        json!(json!({"actions": manifest}).to_string()),
+    );
+    for (name, source) in actions {
+        files.insert(format!("actions/{name}.py"), json!(source));
+    }
+    let (status, out) = admin
+        .patch(
+            &crate::harness::files_path(&id),
+            json!({"files": files, "expected_version": app["vfs_version"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, out) = admin
+        .post(&format!("/api/v1/builder/apps/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    ActionApp { server, admin, id }
+}
+
+impl ActionApp {
+    async fn run(&self, name: &str, params: Value) -> (StatusCode, Value) {
+        self.admin
+            .post(
+                &format!("/api/v1/builder/apps/{}/actions/{name}/run", self.id),
+                json!({"params": params}),
+            )
+            .await
+    }
+
+    async fn healthy(&self) {
+        let (status, out) = self.admin.get("/health").await;
+        assert_eq!(status, StatusCode::OK, "{out}");
+        let (status, out) = self.run("ok", json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{out}");
+        assert_eq!(out["data"], "fine");
+    }
+}
+
+const OK: &str = "def execute(ctx):\n    ctx.response.json('fine')\n";
+
+async fn hostile(source: &str) -> (ActionApp, StatusCode, Value) {
+    let app = app_with(start(), "internal", &[("bad", source), ("ok", OK)]).await;
+    let (status, out) = app.run("bad", json!({})).await;
+    (app, status, out)
+}
+
+fn seed_customer(server: &Server, name: &str) {
+    let tenant = server.sql("SELECT id FROM tenants LIMIT 1");
+    let tenant = tenant[0].clone().expect("tenant");
+    server.sql(&format!(
+        "INSERT INTO customers (id, tenant_id, name, email) VALUES ('{}', '{tenant}', '{name}', 'c@example.com')",
+        uuid_v4()
+    ));
+}
+
+fn uuid_v4() -> String {
+    let n: u128 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_nanos();
+    let hex = format!("{:032x}", n ^ 0x4000_8000_0000_0000_0000_0000_0000);
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+/// Spec 001 §8's action, as written, over the builder's run, the internal
+/// route, the API-key route; the run log records each.
+#[tokio::test]
+async fn the_spec_action_runs_over_every_route() {
+    let app = app_with(start(), "internal", &[("spec", SPEC_ACTION)]).await;
+    seed_customer(&app.server, "客戶 甲");
+    let (status, out) = app.run("spec", json!({"key": "v"})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["data"]["key"], "v");
+    assert_eq!(out["data"]["result"][0]["name"], "客戶 甲", "{out}");
+    assert!(out["file"].is_null());
+    assert!(out["duration_ms"].is_u64());
+    assert!(out["logs"].is_object(), "builders get the logs: {out}");
+
+    let (status, out) = app
+        .admin
+        .post(
+            &format!("/api/v1/actions/{}/spec", app.id),
+            json!({"params": {"key": "w"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["data"]["key"], "w");
+    assert!(out.get("logs").is_none(), "members get no logs: {out}");
+
+    // An app of another tenant's admin is a 404.
+    let other = app
+        .server
+        .user("other@example.com", "admin", Some("Other org"))
+        .await;
+    let (status, _) = other
+        .post(&format!("/api/v1/actions/{}/spec", app.id), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = other
+        .post(
+            &format!("/api/v1/builder/apps/{}/actions/spec/run", app.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An unknown action is a 404.
+    let (status, out) = app.run("nope", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{out}");
+
+    // The API-key route: a self-built app with a key and published references.
+    let server = app.server;
+    let open = app_with(server, "self_built", &[("spec", SPEC_ACTION)]).await;
+    let (status, key) = open
+        .admin
+        .post(
+            &format!("/api/v1/integrations/{}/api-keys", open.id),
+            json!({"name": "k"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{key}");
+    let key = key["api_key"].as_str().expect("key");
+    let response = open
+        .admin
+        .client
+        .post(format!("{}/api/v1/open/actions/spec", open.admin.base))
+        .header("X-API-Key", key)
+        .json(&json!({"params": {"key": "k"}}))
+        .send()
+        .await
+        .expect("send");
+    let (status, out) = crate::harness::read(response).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["data"]["result"][0]["name"], "客戶 甲", "{out}");
+
+    let (status, runs) = open
+        .admin
+        .get(&format!(
+            "/api/v1/builder/apps/{}/actions/runs?action=spec&status=ok",
+            open.id
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{runs}");
+    assert_eq!(runs[0]["caller_kind"], "api_key", "{runs}");
+}
+
+#[tokio::test]
+async fn a_csv_export_comes_back_as_a_file() {
+    let app = app_with(
+        start(),
+        "internal",
+        &[(
+            "export",
+            "def execute(ctx):\n    ctx.csv.export([{'name': 'A', 'n': 1}, {'name': 'B,C', 'n': 2}], filename='people')\n    ctx.response.json({'rows': 2})\n",
+        )],
+    )
+    .await;
+    let (status, out) = app
+        .admin
+        .post(&format!("/api/v1/actions/{}/export", app.id), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["data"]["rows"], 2);
+    assert_eq!(out["file"]["filename"], "people.csv");
+    assert_eq!(out["file"]["content_type"], "text/csv; charset=utf-8");
+    use base64::Engine;
+    let csv = base64::engine::general_purpose::STANDARD
+        .decode(out["file"]["content_base64"].as_str().expect("b64"))
+        .expect("base64");
+    assert_eq!(
+        String::from_utf8(csv).expect("utf8"),
+        "name,n\r\nA,1\r\n\"B,C\",2\r\n"
+    );
+}
+
+#[tokio::test]
+async fn an_endless_loop_is_a_504_at_the_cap() {
+    let (app, status, out) = hostile("def execute(ctx):\n    while True: pass\n").await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{out}");
+    assert!(detail(&out).starts_with("Action 超時"), "{out}");
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn a_1_gb_allocation_is_a_507() {
+    let (app, status, out) = hostile("def execute(ctx):\n    x = bytearray(1 << 30)\n").await;
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{out}");
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn deep_recursion_is_a_python_error() {
+    let (app, status, out) =
+        hostile("def f(n):\n    return f(n + 1)\ndef execute(ctx):\n    f(0)\n").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{out}");
+    assert!(detail(&out).contains("RecursionError"), "{out}");
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn open_etc_passwd_is_refused() {
+    let (app, status, out) =
+        hostile("def execute(ctx):\n    return open('/etc/passwd').read()\n").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+    assert!(detail(&out).contains("'open'"), "{out}");
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn a_socket_connect_is_refused() {
+    let (app, status, out) = hostile(
+        "def execute(ctx):\n    import socket\n    socket.create_connection(('127.0.0.1', 80))\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+    assert!(detail(&out).contains("'socket'"), "{out}");
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn subprocess_os_system_and_ctypes_are_refused_by_name() {
+    let app = app_with(
+        start(),
+        "internal",
+        &[
+            ("a", "def execute(ctx):\n    import subprocess\n"),
+            ("b", "import os\ndef execute(ctx):\n    os.system('true')\n"),
+            ("c", "def execute(ctx):\n    import ctypes\n"),
+            ("ok", OK),
+        ],
+    )
+    .await;
+    for (name, module) in [("a", "subprocess"), ("b", "os"), ("c", "ctypes")] {
+        let (status, out) = app.run(name, json!({})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+        assert!(detail(&out).contains(&format!("'{module}'")), "{out}");
+    }
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn dunder_import_and_getattr_tricks_are_refused() {
+    let app = app_with(
+        start(),
+        "internal",
+        &[
+            ("a", "def execute(ctx):\n    __import__('os')\n"),
+            (
+                "b",
+                "def execute(ctx):\n    return getattr(__builtins__, 'ev' + 'al')('1 + 1')\n",
+            ),
+            (
+                "c",
+                "def execute(ctx):\n    b = __builtins__\n    f = b['ev' + 'al'] if isinstance(b, dict) else getattr(b, 'ev' + 'al')\n    return f('1 + 1')\n",
+            ),
+            ("ok", OK),
+        ],
+    )
+    .await;
+    let (status, out) = app.run("a", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+    assert!(detail(&out).contains("'os'"), "{out}");
+    let (status, out) = app.run("b", json!({})).await;
+    assert!(
+        status.is_client_error() || status.is_server_error(),
+        "{out}"
+    );
+    assert_ne!(out["data"], 2, "{out}");
+    let (status, out) = app.run("c", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+    assert!(detail(&out).contains("'eval'"), "{out}");
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn a_deeply_nested_list_to_json_dumps_does_not_abort_the_host() {
+    let (app, status, out) = hostile(
+        "import json\ndef execute(ctx):\n    x = []\n    for _ in range(1_000_000):\n        x = [x]\n    return json.dumps(x)\n",
+    )
+    .await;
+    assert!(status.is_server_error(), "{status} {out}");
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn a_recursive_getattr_does_not_abort_the_host() {
+    let (app, status, out) = hostile(
+        "class A:\n    def __getattr__(self, name):\n        return getattr(self, name)\ndef execute(ctx):\n    return A().x\n",
+    )
+    .await;
+    assert!(status.is_server_error(), "{status} {out}");
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn a_100_mb_response_is_refused() {
+    let (app, status, out) =
+        hostile("def execute(ctx):\n    ctx.response.json('x' * 100_000_000)\n").await;
+    assert!(
+        status == StatusCode::INSUFFICIENT_STORAGE || status == StatusCode::INTERNAL_SERVER_ERROR,
+        "{status} {out}"
+    );
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn a_table_without_a_reference_is_a_403_inside_python() {
+    let (app, status, out) = hostile(
+        "def execute(ctx):\n    try:\n        ctx.db.query('suppliers')\n    except ActionError as e:\n        ctx.response.json({'status': e.status, 'detail': e.detail})\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["data"]["status"], 403, "{out}");
+    let (status, out) = app
+        .admin
+        .post(
+            &format!("/api/v1/builder/apps/{}/actions/uncaught/run", app.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{out}");
+    app.healthy().await;
+}
+
+#[tokio::test]
+async fn concurrent_runs_do_not_see_each_others_globals() {
+    let source = "import json\nSEEN = []\ndef execute(ctx):\n    SEEN.append(ctx.params['who'])\n    total = 0\n    for i in range(200_000):\n        total += i\n    import builtins if False else None\n";
+    let _ = source;
+    let source = "SEEN = []\ndef execute(ctx):\n    g = globals if False else None\n    SEEN.append(ctx.params['who'])\n    total = 0\n    for i in range(300_000):\n        total += i\n    ctx.response.json({'seen': SEEN})\n";
+    let app = app_with(start(), "internal", &[("g", source), ("ok", OK)]).await;
+    let (a, b) = tokio::join!(
+        app.run("g", json!({"who": "a"})),
+        app.run("g", json!({"who": "b"}))
+    );
+    assert_eq!(a.0, StatusCode::OK, "{}", a.1);
+    assert_eq!(b.0, StatusCode::OK, "{}", b.1);
+    assert_eq!(a.1["data"]["seen"], json!(["a"]));
+    assert_eq!(b.1["data"]["seen"], json!(["b"]));
+    let (_, again) = app.run("g", json!({"who": "c"})).await;
+    assert_eq!(again["data"]["seen"], json!(["c"]));
+    app.healthy().await;
+}
