@@ -196,6 +196,19 @@ struct Flow<'a> {
     provider: &'a Shared,
     provider_base: &'a str,
     app: &'a UserApp,
+    /// The browser-binding cookie of the last `authorize`, as a browser keeps it.
+    cookie: std::sync::Mutex<String>,
+}
+
+/// `name=value` of a response's `Set-Cookie`.
+fn set_cookie(response: &reqwest::Response) -> String {
+    response.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("name=value")
+        .to_owned()
 }
 
 impl Flow<'_> {
@@ -215,9 +228,17 @@ impl Flow<'_> {
             .await
             .expect("authorize");
         assert_eq!(response.status(), StatusCode::FOUND);
+        *self.cookie.lock().expect("lock") = set_cookie(&response);
         let location = response.headers()["location"].to_str().expect("location");
         assert!(location.starts_with(&format!("{}/authorize?", self.provider_base)));
         query(location)
+    }
+
+    /// The callback as the browser that began the sign-in sends it.
+    fn back(&self) -> reqwest::RequestBuilder {
+        no_redirects()
+            .get(self.oauth("google/callback"))
+            .header("Cookie", self.cookie.lock().expect("lock").clone())
     }
 
     /// The provider sends the browser back with a code for `profile`.
@@ -228,8 +249,7 @@ impl Flow<'_> {
             .expect("lock")
             .codes
             .insert(code.clone(), (profile, challenge.to_owned()));
-        no_redirects()
-            .get(self.oauth("google/callback"))
+        self.back()
             .query(&[("code", code.as_str()), ("state", state)])
             .send()
             .await
@@ -303,6 +323,7 @@ async fn new_returning_linked_and_pending_users_sign_in_through_the_provider() {
         provider: &provider,
         provider_base: &base,
         app: &app,
+        cookie: Default::default(),
     };
     // Secrets are encrypted at rest.
     let stored = server.sql("SELECT client_secret FROM custom_app_oauth_providers");
@@ -444,8 +465,8 @@ async fn new_returning_linked_and_pending_users_sign_in_through_the_provider() {
 
     // The provider refuses: oauth_error.
     let auth = flow.authorize("#/x").await;
-    let response = no_redirects()
-        .get(flow.oauth("google/callback"))
+    let response = flow
+        .back()
         .query(&[
             ("error", "access_denied"),
             ("state", auth["state"].as_str()),
@@ -487,6 +508,7 @@ async fn forged_replayed_and_foreign_states_are_refused() {
         provider: &provider,
         provider_base: &base,
         app: &app,
+        cookie: Default::default(),
     };
     let profile = json!({"sub": "g-1", "email": "a@example.com"});
     // Forged: never issued.
@@ -523,10 +545,29 @@ async fn forged_replayed_and_foreign_states_are_refused() {
     // A wrong PKCE verifier (the code was issued for another challenge): no sign-in.
     let auth = flow.authorize("#/").await;
     let response = flow
-        .callback(&auth["state"], "not-the-challenge", profile)
+        .callback(&auth["state"], "not-the-challenge", profile.clone())
         .await;
     let landing = query(response.headers()["location"].to_str().expect("location"));
     assert!(landing.contains_key("oauth_error") && !landing.contains_key("oauth_token"));
+    // A state spent by another browser (the one that began the sign-in kept
+    // its cookie): refused, so nobody finishes their own sign-in in a
+    // victim's browser.
+    for cookie in ["", "appbox_oauth_x=1; appbox_oauth_other=forged"] {
+        let auth = flow.authorize("#/").await;
+        let code = format!("code-{}", rand_suffix());
+        provider.lock().expect("lock").codes.insert(
+            code.clone(),
+            (profile.clone(), auth["code_challenge"].clone()),
+        );
+        let response = no_redirects()
+            .get(flow.oauth("google/callback"))
+            .header("Cookie", cookie)
+            .query(&[("code", code.as_str()), ("state", auth["state"].as_str())])
+            .send()
+            .await
+            .expect("callback");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{cookie}");
+    }
     // Return paths and redirect URIs cannot leave the app.
     for (key, value) in [
         ("return_path", "//evil.example"),
@@ -612,6 +653,7 @@ async fn line_login_reads_the_email_from_the_id_token() {
         .await
         .expect("authorize");
     assert_eq!(response.status(), StatusCode::FOUND);
+    let cookie = set_cookie(&response);
     let auth = query(response.headers()["location"].to_str().expect("location"));
     assert_eq!(auth["client_id"], "line-channel");
     assert!(auth["scope"].contains("email"), "{auth:?}");
@@ -628,6 +670,7 @@ async fn line_login_reads_the_email_from_the_id_token() {
             "{}/api/v1/custom-app-oauth/{}/line/callback",
             server.base, app.slug
         ))
+        .header("Cookie", cookie)
         .query(&[("code", "line-code"), ("state", auth["state"].as_str())])
         .send()
         .await

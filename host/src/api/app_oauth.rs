@@ -103,6 +103,7 @@ async fn authorize(
 ) -> ApiResult<Response> {
     let app = auth_app(&state, &path.app_slug, &headers).await?;
     let base = public_base(&state, &headers);
+    let browser = crate::accounts::random_hex(16);
     let location = oauth::authorize(
         state.db(),
         state.oauth(),
@@ -113,10 +114,25 @@ async fn authorize(
         &Site {
             callback_url: &callback_url(&base, &app.slug, &path.provider),
             public_base: &base,
+            browser: &browser,
         },
     )
     .await?;
-    Ok(found(&location))
+    let mut response = found(&location);
+    // Lax: the provider's redirect back is a top-level GET, which carries it.
+    let cookie = format!(
+        "{}={browser}; Path=/api/v1/custom-app-oauth/; HttpOnly; SameSite=Lax; Max-Age=1800",
+        binding_cookie(&app.slug)
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// The cookie that binds a sign-in's `state` to the browser that began it.
+fn binding_cookie(slug: &str) -> String {
+    format!("appbox_oauth_{slug}")
 }
 
 fn found(location: &str) -> Response {
@@ -169,6 +185,8 @@ async fn callback(
         &Site {
             callback_url: &callback_url(&base, &app.slug, &path.provider),
             public_base: &base,
+            browser: &super::runtime::cookie(&headers, &binding_cookie(&app.slug))
+                .unwrap_or_default(),
         },
     )
     .await?;

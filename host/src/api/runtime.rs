@@ -69,7 +69,8 @@ pub(super) async fn user_of(state: &AppState, token: &str) -> Result<Option<Prin
     }
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+/// A cookie's value from the request, if present and not empty.
+pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -38,6 +38,7 @@ pub enum OAuthError {
     UnknownProvider(String),
     #[error("此 App 未啟用 {0} 登入")]
     NotEnabled(String),
+    /// The spec's words (also for a state begun in another browser).
     #[error("無效或已使用的 OAuth state")]
     InvalidState,
     #[error("無效或已過期的 pending_token")]
@@ -282,6 +283,9 @@ struct StateData {
     return_path: Option<String>,
     redirect_uri: Option<String>,
     code_verifier: String,
+    /// SHA-256 of the value of the browser-binding cookie set by `authorize`.
+    #[serde(default)]
+    browser: String,
 }
 
 /// What an `oauth_pending` token remembers until the e-mail comes.
@@ -404,6 +408,10 @@ fn redirect_allowed(app: &AuthApp, public_url: Option<&str>, uri: &str) -> bool 
 pub struct Site<'a> {
     pub callback_url: &'a str,
     pub public_base: &'a str,
+    /// The browser-binding value: set as a cookie by `authorize`, read from
+    /// it on `callback`. A `state` is spent only by the browser that asked
+    /// for it, so nobody can finish their own sign-in in a victim's browser.
+    pub browser: &'a str,
 }
 
 /// The provider's authorization URL (the 302 of `authorize`), after
@@ -421,6 +429,7 @@ pub async fn authorize(
     let Site {
         callback_url,
         public_base,
+        ..
     } = *site;
     let endpoints = config.provider(provider)?;
     let (client_id, _) = credentials(db, config, app.id, provider).await?;
@@ -451,6 +460,7 @@ pub async fn authorize(
         return_path,
         redirect_uri,
         code_verifier: verifier,
+        browser: sha256_hex(site.browser.as_bytes()),
     };
     let state = put_ticket(
         db,
@@ -557,6 +567,7 @@ pub async fn callback(
     let Site {
         callback_url,
         public_base,
+        browser,
     } = *site;
     check_provider_name(provider).map_err(AppUserError::from)?;
     let (state_provider, data) = take_ticket(db, "state", app.id, state)
@@ -566,6 +577,9 @@ pub async fn callback(
         return Err(AppUserError::OAuth(OAuthError::InvalidState).into());
     }
     let data: StateData = serde_json::from_value(data).unwrap_or_default();
+    if browser.is_empty() || data.browser != sha256_hex(browser.as_bytes()) {
+        return Err(AppUserError::OAuth(OAuthError::InvalidState).into());
+    }
     let base = data
         .redirect_uri
         .clone()
