@@ -117,7 +117,7 @@ pub(super) fn tokens(state: &AppState, app: &AuthApp, signed: SignedIn) -> ApiRe
 
 /// Counts an attempt against the per-address and per-account limits of the
 /// platform login (README: login attempts).
-fn limit(
+pub(super) fn limit(
     state: &AppState,
     connection: Option<&ConnectInfo<SocketAddr>>,
     app: &AuthApp,

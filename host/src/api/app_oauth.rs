@@ -1,9 +1,12 @@
 //! OAuth sign-in for app users (spec 000 §2.4, spec 001 §19.5):
 //! `/api/v1/custom-app-oauth/{app_slug}/…`.
 
-use axum::extract::{DefaultBodyLimit, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -97,11 +100,14 @@ struct AuthorizeQuery {
     responses((status = 302, description = "to the provider's authorization page"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody, description = "unknown or not enabled provider")))]
 async fn authorize(
     State(state): State<AppState>,
+    connection: Option<Extension<ConnectInfo<SocketAddr>>>,
     ApiPath(path): ApiPath<ProviderPath>,
     ApiQuery(query): ApiQuery<AuthorizeQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let app = auth_app(&state, &path.app_slug, &headers).await?;
+    // Each start writes a state: limited per address like a sign-in.
+    let _slot = unauthenticated_limit(&state, connection.as_deref(), &app)?;
     let base = public_base(&state, &headers);
     let browser = crate::accounts::random_hex(16);
     let location = oauth::authorize(
@@ -128,6 +134,17 @@ async fn authorize(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+/// The sign-in limits, keyed by the address (not by an account, which an
+/// OAuth start does not have).
+fn unauthenticated_limit(
+    state: &AppState,
+    connection: Option<&ConnectInfo<SocketAddr>>,
+    app: &crate::app_users::AuthApp,
+) -> ApiResult<crate::state::LoginSlot> {
+    let address = connection.map_or_else(String::new, |c| c.0.ip().to_string());
+    super::app_auth::limit(state, connection, app, &format!("oauth@{address}"))
 }
 
 /// The cookie that binds a sign-in's `state` to the browser that began it.
@@ -242,11 +259,14 @@ struct Pending {
     responses((status = 200, body = AppTokens), (status = 202, body = Pending), (status = 401, body = ErrorBody, description = "無效的 LIFF access token"), (status = 404, body = ErrorBody)))]
 async fn liff_swap(
     State(state): State<AppState>,
+    connection: Option<Extension<ConnectInfo<SocketAddr>>>,
     ApiPath(app_slug): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<LiffSwap>,
 ) -> ApiResult<Response> {
     let app = auth_app(&state, &app_slug, &headers).await?;
+    // Each swap calls LINE twice: limited per address like a sign-in.
+    let _slot = unauthenticated_limit(&state, connection.as_deref(), &app)?;
     if body.liff_access_token.is_empty() || body.liff_access_token.len() > 4096 {
         return Err(AppUserError::from(oauth::OAuthError::InvalidLiffToken).into());
     }
