@@ -69,6 +69,18 @@ log "sdk-js: installing packages"
 log "runtime: installing packages, checking dist/ against its sources"
 (cd runtime && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check)
 
+# The Python sandbox (actions/guest): the committed component must match its
+# sources, and the guest must build on this machine with the pinned
+# componentize-py (pip-installed if missing); the sandbox tests then run
+# against that fresh build. The e2e suite runs the embedded one.
+log "actions: checking guest/dist against its sources, building the guest with componentize-py 0.25.1"
+if ! diff <(actions/guest/sources-stamp.sh) actions/guest/dist/SOURCES; then
+    echo "actions/guest changed without a rebuild: run actions/guest/build.sh and commit actions/guest/dist/" >&2
+    exit 1
+fi
+actions/guest/build.sh target/actions-ci.wasm
+APPBOX_ACTIONS_COMPONENT="$PWD/target/actions-ci.wasm" cargo test -p appbox-actions --test sandbox
+
 log "Rust tests on SQLite (unit, compiler, end-to-end)"
 cargo test --workspace
 

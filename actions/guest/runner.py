@@ -26,6 +26,7 @@ import decimal
 import enum
 import fractions
 import functools
+import hashlib
 import heapq
 import itertools
 import math
@@ -37,10 +38,10 @@ import string
 import textwrap
 import typing
 import unicodedata
+import uuid
 
 # Used by the ctx shim only (not importable by actions).
 import csv
-import hashlib
 import hmac
 import io
 
@@ -51,9 +52,9 @@ from componentize_py_types import Err
 ALLOWED_MODULES = frozenset(
     [
         "base64", "bisect", "calendar", "collections", "copy", "dataclasses",
-        "datetime", "decimal", "enum", "fractions", "functools", "heapq",
-        "itertools", "json", "math", "operator", "random", "re", "statistics",
-        "string", "textwrap", "typing", "unicodedata",
+        "datetime", "decimal", "enum", "fractions", "functools", "hashlib",
+        "heapq", "itertools", "json", "math", "operator", "random", "re",
+        "statistics", "string", "textwrap", "typing", "unicodedata", "uuid",
     ]
 )
 FORBIDDEN_BUILTINS = (

@@ -39,8 +39,30 @@ mod bindings {
     });
 }
 
-/// The component, built by `guest/build.sh`.
+/// The component, built by `guest/build.sh`, embedded in the binary.
 pub static COMPONENT: &[u8] = include_bytes!("../guest/dist/actions.wasm");
+
+/// The component to run: the embedded one, or the file named by
+/// `APPBOX_ACTIONS_COMPONENT` (CI runs the tests against a component it
+/// has just built from `guest/`).
+pub fn component() -> &'static [u8] {
+    static FROM_FILE: OnceLock<Option<Vec<u8>>> = OnceLock::new();
+    FROM_FILE
+        .get_or_init(|| {
+            let path = std::env::var_os("APPBOX_ACTIONS_COMPONENT")?;
+            match std::fs::read(&path) {
+                Ok(bytes) => Some(bytes),
+                Err(e) => {
+                    tracing::error!(
+                        "APPBOX_ACTIONS_COMPONENT {path:?}: {e}; using the embedded component"
+                    );
+                    None
+                }
+            }
+        })
+        .as_deref()
+        .unwrap_or(COMPONENT)
+}
 
 /// Modules an action may import (kept in sync with `guest/runner.py`).
 pub const ALLOWED_MODULES: &[&str] = &[
@@ -55,6 +77,7 @@ pub const ALLOWED_MODULES: &[&str] = &[
     "enum",
     "fractions",
     "functools",
+    "hashlib",
     "heapq",
     "itertools",
     "json",
@@ -67,6 +90,7 @@ pub const ALLOWED_MODULES: &[&str] = &[
     "textwrap",
     "typing",
     "unicodedata",
+    "uuid",
 ];
 
 /// The epoch ticker's period: the resolution of the wall-time cap, and how
@@ -339,7 +363,7 @@ fn artifact_path(engine: &Engine, dir: &Path) -> PathBuf {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     let mut key = Sha256::new();
-    key.update(COMPONENT);
+    key.update(component());
     key.update(env!("CARGO_PKG_VERSION").as_bytes());
     key.update(wasm_version().as_bytes());
     key.update(hasher.finish().to_le_bytes());
@@ -372,19 +396,23 @@ fn load_component(engine: &Engine, dir: &Path) -> Result<Component, ActionError>
     }
     let started = Instant::now();
     let bytes = engine
-        .precompile_component(COMPONENT)
+        .precompile_component(component())
         .map_err(|e| ActionError::Setup(format!("compiling the component: {e}")))?;
     tracing::info!(
         "actions: compiled the Python sandbox in {:.1}s",
         started.elapsed().as_secs_f64()
     );
     if std::fs::create_dir_all(dir).is_ok() {
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        let sum_tmp = sum_path.with_extension(format!("tmp{}", std::process::id()));
+        let pid = std::process::id();
+        let tmp = path.with_extension(format!("cwasm.tmp{pid}"));
+        let sum_tmp = path.with_extension(format!("sha256.tmp{pid}"));
+        // The artifact first, then its checksum: a reader that finds a
+        // checksum finds the artifact it describes (or a mismatch, and
+        // recompiles).
         let ok = std::fs::write(&tmp, &bytes).is_ok()
             && std::fs::write(&sum_tmp, hex::encode(Sha256::digest(&bytes))).is_ok()
-            && std::fs::rename(&sum_tmp, &sum_path).is_ok()
-            && std::fs::rename(&tmp, &path).is_ok();
+            && std::fs::rename(&tmp, &path).is_ok()
+            && std::fs::rename(&sum_tmp, &sum_path).is_ok();
         if !ok {
             tracing::warn!("actions: could not cache the compiled component in {dir:?}");
             let _ = std::fs::remove_file(&tmp);

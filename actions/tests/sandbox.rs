@@ -29,12 +29,19 @@ fn sandbox() -> &'static Sandbox {
         let dir = std::env::var("APPBOX_ACTIONS_CACHE_DIR")
             .map(Into::into)
             .unwrap_or_else(|_| std::env::temp_dir().join("appbox-actions-cache"));
-        Sandbox::new(&SandboxConfig {
-            cache_dir: dir,
+        let dir: std::path::PathBuf = dir;
+        let sandbox = Sandbox::new(&SandboxConfig {
+            cache_dir: dir.clone(),
             max_concurrency: 4,
             max_memory_bytes: 256 << 20,
         })
-        .expect("sandbox")
+        .expect("sandbox");
+        let cached = std::fs::read_dir(&dir)
+            .expect("cache dir")
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().ends_with(".cwasm"));
+        assert!(cached, "the compiled component is cached in {dir:?}");
+        sandbox
     })
 }
 
@@ -141,4 +148,28 @@ async fn sandbox_cases() {
         "{:?}",
         o.result
     );
+}
+
+#[test]
+fn the_whitelist_in_rust_is_the_guests() {
+    let runner = include_str!("../guest/runner.py");
+    let start = runner
+        .find("ALLOWED_MODULES = frozenset(")
+        .expect("ALLOWED_MODULES in runner.py");
+    let end = start + runner[start..].find(")\n").expect("end of the list");
+    let mut guest: Vec<&str> = runner[start..end].split('"').skip(1).step_by(2).collect();
+    guest.sort_unstable();
+    let mut ours = appbox_actions::ALLOWED_MODULES.to_vec();
+    ours.sort_unstable();
+    assert_eq!(guest, ours);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_whitelisted_module_imports() {
+    let imports: String = appbox_actions::ALLOWED_MODULES
+        .iter()
+        .map(|m| format!("    import {m}\n"))
+        .collect();
+    let o = run(&format!("def execute(ctx):\n{imports}    return 'ok'\n")).await;
+    assert_eq!(o.result.expect("imports").data, "ok");
 }

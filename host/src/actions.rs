@@ -256,6 +256,19 @@ impl ActionsService {
             .map_err(|e| AppError::Internal(anyhow::anyhow!("the action sandbox: {e}")))
     }
 
+    /// Makes the sandbox ready (compiling the component if it is not
+    /// cached); logs how it went.
+    pub async fn preload(&self) {
+        let started = std::time::Instant::now();
+        match self.sandbox().await {
+            Ok(_) => tracing::info!(
+                "actions: the Python sandbox is ready ({:.1} s)",
+                started.elapsed().as_secs_f64()
+            ),
+            Err(e) => tracing::error!("actions: {e}"),
+        }
+    }
+
     fn slot(&self, tenant: Id) -> Result<Slot, RunError> {
         let mut map = self
             .running
@@ -337,27 +350,40 @@ impl ActionsService {
 
     /// Checks every action of `files` (publish, and the compile API as
     /// warnings): each listed file exists, parses, loads and defines
-    /// `execute`. Errors read `actions/x.py:3: …`.
-    pub async fn check(&self, files: &Files) -> Vec<String> {
+    /// `execute`.
+    pub async fn check(&self, files: &Files) -> Vec<Problem> {
         let entries = match manifest(files) {
             Ok(e) => e,
-            Err(e) => return vec![e],
+            Err(e) => {
+                return vec![Problem {
+                    file: MANIFEST.into(),
+                    line: None,
+                    message: e,
+                }]
+            }
         };
         if entries.is_empty() {
             return Vec::new();
         }
         let sandbox = match self.sandbox().await {
             Ok(s) => s,
-            Err(e) => return vec![format!("actions could not be checked: {e}")],
+            Err(e) => {
+                return vec![Problem {
+                    file: MANIFEST.into(),
+                    line: None,
+                    message: format!("actions could not be checked: {e}"),
+                }]
+            }
         };
-        let mut errors = Vec::new();
+        let mut problems = Vec::new();
         for entry in &entries {
             let path = source_path(entry);
             let Some(source) = files.get(&path) else {
-                errors.push(format!(
-                    "{MANIFEST}: action {:?}: {path} does not exist",
-                    entry.name
-                ));
+                problems.push(Problem {
+                    file: MANIFEST.into(),
+                    line: None,
+                    message: format!("action {:?}: {path} does not exist", entry.name),
+                });
                 continue;
             };
             let outcome = sandbox
@@ -384,13 +410,31 @@ impl ActionsService {
                     | ActionError::Exception { line, .. } => *line,
                     _ => None,
                 };
-                errors.push(match line {
-                    Some(l) => format!("{path}:{l}: {e}"),
-                    None => format!("{path}: {e}"),
+                problems.push(Problem {
+                    file: path,
+                    line,
+                    message: e.to_string(),
                 });
             }
         }
-        errors
+        problems
+    }
+}
+
+/// An action that does not load: `actions/x.py:3: SyntaxError: …`.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
     }
 }
 

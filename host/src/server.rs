@@ -177,6 +177,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "  demo app:  http://{addr}{}  (sign in on the home page first)",
             crate::runtime_serving::page_path(app)
         );
+        // The demo has an action: get the Python sandbox ready now (on a
+        // fresh machine Cranelift compiles it once, ~10 s, then it is
+        // cached) rather than on the first click. Elsewhere it is made
+        // ready on first use (a run, or a publish's trial load).
+        let state = state.clone();
+        tokio::spawn(async move { state.actions().preload().await });
     }
     println!("  log in:    curl -X POST http://{addr}/api/v1/auth/login -H 'Content-Type: application/json' \\");
     println!(

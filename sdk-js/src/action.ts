@@ -7,13 +7,14 @@
 // produced with ctx.csv.export (or null).
 //
 // The guide names no route; appbox posts {"params": {...}} to
-//   {base}/actions/{__APP_ID__}/{name}        signed in, or
+//   {base}/actions/{__APP_ID__}/{name}        a platform member (internal apps),
+//   {base}/ext/actions/{name}                 an app user (external and self-built apps), or
 //   {base}/pub/actions/{__APP_SLUG__}/{name}  anonymous ("public" actions only)
 // and reads {"data": ..., "file": ...} back; an answer without "data" is the data.
 //
 // Errors: see api.ts (an Error with .status and .body).
 
-import { request, runtimeConfig, seg } from "./api";
+import { isAppUserToken, request, runtimeConfig, seg } from "./api";
 
 /** A file produced by an action: inline base64 content or a URL to fetch it from. */
 export interface ActionFile {
@@ -31,7 +32,11 @@ export interface ActionResult<T = any> {
 /** Run a server-side action by its manifest name. */
 export async function runAction<T = any>(name: string, params: Record<string, unknown> = {}): Promise<ActionResult<T>> {
   const { base, token, appId, slug } = runtimeConfig();
-  const url = token ? `${base}/actions/${seg(appId)}/${seg(name)}` : `${base}/pub/actions/${seg(slug)}/${seg(name)}`;
+  const url = !token
+    ? `${base}/pub/actions/${seg(slug)}/${seg(name)}`
+    : isAppUserToken(token)
+      ? `${base}/ext/actions/${seg(name)}`
+      : `${base}/actions/${seg(appId)}/${seg(name)}`;
   const payload = await request<unknown>("POST", url, { params: params ?? {} }, token);
   if (typeof payload === "object" && payload !== null && !Array.isArray(payload) && "data" in payload) {
     const envelope = payload as { data?: unknown; file?: unknown };

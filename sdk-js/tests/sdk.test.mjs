@@ -557,6 +557,16 @@ describe("app users (external apps, spec 000 §2.3.7)", () => {
     );
   });
 
+  test("an app user's token runs actions at /ext/actions/{name}", async () => {
+    runtime({ token: APP_USER_TOKEN });
+    answer(json(200, { data: 1, file: null }));
+    assert.deepEqual(await sdk.action.runAction("ping", { a: 1 }), { data: 1, file: null });
+    const call = only();
+    assert.equal(call.url, `${BASE}/ext/actions/ping`);
+    assert.equal(call.headers.Authorization, `Bearer ${APP_USER_TOKEN}`);
+    assert.deepEqual(call.body, { params: { a: 1 } });
+  });
+
   test("a platform token keeps the platform routes", async () => {
     runtime();
     answer(json(200, []));

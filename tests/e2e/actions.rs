@@ -105,28 +105,12 @@ async fn hostile(source: &str) -> (ActionApp, StatusCode, Value) {
 }
 
 fn seed_customer(server: &Server, name: &str) {
-    let tenant = server.sql("SELECT id FROM tenants LIMIT 1");
+    let tenant = server.sql("SELECT CAST(id AS TEXT) FROM tenants LIMIT 1");
     let tenant = tenant[0].clone().expect("tenant");
     server.sql(&format!(
         "INSERT INTO customers (id, tenant_id, name, email) VALUES ('{}', '{tenant}', '{name}', 'c@example.com')",
-        uuid_v4()
+        uuid::Uuid::new_v4()
     ));
-}
-
-fn uuid_v4() -> String {
-    let n: u128 = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_nanos();
-    let hex = format!("{:032x}", n ^ 0x4000_8000_0000_0000_0000_0000_0000);
-    format!(
-        "{}-{}-4{}-8{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[13..16],
-        &hex[17..20],
-        &hex[20..32]
-    )
 }
 
 /// Spec 001 §8's action, as written, over the builder's run, the internal
@@ -291,7 +275,10 @@ async fn subprocess_os_system_and_ctypes_are_refused_by_name() {
         "internal",
         &[
             ("a", "def execute(ctx):\n    import subprocess\n"),
-            ("b", "import os\ndef execute(ctx):\n    os.system('true')\n"),
+            (
+                "b",
+                "def execute(ctx):\n    import os\n    os.system('true')\n",
+            ),
             ("c", "def execute(ctx):\n    import ctypes\n"),
             ("ok", OK),
         ],
@@ -406,4 +393,95 @@ async fn concurrent_runs_do_not_see_each_others_globals() {
     let (_, again) = app.run("g", json!({"who": "c"})).await;
     assert_eq!(again["data"]["seen"], json!(["c"]));
     app.healthy().await;
+}
+
+/// Publish trial-loads every action: a syntax error, a missing file or a
+/// forbidden import at the top level is a 422 naming file and line; the
+/// compile API reports the same as warnings.
+#[tokio::test]
+async fn publish_refuses_actions_that_do_not_load_and_compile_warns() {
+    let server = start();
+    let admin = server.admin().await;
+    let app = admin.create_app("Broken actions").await;
+    let id = app["id"].as_str().expect("id").to_owned();
+    let manifest = json!({"actions": [
+        {"name": "syntax", "file": "syntax.py"},
+        {"name": "missing", "file": "missing.py"},
+        {"name": "imports", "file": "imports.py"},
+    ]});
+    let (status, out) = admin
+        .patch(
+            &crate::harness::files_path(&id),
+            json!({"files": {
+                "actions/manifest.json": manifest.to_string(),
+                "actions/syntax.py": "def execute(ctx):\n    return (\n",
+                "actions/imports.py": "import os\n\ndef execute(ctx):\n    pass\n",
+            }, "expected_version": app["vfs_version"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, out) = admin
+        .post(&format!("/api/v1/builder/apps/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    let text = detail(&out);
+    assert!(text.contains("actions/syntax.py:2:"), "{text}");
+    assert!(text.contains("missing.py does not exist"), "{text}");
+    assert!(
+        text.contains("actions/imports.py:1: import of module 'os'"),
+        "{text}"
+    );
+    let (status, out) = admin
+        .post(&format!("/api/v1/compile/compile/{id}?dev=true"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["success"], true, "{out}");
+    let warned: Vec<&str> = out["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w["file"].as_str())
+        .collect();
+    assert!(warned.contains(&"actions/syntax.py"), "{out}");
+    assert!(warned.contains(&"actions/imports.py"), "{out}");
+}
+
+/// A tenant's concurrency cap: one run at a time here, so a second run
+/// while the first loops is a 429; the next one after it runs.
+#[tokio::test]
+async fn a_tenant_over_its_concurrency_cap_gets_a_429() {
+    let server = Server::start_with(&[
+        ("APPBOX_ACTION_TIMEOUT_MS", TIMEOUT_MS),
+        ("APPBOX_ACTIONS_PER_TENANT", "1"),
+    ]);
+    let app = app_with(
+        server,
+        "internal",
+        &[
+            ("spin", "def execute(ctx):\n    while True: pass\n"),
+            ("ok", OK),
+        ],
+    )
+    .await;
+    let first = app.run("spin", json!({}));
+    let second = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        app.run("ok", json!({})).await
+    };
+    let ((s1, o1), (s2, o2)) = tokio::join!(first, second);
+    assert_eq!(s1, StatusCode::GATEWAY_TIMEOUT, "{o1}");
+    assert_eq!(s2, StatusCode::TOO_MANY_REQUESTS, "{o2}");
+    assert!(detail(&o2).contains("actions at once"), "{o2}");
+    app.healthy().await;
+    let (status, runs) = app
+        .admin
+        .get(&format!(
+            "/api/v1/builder/apps/{}/actions/runs?status=timeout",
+            app.id
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{runs}");
+    assert_eq!(runs.as_array().map(Vec::len), Some(1), "{runs}");
+    assert_eq!(runs[0]["action"], "spin");
+    assert_eq!(runs[0]["caller_kind"], "builder");
 }

@@ -86,6 +86,8 @@ async fn compile_app(
 ) -> ApiResult<ApiJson<CompileResponse>> {
     let app = apps::find_app(state.db(), Some(user.tenant_id), &slug).await?;
     let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
+    // Actions that do not load are warnings here; publish refuses them.
+    let action_warnings = state.actions().check(&files).await;
     let compiled = state
         .compiler()
         .compile(
@@ -105,7 +107,16 @@ async fn compile_app(
             html: app_page(&app.name, &app.id.to_string(), &app.slug, css, bundle_js),
             bundle_js: bundle_js.clone(),
             css: css.clone(),
-            warnings: warnings.iter().map(Problem::from).collect(),
+            warnings: warnings
+                .iter()
+                .map(Problem::from)
+                .chain(action_warnings.into_iter().map(|p| Problem {
+                    file: Some(p.file),
+                    line: p.line.unwrap_or(0),
+                    column: 0,
+                    message: p.message,
+                }))
+                .collect(),
             duration_ms,
             cached: compiled.cached,
         },

@@ -92,6 +92,19 @@ async fn publish_app(
     // Locked before compiling: a pending request says what to do.
     publish::ensure_unlocked(state.db(), tenant, Id(app.id)).await?;
     let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
+    // Every action in actions/manifest.json must exist, parse and load
+    // (a trial load in the sandbox; issue 10).
+    let action_errors = state.actions().check(&files).await;
+    if !action_errors.is_empty() {
+        return Err(AppError::Unprocessable(format!(
+            "The app's actions do not load, so it was not published. Fix these errors and publish again:\n{}",
+            action_errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )));
+    }
     let compiled = state
         .compiler()
         .compile(files, super::apps::sdk_files(&state, &app).await?, false)
