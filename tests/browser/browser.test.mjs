@@ -50,11 +50,18 @@ after(async () => {
   await server?.stop();
 });
 
-/** Opens `path` as `user` (their token becomes the session cookie) and returns the page with its shadow root. */
+/** Starts a session for `token` in the browser (POST /session sets the HttpOnly cookie), as the home page's sign-in does. */
+async function startSession(page, token) {
+  const res = await page.request.post(`${server.base}/session`, { data: { access_token: token } });
+  assert.equal(res.status(), 204, await res.text());
+}
+
+/** Opens `path` as `user` (signed in through POST /session) and returns the page with its shadow root. */
 async function openAs(user, path) {
   const token = await login(server.base, user.email, user.password);
   const opened = await openPage(browser.context);
-  await opened.page.goto(`${server.base}${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`);
+  await startSession(opened.page, token);
+  await opened.page.goto(`${server.base}${path}`);
   return { ...opened, token, shadow: await shadowRoot(opened.cdp) };
 }
 
@@ -62,7 +69,7 @@ test("a member opens the published medium app: routes, sidebar, :root variables,
   const { page, cdp, shadow, problems } = await openAs(MEMBER, `/runtime/${medium.slug}`);
   const expected = expectedRoutes("medium");
   try {
-    // The token left the address bar for a cookie.
+    // The session is a cookie; no token in the address bar.
     assert.equal(new URL(page.url()).search, "");
     assert.equal(new URL(page.url()).hash, expected.default_hash);
     // The shadow root is closed: page scripts cannot reach into it.
@@ -210,7 +217,8 @@ test("internal apps need a sign-in of their own organisation", async () => {
     await page.goto(`${server.base}/runtime/${medium.slug}`);
     assert.equal(new URL(page.url()).pathname, `/app-login/${medium.slug}`);
     const outsider = await login(server.base, OUTSIDER.email, OUTSIDER.password);
-    const res = await page.goto(`${server.base}/runtime/${medium.slug}?token=${outsider}`);
+    await startSession(page, outsider);
+    const res = await page.goto(`${server.base}/runtime/${medium.slug}`);
     assert.equal(res.status(), 403);
     assert.match(await page.textContent("body"), /無法存取此應用/);
   } finally {

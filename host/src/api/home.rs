@@ -1,13 +1,13 @@
 //! The root page: what a newcomer who opens the printed address sees — the
 //! apps they can open, a sign-in form, and where the API docs are.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header::{self, HeaderMap};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::runtime::{cleared_cookie, openable_apps, session, session_cookie, user_of, PageQuery};
+use super::runtime::{cleared_cookie, openable_apps, session, session_cookie, user_of};
 use crate::error::{ApiJson, AppError};
 use crate::runtime_serving::{escape_html, page_path};
 use crate::state::AppState;
@@ -49,22 +49,7 @@ document.getElementById('sign-in').addEventListener('submit', async (event) => {
 "#;
 
 /// `GET /`.
-pub(super) async fn home(
-    State(state): State<AppState>,
-    Query(query): Query<PageQuery>,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(token) = query.token.as_deref() {
-        return match user_of(&state, token).await {
-            Ok(Some(_)) => (
-                [(header::SET_COOKIE, session_cookie(token))],
-                Redirect::to("/"),
-            )
-                .into_response(),
-            Ok(_) => Redirect::to("/").into_response(),
-            Err(e) => e.into_response(),
-        };
-    }
+pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let signed_in = match session(&state, &headers).await {
         Ok(found) => found.map(|(user, _)| user),
         Err(e) => return e.into_response(),

@@ -40,10 +40,10 @@ pub fn router() -> Router<AppState> {
         .layer(CompressionLayer::new().gzip(true).br(true))
 }
 
+/// No `token` here: a link that signed its visitor in as someone else
+/// (forced login) is an attack; sessions start with `POST /session`.
 #[derive(Deserialize)]
 pub(super) struct PageQuery {
-    /// A platform access token, turned into the session cookie.
-    pub(super) token: Option<String>,
     /// A hash route to start on (`#/orders`), e.g. after a login round trip.
     pub(super) route: Option<String>,
 }
@@ -146,26 +146,6 @@ fn serve_error(err: ServeError) -> Response {
     }
 }
 
-/// A page URL with `token` dropped (it must not stay in the address bar or
-/// the history) and `route` kept.
-fn clean_url(path: &str, route: Option<&str>) -> String {
-    match route.and_then(serving::valid_route) {
-        Some(route) => format!("{path}?route={}", percent_encode(route)),
-        None => path.to_owned(),
-    }
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// `GET /runtime/{slug}`: an internal app, for a signed-in member of its
 /// tenant (spec 001 §17). Without a session: to `/app-login/{slug}`.
 async fn internal_app(
@@ -180,19 +160,6 @@ async fn internal_app(
     };
     if app.access_mode != AccessMode::Internal {
         return Redirect::permanent(&serving::page_path(&app)).into_response();
-    }
-    let here = format!("/runtime/{}", app.slug);
-    if let Some(token) = query.token.as_deref() {
-        // The token becomes the session cookie, and leaves the URL.
-        return match user_of(&state, token).await {
-            Ok(Some(_)) => (
-                [(header::SET_COOKIE, session_cookie(token))],
-                Redirect::to(&clean_url(&here, query.route.as_deref())),
-            )
-                .into_response(),
-            Ok(None) => Redirect::to(&format!("/app-login/{}", app.slug)).into_response(),
-            Err(e) => e.into_response(),
-        };
     }
     let (user, token) = match session(&state, &headers).await {
         Ok(Some(found)) => found,
@@ -351,18 +318,5 @@ mod tests {
         );
         assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc.def"));
         assert_eq!(cookie(&headers, "c"), None);
-    }
-
-    #[test]
-    fn tokens_leave_the_url_and_routes_stay() {
-        assert_eq!(clean_url("/runtime/abc", None), "/runtime/abc");
-        assert_eq!(
-            clean_url("/runtime/abc", Some("#/orders")),
-            "/runtime/abc?route=%23/orders"
-        );
-        assert_eq!(
-            clean_url("/runtime/abc", Some("javascript:x")),
-            "/runtime/abc"
-        );
     }
 }
