@@ -24,13 +24,17 @@ use crate::on_db;
 use crate::proxy::{self, Caller, QueryBody};
 use crate::vfs::Files;
 
-/// Runs kept per app in `action_runs`; older ones are deleted after each
-/// run is recorded.
+/// Runs kept per app in `action_runs`; every PRUNE_EVERY-th recorded run
+/// deletes its app's older ones.
 pub const RUNS_KEPT_PER_APP: i64 = 1000;
 /// The trial load of publish and compile: a module's top level must load
 /// within this.
 const TRIAL_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MANIFEST: &str = "actions/manifest.json";
+/// App versions whose action files are kept in memory.
+const FILES_CACHED: usize = 512;
+/// Every this many recorded runs, the app's runs past RUNS_KEPT_PER_APP go.
+const PRUNE_EVERY: u64 = 64;
 
 /// Deployment settings (environment variables, see README "Actions").
 #[derive(Clone, Debug)]
@@ -87,6 +91,10 @@ pub fn warm_cache() -> Result<(), String> {
 /// The sandbox (compiled on first use) and the concurrency caps.
 pub struct ActionsService {
     config: ActionsConfig,
+    /// The `actions/` files of app versions (versions never change).
+    files: Mutex<HashMap<(uuid::Uuid, i64), Arc<Files>>>,
+    /// Runs recorded since start: every 64th prunes the app's old runs.
+    recorded: std::sync::atomic::AtomicU64,
     sandbox: OnceCell<Result<Arc<Sandbox>, String>>,
     running: Arc<Mutex<HashMap<Id, usize>>>,
     total: Arc<tokio::sync::Semaphore>,
@@ -229,6 +237,8 @@ impl ActionsService {
         let total = Arc::new(tokio::sync::Semaphore::new(config.max_concurrency as usize));
         ActionsService {
             config,
+            files: Mutex::default(),
+            recorded: std::sync::atomic::AtomicU64::new(0),
             sandbox: OnceCell::new(),
             running: Arc::default(),
             total,
@@ -254,6 +264,34 @@ impl ActionsService {
         sandbox
             .clone()
             .map_err(|e| AppError::Internal(anyhow::anyhow!("the action sandbox: {e}")))
+    }
+
+    /// The `actions/` files of version `version` of `app`, read once per
+    /// version (a version's files never change).
+    pub async fn files(
+        &self,
+        db: &Db,
+        app: uuid::Uuid,
+        version: i64,
+    ) -> Result<Arc<Files>, AppError> {
+        if let Some(files) = self
+            .files
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(app, version)).cloned())
+        {
+            return Ok(files);
+        }
+        let mut files = crate::apps::read_files(db, app, version).await?;
+        files.retain(|path, _| path.starts_with("actions/"));
+        let files = Arc::new(files);
+        if let Ok(mut map) = self.files.lock() {
+            if map.len() >= FILES_CACHED {
+                map.clear();
+            }
+            map.insert((app, version), files.clone());
+        }
+        Ok(files)
     }
 
     /// Makes the sandbox ready (compiling the component if it is not
@@ -342,9 +380,18 @@ impl ActionsService {
                 &limits,
             )
             .await;
-        if let Err(e) = record(db, who, name, &outcome).await {
-            tracing::warn!("recording an action run: {e}");
-        }
+        // Recorded off the request path (a commit can wait for the disk).
+        let row = RunRow::of(who, name, &outcome);
+        let prune = self
+            .recorded
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .is_multiple_of(PRUNE_EVERY);
+        let db = db.clone();
+        tokio::spawn(async move {
+            if let Err(e) = record(&db, row, prune).await {
+                tracing::warn!("recording an action run: {e}");
+            }
+        });
         Ok(outcome)
     }
 
@@ -449,38 +496,65 @@ pub fn status_of(result: &Result<appbox_actions::Output, ActionError>) -> &'stat
     }
 }
 
-async fn record(db: &Db, who: RunAs, name: &str, outcome: &Outcome) -> Result<(), sqlx::Error> {
-    let error = outcome.result.as_ref().err().map(|e| {
-        let text = e.to_string();
-        text.chars().take(2000).collect::<String>()
-    });
-    let logs = who
-        .is_builder()
-        .then(|| format!("{}{}", outcome.stdout, outcome.stderr));
+/// A run as `action_runs` records it.
+struct RunRow {
+    who: RunAs,
+    name: String,
+    status: &'static str,
+    duration_ms: i64,
+    peak_memory: i64,
+    error: Option<String>,
+    logs: Option<String>,
+}
+
+impl RunRow {
+    fn of(who: RunAs, name: &str, outcome: &Outcome) -> RunRow {
+        RunRow {
+            who,
+            name: name.to_owned(),
+            status: status_of(&outcome.result),
+            duration_ms: outcome.duration.as_millis() as i64,
+            peak_memory: outcome.peak_memory as i64,
+            error: outcome
+                .result
+                .as_ref()
+                .err()
+                .map(|e| e.to_string().chars().take(2000).collect()),
+            logs: who
+                .is_builder()
+                .then(|| format!("{}{}", outcome.stdout, outcome.stderr)),
+        }
+    }
+}
+
+async fn record(db: &Db, row: RunRow, prune: bool) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO action_runs (id, tenant_id, app_id, action, caller_kind, status, duration_ms, peak_memory_bytes, error, logs, created_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-    let prune = "DELETE FROM action_runs WHERE app_id = $1 AND id NOT IN \
+    let prune_sql = "DELETE FROM action_runs WHERE app_id = $1 AND id NOT IN \
                  (SELECT id FROM action_runs WHERE app_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)";
+    let who = row.who;
     on_db!(db, |pool| {
         sqlx::query(sql)
             .bind(Id::new())
             .bind(who.tenant())
             .bind(who.app())
-            .bind(name)
+            .bind(&row.name)
             .bind(who.kind())
-            .bind(status_of(&outcome.result))
-            .bind(outcome.duration.as_millis() as i64)
-            .bind(outcome.peak_memory as i64)
-            .bind(error)
-            .bind(logs)
+            .bind(row.status)
+            .bind(row.duration_ms)
+            .bind(row.peak_memory)
+            .bind(&row.error)
+            .bind(&row.logs)
             .bind(Utc::now())
             .execute(pool)
             .await?;
-        sqlx::query(prune)
-            .bind(who.app())
-            .bind(RUNS_KEPT_PER_APP)
-            .execute(pool)
-            .await?;
+        if prune {
+            sqlx::query(prune_sql)
+                .bind(who.app())
+                .bind(RUNS_KEPT_PER_APP)
+                .execute(pool)
+                .await?;
+        }
         Ok(())
     })
 }

@@ -87,6 +87,25 @@ impl ActionApp {
             .await
     }
 
+    /// The run log (runs are recorded just after the answer: wait for one).
+    async fn runs(&self, query: &str) -> Value {
+        for _ in 0..50 {
+            let (status, runs) = self
+                .admin
+                .get(&format!(
+                    "/api/v1/builder/apps/{}/actions/runs{query}",
+                    self.id
+                ))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{runs}");
+            if runs.as_array().is_some_and(|r| !r.is_empty()) {
+                return runs;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no runs for {query}");
+    }
+
     async fn healthy(&self) {
         let (status, out) = self.admin.get("/health").await;
         assert_eq!(status, StatusCode::OK, "{out}");
@@ -184,14 +203,7 @@ async fn the_spec_action_runs_over_every_route() {
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out["data"]["result"][0]["name"], "客戶 甲", "{out}");
 
-    let (status, runs) = open
-        .admin
-        .get(&format!(
-            "/api/v1/builder/apps/{}/actions/runs?action=spec&status=ok",
-            open.id
-        ))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{runs}");
+    let runs = open.runs("?action=spec&status=ok").await;
     assert_eq!(runs[0]["caller_kind"], "api_key", "{runs}");
 }
 
@@ -473,14 +485,7 @@ async fn a_tenant_over_its_concurrency_cap_gets_a_429() {
     assert_eq!(s2, StatusCode::TOO_MANY_REQUESTS, "{o2}");
     assert!(detail(&o2).contains("actions at once"), "{o2}");
     app.healthy().await;
-    let (status, runs) = app
-        .admin
-        .get(&format!(
-            "/api/v1/builder/apps/{}/actions/runs?status=timeout",
-            app.id
-        ))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{runs}");
+    let runs = app.runs("?status=timeout").await;
     assert_eq!(runs.as_array().map(Vec::len), Some(1), "{runs}");
     assert_eq!(runs[0]["action"], "spin");
     assert_eq!(runs[0]["caller_kind"], "builder");

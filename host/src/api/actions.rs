@@ -8,6 +8,8 @@
 //! | `POST /api/v1/builder/apps/{id}/actions/{name}/run` | builder | current VFS | live; answer has logs and traceback |
 //! | `GET /api/v1/builder/apps/{id}/actions/runs` | builder | the run log, newest first |
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -23,6 +25,7 @@ use crate::auth::{ApiKeyCaller, Builder, PlatformUser};
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::state::AppState;
+use crate::vfs::Files;
 use appbox_actions::ActionError;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -98,16 +101,16 @@ fn body_params(body: &[u8]) -> ApiResult<Value> {
     })
 }
 
-async fn published_files(state: &AppState, app: &AppRecord) -> ApiResult<crate::vfs::Files> {
+async fn published_files(state: &AppState, app: &AppRecord) -> ApiResult<Arc<Files>> {
     let version = app.published_version.ok_or_else(|| {
         AppError::NotFound("The app is not published: its actions run once it is".into())
     })?;
-    Ok(apps::read_files(state.db(), app.id, version).await?)
+    state.actions().files(state.db(), app.id, version).await
 }
 
 async fn execute(
     state: &AppState,
-    files: &crate::vfs::Files,
+    files: &Files,
     name: &str,
     params: Value,
     who: RunAs,
@@ -247,7 +250,10 @@ async fn run_builder(
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let app = apps::find_app(state.db(), Some(user.tenant_id), &path.id).await?;
-    let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
+    let files = state
+        .actions()
+        .files(state.db(), app.id, app.vfs_version)
+        .await?;
     let who = RunAs::Builder {
         tenant: user.tenant_id,
         app: Id(app.id),
