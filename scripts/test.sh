@@ -19,6 +19,8 @@ ensure_packages() {
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
     command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    # pip installs componentize-py, which builds the actions' Python sandbox.
+    python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
     command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_BIN:-}" ] || missing+=(chromium)
     if [ "${#missing[@]}" -gt 0 ] && [ -z "${APPBOX_TEST_DATABASE_URL:-}" -o "${missing[*]}" != postgresql ]; then
         log "installing ${missing[*]}"
@@ -78,7 +80,7 @@ if ! diff <(actions/guest/sources-stamp.sh) actions/guest/dist/SOURCES; then
     echo "actions/guest changed without a rebuild: run actions/guest/build.sh and commit actions/guest/dist/" >&2
     exit 1
 fi
-actions/guest/build.sh target/actions-ci.wasm
+actions/guest/build.sh "$PWD/target/actions-ci.wasm"
 APPBOX_ACTIONS_COMPONENT="$PWD/target/actions-ci.wasm" cargo test -p appbox-actions --test sandbox
 
 log "Rust tests on SQLite (unit, compiler, end-to-end)"
