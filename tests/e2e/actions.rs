@@ -545,3 +545,34 @@ async fn an_app_user_runs_an_action_through_ext() {
     let runs = app.runs("?action=spec").await;
     assert_eq!(runs[0]["caller_kind"], "app_user", "{runs}");
 }
+
+/// An action's `timeout_s` in the manifest lowers the deployment's cap
+/// (never raises it).
+#[tokio::test]
+async fn a_manifest_timeout_lowers_the_cap() {
+    let server = Server::start_with(&[("APPBOX_ACTION_TIMEOUT_MS", "20000")]);
+    let admin = server.admin().await;
+    let app = admin.create_app("Timeouts").await;
+    let id = app["id"].as_str().expect("id").to_owned();
+    let manifest = json!({"actions": [{"name": "spin", "file": "spin.py", "timeout_s": 0.5}]});
+    let (status, out) = admin
+        .patch(
+            &crate::harness::files_path(&id),
+            json!({"files": {
+                "actions/manifest.json": manifest.to_string(),
+                "actions/spin.py": "def execute(ctx):\n    while True: pass\n",
+            }, "expected_version": app["vfs_version"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let started = std::time::Instant::now();
+    let (status, out) = admin
+        .post(
+            &format!("/api/v1/builder/apps/{id}/actions/spin/run"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{out}");
+    assert!(detail(&out).contains("0.5 秒"), "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
