@@ -123,9 +123,7 @@ pub(super) fn limit(
     app: &AuthApp,
     email: &str,
 ) -> ApiResult<crate::state::LoginSlot> {
-    let address = connection.map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |c| {
-        c.0.ip()
-    });
+    let address = super::auth::client_address(connection);
     let account = format!("{}:{}", app.id, email.trim().to_lowercase());
     state
         .login_attempt(address, &account)

@@ -143,7 +143,7 @@ fn unauthenticated_limit(
     connection: Option<&ConnectInfo<SocketAddr>>,
     app: &crate::app_users::AuthApp,
 ) -> ApiResult<crate::state::LoginSlot> {
-    let address = connection.map_or_else(String::new, |c| c.0.ip().to_string());
+    let address = super::auth::client_address(connection);
     super::app_auth::limit(state, connection, app, &format!("oauth@{address}"))
 }
 

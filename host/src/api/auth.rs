@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The client's address, from the connection (unknown in in-process tests).
-fn client_address(connection: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
+pub(super) fn client_address(connection: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
     connection.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
