@@ -4,8 +4,13 @@
 //! for tests). Layers, from the edge inwards:
 //! - `api/`: axum handlers, one module per resource; thin adapters that
 //!   extract, call a plain function, and map errors (`error.rs`).
-//! - `accounts`, `apps`: plain async functions over [`db::Db`]; no HTTP types.
-//! - `vfs`, `sdk`: pure rules and embedded files; no I/O.
+//! - by domain, plain functions over [`db::Db`] with no HTTP types:
+//!   `builder/` (apps, their VFS, compiles, integrations, publishing),
+//!   `data/` (custom tables, catalog, references, the proxy engine,
+//!   approvals, triggers), `app_users/` (an app's own end users),
+//!   `serving/` (what end users open and run: runtime pages, actions).
+//! - `accounts`, `auth`, `db`, `state`, `cache`, `error`: the platform core
+//!   every domain uses.
 //!
 //! Invariant: every query that reads tenant data filters by the caller's
 //! tenant; a row of another tenant is "not found", never "forbidden".
@@ -16,32 +21,19 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod accounts;
-pub mod actions;
 pub mod api;
 pub mod app_users;
-pub mod approvals;
-pub mod apps;
 pub mod auth;
+pub mod builder;
 pub mod cache;
-pub mod catalog;
 pub mod cli;
-pub mod compile;
-pub mod custom_tables;
+pub mod data;
 pub mod db;
-pub mod demo;
-pub mod erp_catalog;
 pub mod error;
-pub mod integrations;
-pub mod proxy;
-pub mod publish;
-pub mod refs;
-pub mod runtime_serving;
-pub mod sdk;
 pub mod server;
+pub mod serving;
 pub mod state;
-pub mod triggers;
 mod users;
-pub mod vfs;
 
 use cli::{Cli, Command};
 

@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use crate::accounts::{self, random_hex};
 use crate::app_users::oauth::OAuthConfig;
 use crate::app_users::secrets::SecretBox;
-use crate::apps;
+use crate::builder::apps;
 use crate::cli::{ServeArgs, StorageArgs};
 use crate::db::{Db, Id};
 use crate::state::AppState;
@@ -154,7 +154,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(db.clone(), secret.as_bytes(), args.max_body_bytes).with_oauth(oauth);
     let demo = match demo_for {
         Some((tenant, owner)) => {
-            let app = crate::demo::create(&state, tenant, owner)
+            let app = crate::builder::demo::create(&state, tenant, owner)
                 .await
                 .context("creating the demo app")?;
             println!("Created the demo app {:?} (slug {})", app.name, app.slug);
@@ -175,7 +175,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(app) = &demo {
         println!(
             "  demo app:  http://{addr}{}  (sign in on the home page first)",
-            crate::runtime_serving::page_path(app)
+            crate::serving::runtime::page_path(app)
         );
         // The demo has an action: get the Python sandbox ready now (on a
         // fresh machine Cranelift compiles it once, ~10 s, then it is

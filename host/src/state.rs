@@ -14,7 +14,7 @@ use crate::app_users::oauth::OAuthConfig;
 use crate::app_users::secrets::SecretBox;
 use crate::app_users::tokens::AppUserKeys;
 use crate::auth::TokenKeys;
-use crate::compile::CompileService;
+use crate::builder::compile::CompileService;
 use crate::db::Db;
 
 #[derive(Clone)]
@@ -28,7 +28,7 @@ struct Inner {
     metrics: PrometheusHandle,
     max_body_bytes: usize,
     compiler: CompileService,
-    actions: crate::actions::ActionsService,
+    actions: crate::serving::actions::ActionsService,
     login_limits: LoginLimits,
 }
 
@@ -110,7 +110,9 @@ impl AppState {
             metrics: metrics_handle(),
             max_body_bytes,
             compiler: CompileService::default(),
-            actions: crate::actions::ActionsService::new(crate::actions::ActionsConfig::from_env()),
+            actions: crate::serving::actions::ActionsService::new(
+                crate::serving::actions::ActionsConfig::from_env(),
+            ),
             login_limits: LoginLimits {
                 per_account: RateLimiter::keyed(per_minute(LOGIN_ATTEMPTS_PER_MINUTE)),
                 per_address: RateLimiter::keyed(per_minute(LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE)),
@@ -180,7 +182,7 @@ impl AppState {
     }
 
     /// The Python action sandbox and its caps (issue 10).
-    pub fn actions(&self) -> &crate::actions::ActionsService {
+    pub fn actions(&self) -> &crate::serving::actions::ActionsService {
         &self.0.actions
     }
 

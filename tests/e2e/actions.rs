@@ -28,7 +28,9 @@ fn start() -> Server {
     // Compile the component once for the whole suite (the servers share
     // the cache, keyed by content and engine configuration).
     static WARM: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    WARM.get_or_init(|| appbox_host::actions::warm_cache().expect("the action sandbox compiles"));
+    WARM.get_or_init(|| {
+        appbox_host::serving::actions::warm_cache().expect("the action sandbox compiles")
+    });
     Server::start_with(&[("APPBOX_ACTION_TIMEOUT_MS", TIMEOUT_MS)])
 }
 

@@ -18,14 +18,14 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::actions::{self, RunAs, RunRecord};
+use super::callers::{ApiKeyCaller, Builder, PlatformUser};
 use crate::app_users::tokens::AppUserCaller;
-use crate::apps::{self, AccessMode, AppRecord};
-use crate::auth::{ApiKeyCaller, Builder, PlatformUser};
+use crate::builder::apps::{self, AccessMode, AppRecord};
+use crate::builder::vfs::Files;
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
+use crate::serving::actions::{self, RunAs, RunRecord};
 use crate::state::AppState;
-use crate::vfs::Files;
 use appbox_actions::ActionError;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::callers::Builder;
 use crate::app_users::oauth::{self, OAuthError, ProviderInfo};
 use crate::app_users::tokens::AppUserCaller;
 use crate::app_users::{self, AppUser, AppUserError, AuthApp, SignedIn};
-use crate::apps;
-use crate::auth::Builder;
+use crate::builder::apps;
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
 use crate::state::{AppState, LoginRefusal};

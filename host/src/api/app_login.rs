@@ -15,7 +15,8 @@ use axum::Router;
 use serde::Deserialize;
 
 use crate::app_users::{self, oauth, AppUserError};
-use crate::runtime_serving::{escape_html, valid_route};
+use crate::builder::assets::escape_html;
+use crate::serving::runtime::valid_route;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -52,7 +53,7 @@ async fn login_page(
         .await
         .unwrap_or_default();
     let name: Option<String> =
-        crate::apps::find_app(state.db(), Some(app.tenant_id), &app.id.to_string())
+        crate::builder::apps::find_app(state.db(), Some(app.tenant_id), &app.id.to_string())
             .await
             .ok()
             .map(|a| a.name);

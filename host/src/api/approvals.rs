@@ -8,13 +8,13 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::callers::{Builder, PlatformUser};
 use crate::accounts::{Principal, BUILDER_PUBLISH};
-use crate::approvals::{
+use crate::data::approvals::{
     self, ApprovalError, ApprovalRequest, AuditEntry, Decision, Workflow, WorkflowSpec,
 };
-use crate::auth::{Builder, PlatformUser};
+use crate::data::proxy;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
-use crate::proxy;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

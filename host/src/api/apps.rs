@@ -7,14 +7,15 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::apps::{self, AccessMode, AppChanges, AppRecord, NewApp};
-use crate::auth::{Builder, PlatformUser};
-use crate::custom_tables;
+use super::callers::{Builder, PlatformUser};
+use crate::builder::apps::{self, AccessMode, AppChanges, AppRecord, NewApp};
+use crate::builder::integrations;
+use crate::builder::sdk;
+use crate::builder::vfs::Files;
+use crate::data::custom_tables;
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
-use crate::sdk;
 use crate::state::AppState;
-use crate::vfs::Files;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -47,7 +48,7 @@ pub(super) async fn sdk_files(state: &AppState, app: &AppRecord) -> ApiResult<Fi
     let mut files = sdk::host_files();
     let data_json = custom_tables::data_json(state.db(), Id(app.tenant_id), Id(app.id)).await?;
     files.insert("src/data.json".into(), data_json);
-    let db_json = crate::refs::db_json(state.db(), Id(app.tenant_id), Id(app.id)).await?;
+    let db_json = crate::data::refs::db_json(state.db(), Id(app.tenant_id), Id(app.id)).await?;
     files.insert("src/db.json".into(), db_json);
     Ok(files)
 }
@@ -201,6 +202,8 @@ async fn delete_app(
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     apps::delete_app(state.db(), user.tenant_id, &key).await?;
+    // Its keys went with it.
+    integrations::forget_keys();
     Ok(StatusCode::NO_CONTENT)
 }
 

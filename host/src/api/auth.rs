@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::callers::PlatformUser;
 use crate::accounts::{self, UserInfo};
-use crate::auth::{PlatformUser, ACCESS_TOKEN_SECONDS};
+use crate::auth::ACCESS_TOKEN_SECONDS;
 use crate::db::Id;
 use crate::error::{ApiJson, ApiResult, AppError, ErrorBody};
 use crate::state::{AppState, LoginRefusal};

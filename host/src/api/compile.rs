@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::apps;
-use crate::auth::Builder;
-use crate::compile::{app_page, Outcome};
+use super::callers::Builder;
+use crate::builder::apps;
+use crate::builder::compile::{app_page, Outcome};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AppState;
 

@@ -17,8 +17,8 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Builder, CallerKind, DataCaller};
-use crate::custom_tables::{
+use super::callers::{Builder, CallerKind, DataCaller};
+use crate::data::custom_tables::{
     self as tables, CustomField, CustomObject, CustomRecord, FieldChanges, FieldSpec, RecordQuery,
 };
 use crate::db::Id;

@@ -8,8 +8,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::runtime::{cleared_cookie, openable_apps, session, session_cookie, user_of};
+use crate::builder::assets::escape_html;
 use crate::error::{ApiJson, AppError};
-use crate::runtime_serving::{escape_html, page_path};
+use crate::serving::runtime::page_path;
 use crate::state::AppState;
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2937;line-height:1.5}\

@@ -8,13 +8,13 @@ use serde::{Deserialize, Deserializer};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::callers::Builder;
 use crate::accounts::BUILDER_PUBLISH;
-use crate::apps::{self, AppChanges};
-use crate::auth::Builder;
+use crate::builder::apps::{self, AppChanges};
+use crate::builder::integrations::{self, ApiKeyInfo, Integration, NewApiKey};
+use crate::builder::publish::{self, Decision, PublishRequest, PublishStatus};
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
-use crate::integrations::{self, ApiKeyInfo, Integration, NewApiKey};
-use crate::publish::{self, Decision, PublishRequest, PublishStatus};
 use crate::state::AppState;
 
 use super::apps::valid_name;
@@ -135,6 +135,7 @@ async fn delete_integration(
 ) -> ApiResult<StatusCode> {
     let integration = integrations::get(state.db(), user.tenant_id, &app).await?;
     apps::delete_app(state.db(), user.tenant_id, &integration.id.to_string()).await?;
+    integrations::forget_keys();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -9,6 +9,7 @@ mod app_oauth;
 mod approvals;
 mod apps;
 mod auth;
+pub mod callers;
 mod compile;
 mod cors;
 mod data;
@@ -37,13 +38,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::accounts::AccountError;
-use crate::apps::AppsError;
-use crate::custom_tables::DataError;
+use crate::builder::apps::AppsError;
+use crate::builder::publish::PublishError;
+use crate::builder::vfs::VfsError;
+use crate::data::custom_tables::DataError;
+use crate::data::refs::RefError;
 use crate::error::AppError;
-use crate::publish::PublishError;
-use crate::refs::RefError;
 use crate::state::AppState;
-use crate::vfs::VfsError;
 
 #[derive(OpenApi)]
 #[openapi(

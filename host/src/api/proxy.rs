@@ -13,12 +13,12 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::callers::{ApiKeyCaller, CallerKind, PlatformUser};
 use crate::app_users::tokens::AppUserCaller;
-use crate::apps;
-use crate::auth::{ApiKeyCaller, CallerKind, PlatformUser};
+use crate::builder::apps;
+use crate::data::proxy::{self, Caller, ProxyError, QueryBody};
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
-use crate::proxy::{self, Caller, ProxyError, QueryBody};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -1,6 +1,6 @@
 //! Publishing an app (spec 001 §9, §10, §12): publish or ask to, the
 //! requests and their decisions, the status, the history, rollback. The
-//! flow is the one of integrations (spec 000 §3.8), in `crate::publish`;
+//! flow is the one of integrations (spec 000 §3.8), in `crate::builder::publish`;
 //! the routes mirror `/integrations/{app_id}/…` under `/builder/apps/{app}`.
 
 use axum::extract::State;
@@ -10,13 +10,13 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::callers::Builder;
 use crate::accounts::{Principal, BUILDER_PUBLISH};
-use crate::apps::{self, AppRecord};
-use crate::auth::Builder;
-use crate::compile::Outcome;
+use crate::builder::apps::{self, AppRecord};
+use crate::builder::compile::Outcome;
+use crate::builder::publish::{self, Decision, Publication, PublishRequest, PublishStatus};
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
-use crate::publish::{self, Decision, Publication, PublishRequest, PublishStatus};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

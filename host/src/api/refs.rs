@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Builder;
-use crate::catalog::{self, ColumnInfo, TableKind};
-use crate::erp_catalog::ERP_TABLES;
+use super::callers::Builder;
+use crate::data::catalog::{self, ColumnInfo, TableKind};
+use crate::data::erp_catalog::ERP_TABLES;
+use crate::data::refs::{self, RefError, Reference};
 use crate::error::{ApiJson, ApiPath, ApiResult, ErrorBody};
-use crate::refs::{self, RefError, Reference};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -15,9 +15,10 @@ use serde::Deserialize;
 use tower_http::compression::CompressionLayer;
 
 use crate::accounts::{self, Principal};
-use crate::apps::{self, AccessMode, AppRecord};
+use crate::builder::apps::{self, AccessMode, AppRecord};
+use crate::builder::assets::{escape_html, runtime_hash};
 use crate::error::AppError;
-use crate::runtime_serving::{self as serving, Asset, Encoding, PageGlobals, ServeError};
+use crate::serving::runtime::{self as serving, Asset, Encoding, PageGlobals, ServeError};
 use crate::state::AppState;
 
 /// The cookie that carries a platform access token on page loads.
@@ -101,8 +102,8 @@ pub(super) fn error_page(status: StatusCode, title: &str, text: &str) -> Respons
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2937}}</style>\
          </head><body><h1>{title}</h1><p>{text}</p><p><a href=\"/\">appbox home</a></p></body></html>\n",
-        title = serving::escape_html(title),
-        text = serving::escape_html(text),
+        title = escape_html(title),
+        text = escape_html(text),
     );
     (status, no_store(), Html(body)).into_response()
 }
@@ -258,7 +259,7 @@ fn immutable(headers: &HeaderMap, asset: &Asset) -> Response {
 
 /// `GET /assets/runtime/{hash}/appbox-runtime.js`.
 async fn runtime_script(Path(hash): Path<String>, headers: HeaderMap) -> Response {
-    if hash != serving::runtime_hash() {
+    if hash != runtime_hash() {
         return AppError::NotFound("No such runtime version".into()).into_response();
     }
     immutable(&headers, serving::runtime_asset().await)

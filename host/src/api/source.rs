@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::apps::{self, AppRecord, VersionInfo, WriteOutcome};
-use crate::auth::Builder;
+use super::callers::Builder;
+use crate::builder::apps::{self, AppRecord, VersionInfo, WriteOutcome};
+use crate::builder::sdk;
+use crate::builder::vfs::{self, Edit, Files};
 use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
-use crate::sdk;
 use crate::state::AppState;
-use crate::vfs::{self, Edit, Files};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

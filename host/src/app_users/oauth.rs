@@ -179,7 +179,7 @@ pub struct ProviderInfo {
 pub async fn set_provider(
     db: &Db,
     config: &OAuthConfig,
-    app: &crate::apps::AppRecord,
+    app: &crate::builder::apps::AppRecord,
     provider: &str,
     client_id: &str,
     client_secret: &str,

@@ -7,7 +7,6 @@
 //! platform token never verifies here and an app-user token never verifies
 //! on a platform route (NOTES #12), whatever their claims.
 
-use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::Utc;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -18,7 +17,6 @@ use super::{AppUserError, AuthApp};
 use crate::db::{Db, Id};
 use crate::error::AppError;
 use crate::on_db;
-use crate::state::AppState;
 
 /// Seconds an app-user access token is valid (spec 000 §2.4).
 pub const ACCESS_TOKEN_SECONDS: i64 = 900;
@@ -126,13 +124,14 @@ fn bearer(parts: &Parts) -> Result<&str, AppUserError> {
 /// Checks the bearer token and loads its user on every request: a disabled
 /// (403) or deleted (401) user is refused at once, whatever the token says.
 /// The origin is checked against the app's `allowed_origins`.
-pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<AppUserCaller, AppUserError> {
+pub async fn authenticate(
+    parts: &Parts,
+    db: &Db,
+    keys: &AppUserKeys,
+) -> Result<AppUserCaller, AppUserError> {
     let token = bearer(parts)?;
-    let (user, app_id, tenant) = state
-        .app_user_keys()
-        .verify(token)
-        .ok_or(AppUserError::InvalidToken)?;
-    let row = load_user(state.db(), user).await?;
+    let (user, app_id, tenant) = keys.verify(token).ok_or(AppUserError::InvalidToken)?;
+    let row = load_user(db, user).await?;
     let Some((user_app, user_tenant, active)) = row else {
         return Err(AppUserError::UserGone);
     };
@@ -142,7 +141,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<AppUserCall
     if !active {
         return Err(AppUserError::Disabled);
     }
-    let app = super::auth_app_by_id(state.db(), app_id)
+    let app = super::auth_app_by_id(db, app_id)
         .await?
         .filter(|a| a.access_mode != "internal" && a.tenant_id == tenant)
         .ok_or(AppUserError::UserGone)?;
@@ -161,15 +160,4 @@ async fn load_user(db: &Db, user: Id) -> Result<Option<(Id, Id, bool)>, sqlx::Er
             .fetch_optional(pool)
             .await
     })
-}
-
-impl FromRequestParts<AppState> for AppUserCaller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(authenticate(parts, state).await?)
-    }
 }

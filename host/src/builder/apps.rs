@@ -20,9 +20,9 @@ use sqlx::types::Json;
 use sqlx::Row;
 
 use crate::accounts::{random_hex, sha256_hex};
+use crate::builder::vfs::{Edit, Files, VfsError};
 use crate::db::{is_unique_violation, Db, Id};
 use crate::on_db;
-use crate::vfs::{Edit, Files, VfsError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppsError {
@@ -368,12 +368,11 @@ pub async fn update_app(
     find_app(db, Some(tenant), &app.id.to_string()).await
 }
 
-/// Deletes an app with every version of its files.
+/// Deletes an app with every version of its files and its API keys (the
+/// caller forgets the cached keys: `integrations::forget_keys`).
 pub async fn delete_app(db: &Db, tenant: Id, key: &str) -> Result<(), AppsError> {
     let app = find_app(db, Some(tenant), key).await?;
     crate::db::delete_owned(db, "custom_apps", Id(app.id), tenant).await?;
-    // Its keys went with it.
-    crate::integrations::forget_keys();
     Ok(())
 }
 

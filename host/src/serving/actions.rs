@@ -17,12 +17,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
-use crate::custom_tables::{self, RecordQuery, Scope};
+use crate::builder::vfs::Files;
+use crate::data::custom_tables::{self, RecordQuery, Scope};
+use crate::data::proxy::{self, Caller, QueryBody};
 use crate::db::{Db, Id};
 use crate::error::AppError;
 use crate::on_db;
-use crate::proxy::{self, Caller, QueryBody};
-use crate::vfs::Files;
 
 /// Runs kept per app in `action_runs`; every PRUNE_EVERY-th recorded run
 /// deletes its app's older ones.
@@ -282,7 +282,7 @@ impl ActionsService {
         {
             return Ok(files);
         }
-        let mut files = crate::apps::read_files(db, app, version).await?;
+        let mut files = crate::builder::apps::read_files(db, app, version).await?;
         files.retain(|path, _| path.starts_with("actions/"));
         let files = Arc::new(files);
         if let Ok(mut map) = self.files.lock() {

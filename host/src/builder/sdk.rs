@@ -6,7 +6,7 @@
 
 use include_dir::{include_dir, Dir};
 
-use crate::vfs::Files;
+use crate::builder::vfs::Files;
 
 static SDK_SRC: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../sdk-js/src");
 static TEMPLATE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../sdk-js/template");
@@ -75,7 +75,7 @@ mod tests {
         assert!(HOST_OWNED_PATHS.iter().all(|p| !files.contains_key(*p)));
         assert!(files
             .keys()
-            .all(|p| crate::vfs::normalize_path(p).as_deref() == Ok(p.as_str())));
+            .all(|p| crate::builder::vfs::normalize_path(p).as_deref() == Ok(p.as_str())));
     }
 
     #[test]

@@ -22,12 +22,12 @@ use sea_query_binder::SqlxBinder;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::approvals::{self, Effect, Operation};
-use crate::catalog::{self, SYSTEM_COLUMNS};
+use crate::data::approvals::{self, Effect, Operation};
+use crate::data::catalog::{self, SYSTEM_COLUMNS};
+use crate::data::refs::{self, Access};
+use crate::data::triggers;
 use crate::db::{Db, Id};
 use crate::on_db;
-use crate::refs::{self, Access};
-use crate::triggers;
 
 /// Who calls the proxy, and so which reference version and limits apply.
 #[derive(Debug, Clone, Copy)]

@@ -5,13 +5,13 @@
 
 use include_dir::{include_dir, Dir};
 
-use crate::apps::{self, AccessMode, AppRecord, NewApp};
-use crate::compile::Outcome;
-use crate::custom_tables::{self, FieldSpec, FieldType};
+use crate::builder::apps::{self, AccessMode, AppRecord, NewApp};
+use crate::builder::compile::Outcome;
+use crate::builder::vfs::Files;
+use crate::data::custom_tables::{self, FieldSpec, FieldType};
 use crate::db::{Db, Id};
 use crate::on_db;
 use crate::state::AppState;
-use crate::vfs::Files;
 
 static DEMO: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../sdk-js/demo");
 
@@ -74,7 +74,7 @@ pub async fn create(state: &AppState, tenant: Id, owner: Id) -> anyhow::Result<A
     )
     .await?;
     let columns = ["id", "name", "email", "city"].map(String::from);
-    crate::refs::create(
+    crate::data::refs::create(
         db,
         tenant,
         &app.id.to_string(),
@@ -86,14 +86,14 @@ pub async fn create(state: &AppState, tenant: Id, owner: Id) -> anyhow::Result<A
     .await?;
     seed_customers(db, tenant).await?;
 
-    let mut sdk = crate::sdk::host_files();
+    let mut sdk = crate::builder::sdk::host_files();
     sdk.insert(
         "src/data.json".into(),
         custom_tables::data_json(db, tenant, app_id).await?,
     );
     sdk.insert(
         "src/db.json".into(),
-        crate::refs::db_json(db, tenant, app_id).await?,
+        crate::data::refs::db_json(db, tenant, app_id).await?,
     );
     let compiled = state.compiler().compile(files(), sdk, false).await;
     if let Outcome::Failure { errors } = &*compiled.outcome {
@@ -102,7 +102,7 @@ pub async fn create(state: &AppState, tenant: Id, owner: Id) -> anyhow::Result<A
             appbox_compiler::diagnostic::render_all(errors)
         );
     }
-    crate::publish::publish(
+    crate::builder::publish::publish(
         db,
         tenant,
         app_id,
@@ -142,7 +142,7 @@ mod tests {
         for page in ["TasksPage.tsx", "CustomersPage.tsx", "OverviewPage.tsx"] {
             assert!(files.contains_key(&format!("src/pages/{page}")), "{page}");
         }
-        assert!(crate::sdk::HOST_OWNED_PATHS
+        assert!(crate::builder::sdk::HOST_OWNED_PATHS
             .iter()
             .all(|p| !files.contains_key(*p)));
     }

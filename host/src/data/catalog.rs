@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::data::erp_catalog::ERP_TABLES;
 use crate::db::Db;
-use crate::erp_catalog::ERP_TABLES;
 
 /// Columns the system manages (spec 000 §4.6): never written by callers.
 pub const SYSTEM_COLUMNS: [&str; 4] = ["id", "created_at", "updated_at", "tenant_id"];

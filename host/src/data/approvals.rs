@@ -236,8 +236,8 @@ fn check_levels(spec: &WorkflowSpec) -> Result<(), ApprovalError> {
 /// another tenant). Checked when a workflow is saved and again when it is
 /// applied.
 async fn check_state_field(db: &Db, table: &str, field: &str) -> Result<(), ApprovalError> {
-    let types = crate::catalog::column_types(db, table).await?;
-    if crate::catalog::SYSTEM_COLUMNS.contains(&field) || !types.contains_key(field) {
+    let types = crate::data::catalog::column_types(db, table).await?;
+    if crate::data::catalog::SYSTEM_COLUMNS.contains(&field) || !types.contains_key(field) {
         return Err(ApprovalError::Invalid(format!(
             "approved_state_field {field:?} is not a writable column of {table}; name a state column such as \"state\" or \"status\""
         )));
@@ -258,7 +258,7 @@ pub async fn create_workflow(
     let operation = spec.operation.ok_or_else(|| {
         ApprovalError::Invalid("operation is required (insert, update or delete)".into())
     })?;
-    if crate::catalog::classify(&table) != crate::catalog::TableKind::Business {
+    if crate::data::catalog::classify(&table) != crate::data::catalog::TableKind::Business {
         return Err(ApprovalError::Invalid(format!(
             "{table:?} is not an ERP table"
         )));

@@ -23,10 +23,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 
-use crate::apps::{self, AppsError};
+use crate::builder::apps::{self, AppsError};
+use crate::data::refs;
 use crate::db::{is_unique_violation, Db, Id};
 use crate::on_db;
-use crate::refs;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {

@@ -6,7 +6,7 @@
 //!
 //! What an end user gets is always the **published** version
 //! (`custom_apps.published_version`), compiled minified by the shared
-//! [`CompileService`](crate::compile::CompileService), whose cache is keyed
+//! [`CompileService`](crate::builder::compile::CompileService), whose cache is keyed
 //! by content: the builder's working copy is never served, and a published
 //! build is compiled once per process.
 
@@ -16,40 +16,15 @@ use std::sync::{Arc, LazyLock, Mutex};
 use sha2::{Digest, Sha256};
 
 use crate::accounts::Principal;
-use crate::apps::{self, AccessMode, AppRecord, AppsError};
-use crate::compile::Outcome;
+use crate::builder::apps::{self, AccessMode, AppRecord, AppsError};
+use crate::builder::assets::{escape_html, runtime_url, short_hash, RUNTIME_JS};
+use crate::builder::compile::Outcome;
+use crate::builder::vfs::Files;
 use crate::db::Id;
 use crate::state::AppState;
-use crate::vfs::Files;
-
-/// `runtime/dist/appbox-runtime.js`, built from `runtime/src` by esbuild
-/// (CI checks the committed file matches its sources).
-pub static RUNTIME_JS: &[u8] = include_bytes!("../../runtime/dist/appbox-runtime.js");
-
-/// Hex characters of SHA-256 kept in asset URLs and ETags.
-const HASH_CHARS: usize = 16;
 
 /// Published builds remembered with their hashes (one per app).
 const BUILDS_KEPT: usize = 64;
-
-fn short_hash(bytes: &[u8]) -> String {
-    let mut hex = hex::encode(Sha256::digest(bytes));
-    hex.truncate(HASH_CHARS);
-    hex
-}
-
-/// The runtime's hash, known without compressing it.
-static RUNTIME_HASH: LazyLock<String> = LazyLock::new(|| short_hash(RUNTIME_JS));
-
-/// The runtime script's URL; its folder is the script's hash, so the URL
-/// changes whenever the runtime does.
-pub fn runtime_url() -> String {
-    format!("/assets/runtime/{}/appbox-runtime.js", *RUNTIME_HASH)
-}
-
-pub fn runtime_hash() -> &'static str {
-    &RUNTIME_HASH
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -331,13 +306,6 @@ fn script_string(text: &str) -> String {
         .replace('<', "\\u003c")
 }
 
-pub fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The page that opens a published app: the §18.4 globals, the runtime
 /// element pointing at the hashed CSS and bundle, the runtime script.
 pub fn app_page(build: &PublishedBuild, globals: &PageGlobals<'_>) -> String {
@@ -428,12 +396,5 @@ mod tests {
         );
         assert!(asset.len(Encoding::Brotli) < text.len() / 10);
         assert_eq!(asset.hash, short_hash(text.as_bytes()));
-    }
-
-    #[test]
-    fn the_runtime_is_embedded_and_named_by_its_content() {
-        assert!(RUNTIME_JS.len() > 1000);
-        assert_eq!(runtime_hash().len(), HASH_CHARS);
-        assert!(runtime_url().ends_with(&format!("/{}/appbox-runtime.js", runtime_hash())));
     }
 }

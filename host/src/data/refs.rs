@@ -12,9 +12,9 @@ use sqlx::types::Json;
 
 use std::sync::OnceLock;
 
-use crate::apps::{self, AppsError};
+use crate::builder::apps::{self, AppsError};
 use crate::cache::Expiring;
-use crate::catalog::{self, TableKind};
+use crate::data::catalog::{self, TableKind};
 use crate::db::{Db, Id};
 use crate::on_db;
 

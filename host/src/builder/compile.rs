@@ -11,7 +11,7 @@ use appbox_compiler::{compile, CompileOptions, Diagnostic, ModuleCache};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::vfs::Files;
+use crate::builder::vfs::Files;
 
 /// Whole results kept, newest first.
 const RESULT_CACHE_ENTRIES: usize = 64;
@@ -176,7 +176,7 @@ fn escape_raw_text(text: &str, element: &str) -> String {
 /// bundle, which the runtime mounts in its Shadow DOM (spec 001 §11).
 pub fn app_page(name: &str, app_id: &str, slug: &str, css: &str, bundle_js: &str) -> String {
     let json = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
-    let title = crate::runtime_serving::escape_html(name);
+    let title = super::assets::escape_html(name);
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
@@ -190,7 +190,7 @@ pub fn app_page(name: &str, app_id: &str, slug: &str, css: &str, bundle_js: &str
         json(app_id),
         json(slug),
         escape_raw_text(css, "style"),
-        crate::runtime_serving::runtime_url(),
+        super::assets::runtime_url(),
         escape_raw_text(bundle_js, "script"),
     )
 }

@@ -12,11 +12,11 @@ use sqlx::types::Json;
 use crate::accounts::{random_hex, sha256_hex};
 use std::sync::OnceLock;
 
-use crate::apps::{self, AccessMode, AppsError, NewApp};
+use crate::builder::apps::{self, AccessMode, AppsError, NewApp};
+use crate::builder::vfs::Files;
 use crate::cache::Expiring;
 use crate::db::{Db, Id};
 use crate::on_db;
-use crate::vfs::Files;
 
 /// Characters of a key shown in lists (`sk_live_a1b2`).
 const KEY_PREFIX_LEN: usize = 12;

@@ -1,0 +1,206 @@
+//! The extractors that authenticate a request's caller: a platform user, a
+//! builder, an API key, an app user, or any of those on the data routes.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::accounts::{self, Principal, BUILDER_ACCESS};
+use crate::app_users::tokens::{self, AppUserCaller};
+use crate::builder::integrations::{self, KeyOwner};
+use crate::data::custom_tables::Scope;
+use crate::db::Id;
+use crate::error::AppError;
+use crate::state::AppState;
+
+fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| {
+            AppError::Unauthorized(
+                "Not authenticated: send `Authorization: Bearer <access_token>`".into(),
+            )
+        })?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| {
+            AppError::Unauthorized(
+                "The Authorization header must be `Bearer <access_token>`".into(),
+            )
+        })
+}
+
+/// A signed-in platform user (any permission).
+pub struct PlatformUser(pub Principal);
+
+impl FromRequestParts<AppState> for PlatformUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts)?;
+        let user_id = state
+            .tokens()
+            .verify(token)
+            .ok_or_else(|| AppError::Unauthorized("Invalid or expired token".into()))?;
+        let principal = accounts::load_principal(state.db(), user_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::Unauthorized(
+                    "The user of this token no longer exists or is disabled".into(),
+                )
+            })?;
+        Ok(PlatformUser(principal))
+    }
+}
+
+/// A signed-in platform user with `builder.access` (spec 001 §2).
+pub struct Builder(pub Principal);
+
+impl FromRequestParts<AppState> for Builder {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let PlatformUser(principal) = PlatformUser::from_request_parts(parts, state).await?;
+        if !principal.has(BUILDER_ACCESS) {
+            return Err(AppError::Forbidden(format!(
+                "Missing permission: {BUILDER_ACCESS}"
+            )));
+        }
+        Ok(Builder(principal))
+    }
+}
+
+/// A caller authenticated by `X-API-Key` (spec 000 §2.1): bound to one app
+/// and its tenant.
+pub struct ApiKeyCaller(pub KeyOwner);
+
+impl FromRequestParts<AppState> for ApiKeyCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let key = parts
+            .headers
+            .get("x-api-key")
+            .ok_or_else(|| AppError::Unauthorized("Missing X-API-Key header".into()))?
+            .to_str()
+            .map_err(|_| AppError::Unauthorized("API Key 無效或已撤銷".into()))?
+            .trim();
+        let owner = integrations::authenticate_key(state.db(), key)
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("API Key 無效或已撤銷".into()))?;
+        // A browser call must come from one of the app's allowed origins.
+        if let Some(origin) = parts
+            .headers
+            .get(axum::http::header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+        {
+            if !owner.allows_origin(origin) {
+                return Err(AppError::OriginNotAllowed(origin.to_owned()));
+            }
+        }
+        Ok(ApiKeyCaller(owner))
+    }
+}
+
+/// Which kind of caller the data routes under a prefix serve. The router
+/// sets it per prefix (`/data`: platform users, `/open/data`: API keys), so
+/// one set of handlers serves every prefix (`/ext/data`: app users).
+#[derive(Debug, Clone, Copy)]
+pub enum CallerKind {
+    Platform,
+    ApiKey,
+    /// `/ext`: an app user's access token (spec 000 §2.3.7); the app and
+    /// tenant come from the token.
+    Ext,
+}
+
+/// The data scope of a request, however its caller authenticated.
+pub struct DataCaller(pub Scope);
+
+impl FromRequestParts<AppState> for DataCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let kind = parts
+            .extensions
+            .get::<CallerKind>()
+            .copied()
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("data route without a CallerKind"))
+            })?;
+        match kind {
+            CallerKind::ApiKey => {
+                let ApiKeyCaller(owner) = ApiKeyCaller::from_request_parts(parts, state).await?;
+                Ok(DataCaller(Scope {
+                    tenant_id: owner.tenant_id,
+                    app_id: Some(owner.app_id),
+                }))
+            }
+            CallerKind::Ext => {
+                let caller = AppUserCaller::from_request_parts(parts, state).await?;
+                Ok(DataCaller(Scope {
+                    tenant_id: caller.tenant(),
+                    app_id: Some(caller.app.id),
+                }))
+            }
+            CallerKind::Platform => {
+                let Builder(user) = Builder::from_request_parts(parts, state).await?;
+                Ok(DataCaller(Scope {
+                    tenant_id: user.tenant_id,
+                    app_id: app_hint(parts)?,
+                }))
+            }
+        }
+    }
+}
+
+/// The app a platform user's data request is about, from `X-App-Id` (the
+/// SDK sends it) or `?app_id=`; without one, the whole tenant is in scope.
+fn app_hint(parts: &Parts) -> Result<Option<Id>, AppError> {
+    let from_header = parts
+        .headers
+        .get("x-app-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let from_query = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("app_id=").map(str::to_owned))
+    });
+    match from_header.or(from_query).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(text) => uuid::Uuid::parse_str(&text)
+            .map(|id| Some(Id(id)))
+            .map_err(|_| AppError::Unprocessable(format!("app_id {text:?} is not a UUID"))),
+    }
+}
+
+impl FromRequestParts<AppState> for AppUserCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(tokens::authenticate(parts, state.db(), state.app_user_keys()).await?)
+    }
+}
