@@ -29,6 +29,7 @@ pub mod cache;
 pub mod cli;
 pub mod data;
 pub mod db;
+pub mod edge;
 pub mod error;
 pub mod server;
 pub mod serving;
