@@ -7,6 +7,7 @@ use include_dir::{include_dir, Dir};
 
 use crate::builder::apps::{self, AccessMode, AppRecord, NewApp};
 use crate::builder::compile::Outcome;
+use crate::builder::sdk;
 use crate::builder::vfs::Files;
 use crate::data::custom_tables::{self, FieldSpec, FieldType};
 use crate::db::{Db, Id};
@@ -21,23 +22,12 @@ const CUSTOMERS: [(&str, &str, &str); 3] = [
     ("Northwind Tools", "sales@northwind.example", "Taichung"),
 ];
 
-/// The demo app's source files.
+/// The demo app's source files: the standard template with the demo's own
+/// pages, routes and styles (sdk-js/demo) laid over it.
 pub fn files() -> Files {
-    let mut files = Files::new();
-    collect(&DEMO, &mut files);
+    let mut files = sdk::template_files();
+    sdk::collect(&DEMO, &mut files);
     files
-}
-
-fn collect(dir: &Dir<'_>, files: &mut Files) {
-    for file in dir.files() {
-        let path = file.path().to_string_lossy().replace('\\', "/");
-        if let Some(content) = file.contents_utf8() {
-            files.insert(path, content.to_owned());
-        }
-    }
-    for sub in dir.dirs() {
-        collect(sub, files);
-    }
 }
 
 /// Creates, sets up and publishes the demo app for `owner` of `tenant`.
@@ -86,7 +76,7 @@ pub async fn create(state: &AppState, tenant: Id, owner: Id) -> anyhow::Result<A
     .await?;
     seed_customers(db, tenant).await?;
 
-    let mut sdk = crate::builder::sdk::host_files();
+    let mut sdk = sdk::host_files();
     sdk.insert(
         "src/data.json".into(),
         custom_tables::data_json(db, tenant, app_id).await?,
@@ -136,13 +126,23 @@ async fn seed_customers(db: &Db, tenant: Id) -> Result<(), sqlx::Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::sdk;
+
     #[test]
-    fn the_demo_has_its_pages_and_no_sdk_files() {
+    fn the_demo_is_the_template_with_its_own_pages_and_no_sdk_files() {
         let files = super::files();
-        for page in ["TasksPage.tsx", "CustomersPage.tsx", "OverviewPage.tsx"] {
+        for page in ["TasksPage.tsx", "CustomersPage.tsx", "DashboardPage.tsx"] {
             assert!(files.contains_key(&format!("src/pages/{page}")), "{page}");
         }
-        assert!(crate::builder::sdk::HOST_OWNED_PATHS
+        // The demo's own files win over the template's...
+        assert!(files["src/pages/DashboardPage.tsx"].contains("Welcome to the demo app"));
+        assert!(files["src/App.tsx"].contains("./demo.css"));
+        // ...and what it does not change comes from the template.
+        assert_eq!(
+            files["src/components/AppLayout.tsx"],
+            sdk::template_files()["src/components/AppLayout.tsx"]
+        );
+        assert!(sdk::HOST_OWNED_PATHS
             .iter()
             .all(|p| !files.contains_key(*p)));
     }

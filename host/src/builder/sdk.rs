@@ -50,12 +50,13 @@ pub fn template_files() -> Files {
     files
 }
 
-fn collect(dir: &Dir<'_>, files: &mut Files) {
+/// Adds every file below `dir` to `files`, replacing files of the same path.
+pub(crate) fn collect(dir: &Dir<'_>, files: &mut Files) {
     for file in dir.files() {
         let path = file.path().to_string_lossy().replace('\\', "/");
         let content = file
             .contents_utf8()
-            .unwrap_or_else(|| panic!("template file {path} is not UTF-8"));
+            .unwrap_or_else(|| panic!("embedded app file {path} is not UTF-8"));
         files.insert(path, content.to_owned());
     }
     for sub in dir.dirs() {

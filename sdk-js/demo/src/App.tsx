@@ -1,10 +1,11 @@
 import { HashRouter, Route, Routes } from "react-router-dom";
 import { Toaster } from "react-hot-toast";
 import AppLayout from "./components/AppLayout";
-import OverviewPage from "./pages/OverviewPage";
+import DashboardPage from "./pages/DashboardPage";
 import TasksPage from "./pages/TasksPage";
 import CustomersPage from "./pages/CustomersPage";
 import NotFoundPage from "./pages/NotFoundPage";
+import "./demo.css";
 
 // HashRouter: the app runs inside the host page and owns only the hash (§11).
 export default function App() {
@@ -12,7 +13,7 @@ export default function App() {
     <HashRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
       <Routes>
         <Route element={<AppLayout />}>
-          <Route index element={<OverviewPage />} />
+          <Route index element={<DashboardPage />} />
           <Route path="tasks" element={<TasksPage />} />
           <Route path="customers" element={<CustomersPage />} />
           <Route path="*" element={<NotFoundPage />} />

@@ -10,7 +10,7 @@ export interface NavItem {
 export const APP_NAME = "Demo app";
 
 export const navItems: NavItem[] = [
-  { path: "/", label: "Overview", icon: LayoutDashboard },
+  { path: "/", label: "Dashboard", icon: LayoutDashboard },
   { path: "/tasks", label: "Tasks", icon: ClipboardList },
   { path: "/customers", label: "Customers", icon: Users },
 ];

@@ -1,7 +1,7 @@
 import { Link } from "react-router-dom";
 import { ClipboardList, Users } from "lucide-react";
 
-export default function OverviewPage() {
+export default function DashboardPage() {
   const signedIn = Boolean((window as unknown as { __APP_TOKEN__?: string }).__APP_TOKEN__);
   return (
     <section className="page" data-testid="page-overview">
