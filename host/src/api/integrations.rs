@@ -18,7 +18,7 @@ use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::state::AppState;
 
 use super::apps::valid_name;
-use super::publish::{require_publish, PublishQuery, Rejection};
+use super::publish::{decide_for, PublishQuery, Rejection};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -309,20 +309,7 @@ async fn decide(
     decision: Decision,
 ) -> ApiResult<ApiJson<PublishRequest>> {
     let app = integrations::get(state.db(), user.tenant_id, app).await?;
-    if !matches!(decision, Decision::Cancel) {
-        require_publish(user)?;
-    }
-    Ok(ApiJson(
-        publish::decide(
-            state.db(),
-            user.tenant_id,
-            Id(app.id),
-            request,
-            user.user_id,
-            decision,
-        )
-        .await?,
-    ))
+    decide_for(state, user, Id(app.id), request, decision).await
 }
 
 /// Approves a pending request, which publishes the reference snapshot the

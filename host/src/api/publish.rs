@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct PublishQuery {
     /// A note for the reviewers.
     #[serde(default)]
@@ -157,6 +158,19 @@ async fn decide(
     decision: Decision,
 ) -> ApiResult<ApiJson<PublishRequest>> {
     let app = apps::find_app(state.db(), Some(user.tenant_id), key).await?;
+    decide_for(state, user, Id(app.id), request, decision).await
+}
+
+/// Applies a decision on a publish request of `app` (an app or an
+/// integration, already found in the caller's tenant): approving and
+/// rejecting need `builder.publish`, cancelling is for the requester.
+pub(super) async fn decide_for(
+    state: &AppState,
+    user: &Principal,
+    app: Id,
+    request: &str,
+    decision: Decision,
+) -> ApiResult<ApiJson<PublishRequest>> {
     if !matches!(decision, Decision::Cancel) {
         require_publish(user)?;
     }
@@ -164,7 +178,7 @@ async fn decide(
         publish::decide(
             state.db(),
             user.tenant_id,
-            Id(app.id),
+            app,
             request,
             user.user_id,
             decision,
