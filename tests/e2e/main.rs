@@ -30,6 +30,8 @@ mod errors;
 mod fuzz;
 /// Attacks on login and the data plane (issue 8): each test holds one hole shut.
 mod hardening;
+/// /openapi.json is exact: every route, its parameters where they are, its errors; unknown routes named.
+mod openapi;
 /// /health, /metrics, /openapi.json, /docs.
 mod ops;
 /// README promises no other file holds: a broken publish, concurrent writes,

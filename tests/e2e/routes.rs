@@ -1067,6 +1067,49 @@ async fn every_route_in_openapi_json_is_exercised() {
     // ---- app users and /ext (issue 11), on the integration
     app_user_routes(&mut c, &anonymous, &admin, &int_id).await;
 
+    // ---- pages (their successful answers are in runtime.rs); a missing
+    // app or asset is the route's own 404
+    c.call(&anonymous, M::GET, "/", "/", None, S::OK).await;
+    for (template, path) in [
+        ("/runtime/{slug}", "/runtime/no-such-app"),
+        (
+            "/externalAppRuntime/{slug}",
+            "/externalAppRuntime/no-such-app",
+        ),
+        ("/externalAppLogin/{slug}", "/externalAppLogin/no-such-app"),
+        (
+            "/assets/runtime/{hash}/appbox-runtime.js",
+            "/assets/runtime/0000/appbox-runtime.js",
+        ),
+        (
+            "/assets/apps/{slug}/{file}",
+            "/assets/apps/no-such-app/0000.js",
+        ),
+    ] {
+        c.call(&anonymous, M::GET, template, path, None, S::NOT_FOUND)
+            .await;
+    }
+    c.call(
+        &anonymous,
+        M::POST,
+        "/session",
+        "/session",
+        Some(json!({"access_token": admin.token})),
+        S::NO_CONTENT,
+    )
+    .await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    c.hit(
+        M::POST,
+        "/sign-out",
+        no_redirects.post(format!("{}/sign-out", anonymous.base)),
+        S::SEE_OTHER,
+    )
+    .await;
+
     // ---- operations, then deletes
     c.call(&anonymous, M::GET, "/health", "/health", None, S::OK)
         .await;

@@ -263,6 +263,7 @@ async fn run_builder(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RunsQuery {
     /// Only this action's runs.
     action: Option<String>,

@@ -10,21 +10,23 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app_users::{self, oauth, AppUserError};
 use crate::builder::assets::escape_html;
 use crate::serving::runtime::valid_route;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/externalAppLogin/{slug}", get(login_page))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(login_page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LoginQuery {
+    /// Where in the app to land after sign-in, e.g. `#/orders`.
     return_path: Option<String>,
 }
 
@@ -33,6 +35,12 @@ fn script_json(value: &serde_json::Value) -> String {
     value.to_string().replace('<', "\\u003c")
 }
 
+/// The sign-in page of an external app's own users (`__triggerLogin__`):
+/// e-mail and password, and the app's enabled OAuth providers.
+#[utoipa::path(get, path = "/externalAppLogin/{slug}", tag = "pages",
+    params(("slug" = String, Path, description = "the app's slug"), LoginQuery),
+    responses((status = 200, content_type = "text/html", body = String),
+        (status = 404, content_type = "text/html", body = String, description = "no such app, or it has no sign-in of its own")))]
 async fn login_page(
     State(state): State<AppState>,
     Path(slug): Path<String>,

@@ -109,6 +109,7 @@ async fn delete_workflow(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RequestFilter {
     /// `pending`, `approved` or `rejected`; all if absent.
     status: Option<String>,

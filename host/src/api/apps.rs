@@ -116,7 +116,7 @@ pub(super) fn valid_subdomain(subdomain: &str) -> ApiResult<String> {
 
 /// Creates an app from the standard template (spec 001 §4) as VFS version 1.
 #[utoipa::path(post, path = "/api/v1/builder/apps", tag = "builder", security(("bearer" = [])),
-    request_body = CreateAppRequest,
+    request_body(content = CreateAppRequest, example = json!({"name": "Orders", "description": "Orders of the week", "access_mode": "internal"})),
     responses((status = 201, body = AppDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "subdomain taken"), (status = 422, body = ErrorBody)))]
 async fn create_app(

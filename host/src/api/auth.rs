@@ -72,7 +72,8 @@ async fn token_pair(state: &AppState, user_id: Id) -> ApiResult<TokenResponse> {
 }
 
 /// Exchanges an email and password for an access and a refresh token.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body(content = LoginRequest, example = json!({"email": "admin@appbox.local", "password": "your-password"})),
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody, description = "Wrong email or password, or a disabled user"),
         (status = 413, body = ErrorBody, description = "a body over 16 KiB"),
         (status = 422, body = ErrorBody, description = "an e-mail over 254 bytes or a password over 1024 bytes"),
@@ -123,7 +124,8 @@ async fn login(
 
 /// Spends a refresh token for a new token pair. A refresh token works once;
 /// presenting a spent one revokes every refresh token of its user.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
+    request_body(content = RefreshRequest, example = json!({"refresh_token": "the refresh_token of the login answer"})),
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
 async fn refresh(
     State(state): State<AppState>,

@@ -17,6 +17,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CompileQuery {
     /// `true`: readable output with an inline source map; `false` (default): minified.
     #[serde(default)]

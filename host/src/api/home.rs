@@ -49,7 +49,10 @@ document.getElementById('sign-in').addEventListener('submit', async (event) => {
 });
 "#;
 
-/// `GET /`.
+/// The root page: the apps the signed-in user may open, or a sign-in form,
+/// and where the API docs are.
+#[utoipa::path(get, path = "/", tag = "pages",
+    responses((status = 200, content_type = "text/html", body = String)))]
 pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let signed_in = match session(&state, &headers).await {
         Ok(found) => found.map(|(user, _)| user),
@@ -109,13 +112,18 @@ pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap) -> R
         .into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct SessionRequest {
+    /// A platform access token (`POST /api/v1/auth/login`).
     access_token: String,
 }
 
-/// `POST /session {"access_token"}`: the session cookie for pages, from a
-/// valid platform access token; 401 otherwise.
+/// Starts a page session: sets the `appbox_token` cookie (HttpOnly) that
+/// app pages (`/runtime/{slug}`) read, from a valid platform access token.
+#[utoipa::path(post, path = "/session", tag = "pages",
+    request_body(content = SessionRequest, example = json!({"access_token": "eyJhbGciOi…"})),
+    responses((status = 204, description = "the cookie is set"),
+        (status = 401, body = crate::error::ErrorBody, description = "the token is invalid or expired")))]
 pub(super) async fn start_session(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SessionRequest>,
@@ -131,7 +139,9 @@ pub(super) async fn start_session(
     }
 }
 
-/// `POST /sign-out`: forgets the session cookie.
+/// Ends the page session (clears the cookie) and goes to `/`.
+#[utoipa::path(post, path = "/sign-out", tag = "pages",
+    responses((status = 303, description = "to `/`, the cookie cleared")))]
 pub(super) async fn sign_out() -> Response {
     ([(header::SET_COOKIE, cleared_cookie())], Redirect::to("/")).into_response()
 }

@@ -15,6 +15,7 @@ mod cors;
 mod data;
 mod home;
 mod integrations;
+mod openapi;
 mod ops;
 mod proxy;
 mod publish;
@@ -25,7 +26,6 @@ mod source;
 use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -61,6 +61,7 @@ use crate::state::AppState;
         (name = "app-users", description = "Users of external and self-built apps: sign-up, sign-in, refresh rotation, OAuth, builder management (spec 000 §2.3-§2.4, 001 §19); their token works on /api/v1/ext/data and /api/v1/ext/proxy"),
         (name = "actions", description = "Server-side Python actions (spec 001 §7, §8): run them, and the run log"),
         (name = "operations", description = "Health and metrics"),
+        (name = "pages", description = "What browsers open: the root page, an app's page (`/runtime/{slug}` for internal apps, `/externalAppRuntime/{slug}` for external ones), its assets, the sign-in page of external apps. HTML, not JSON"),
     )
 )]
 struct ApiDoc;
@@ -99,17 +100,14 @@ pub fn app(state: AppState) -> Router {
         .merge(publish::router())
         .merge(approvals::router())
         .merge(ops::router())
-        .split_for_parts();
-    api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .merge(runtime::router())
         .merge(app_login::router())
-        .fallback(|| async { AppError::NotFound("Not found".into()) })
-        .method_not_allowed_fallback(|| async {
-            (
-                StatusCode::METHOD_NOT_ALLOWED,
-                axum::Json(serde_json::json!({"detail": "Method not allowed"})),
-            )
-        })
+        .split_for_parts();
+    let mut openapi = openapi;
+    openapi::add_shared_errors(&mut openapi);
+    api.merge(SwaggerUi::new(openapi::DOCS).url("/openapi.json", openapi))
+        .fallback(openapi::unknown_route)
+        .method_not_allowed_fallback(openapi::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.max_body_bytes()))
         .layer(middleware::from_fn(cors::open_cors))
         .layer(middleware::from_fn(record_metrics))

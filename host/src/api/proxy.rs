@@ -22,10 +22,16 @@ use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
+    let mut platform = routes_for_every_prefix();
+    super::openapi::add_prefix_parameter(
+        platform.get_openapi_mut(),
+        "app_id",
+        "the app (id, slug or subdomain) whose live references apply",
+    );
     OpenApiRouter::new()
         .nest(
             "/api/v1/proxy/{app_id}",
-            routes_for_every_prefix().layer(Extension(CallerKind::Platform)),
+            platform.layer(Extension(CallerKind::Platform)),
         )
         .nest(
             "/api/v1/open/proxy",
@@ -118,6 +124,7 @@ fn json_text(status: StatusCode, body: String) -> Response {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Page {
     /// Default 100; at most 500 (`/proxy`) or 1000 (`/open/proxy`, `/ext/proxy`).
     limit: Option<i64>,

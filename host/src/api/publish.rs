@@ -77,6 +77,7 @@ pub(super) fn require_publish(user: &Principal) -> ApiResult<()> {
 /// needed.
 #[utoipa::path(post, path = "/api/v1/builder/apps/{app}/publish", tag = "builder", security(("bearer" = [])),
     params(("app" = String, Path, description = "id, slug or subdomain"), PublishQuery),
+    request_body(content = Option<Object>, description = "optional and ignored (spec 001 §9's `published_assets`)", example = json!({"published_assets": {}})),
     responses((status = 200, body = AppRecord, description = "published"),
         (status = 202, body = PublishRequest, description = "a pending request was filed"),
         (status = 404, body = ErrorBody),

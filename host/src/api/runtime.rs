@@ -9,10 +9,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use tower_http::compression::CompressionLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::accounts::{self, Principal};
 use crate::builder::apps::{self, AccessMode, AppRecord};
@@ -26,24 +26,22 @@ pub(super) const SESSION_COOKIE: &str = "appbox_token";
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(super::home::home))
-        .route("/session", post(super::home::start_session))
-        .route("/sign-out", post(super::home::sign_out))
-        .route("/runtime/{slug}", get(internal_app))
-        .route("/externalAppRuntime/{slug}", get(external_app))
-        .route(
-            "/assets/runtime/{hash}/appbox-runtime.js",
-            get(runtime_script),
-        )
-        .route("/assets/apps/{slug}/{file}", get(app_asset))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(super::home::home))
+        .routes(routes!(super::home::start_session))
+        .routes(routes!(super::home::sign_out))
+        .routes(routes!(internal_app))
+        .routes(routes!(external_app))
+        .routes(routes!(runtime_script))
+        .routes(routes!(app_asset))
         .layer(CompressionLayer::new().gzip(true).br(true))
 }
 
 /// No `token` here: a link that signed its visitor in as someone else
 /// (forced login) is an attack; sessions start with `POST /session`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct PageQuery {
     /// A hash route to start on (`#/orders`), e.g. after a login round trip.
     pub(super) route: Option<String>,
@@ -147,8 +145,17 @@ fn serve_error(err: ServeError) -> Response {
     }
 }
 
-/// `GET /runtime/{slug}`: an internal app, for a signed-in member of its
-/// tenant (spec 001 §17). Without a session: to `/app-login/{slug}`.
+/// Opens a published internal app, for a signed-in member of its tenant
+/// (spec 001 §17); the session is the cookie of `POST /session`. Without a
+/// session: to `/app-login/{slug}`. An external app: to its
+/// `/externalAppRuntime/{slug}` page.
+#[utoipa::path(get, path = "/runtime/{slug}", tag = "pages",
+    params(("slug" = String, Path, description = "slug, id or subdomain"), PageQuery),
+    responses((status = 200, content_type = "text/html", body = String, description = "the app's page"),
+        (status = 303, description = "no session: to the sign-in page"),
+        (status = 308, description = "an external app: to its page"),
+        (status = 403, content_type = "text/html", body = String, description = "the user may not open it, or a script (not a top-level navigation) asked"),
+        (status = 404, content_type = "text/html", body = String, description = "no such app, or never published")))]
 async fn internal_app(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -180,8 +187,14 @@ async fn internal_app(
     app_page(&state, app, &token, query.route.as_deref()).await
 }
 
-/// `GET /externalAppRuntime/{slug}`: an external or self-built app (spec
-/// 001 §19.2); its own users sign in inside it, so no platform session.
+/// Opens a published external or self-built app (spec 001 §19.2); its own
+/// users sign in inside it, so no platform session. An internal app: to its
+/// `/runtime/{slug}` page.
+#[utoipa::path(get, path = "/externalAppRuntime/{slug}", tag = "pages",
+    params(("slug" = String, Path, description = "slug, id or subdomain"), PageQuery),
+    responses((status = 200, content_type = "text/html", body = String, description = "the app's page"),
+        (status = 308, description = "an internal app: to its page"),
+        (status = 404, content_type = "text/html", body = String, description = "no such app, or never published")))]
 async fn external_app(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -257,7 +270,12 @@ fn immutable(headers: &HeaderMap, asset: &Asset) -> Response {
     response
 }
 
-/// `GET /assets/runtime/{hash}/appbox-runtime.js`.
+/// The browser runtime every app page loads (immutable; the hash is in the
+/// page).
+#[utoipa::path(get, path = "/assets/runtime/{hash}/appbox-runtime.js", tag = "pages",
+    params(("hash" = String, Path, description = "the runtime's content hash, as the app page names it")),
+    responses((status = 200, content_type = "text/javascript", body = String),
+        (status = 404, body = crate::error::ErrorBody, description = "not this server's runtime")))]
 async fn runtime_script(Path(hash): Path<String>, headers: HeaderMap) -> Response {
     if hash != runtime_hash() {
         return AppError::NotFound("No such runtime version".into()).into_response();
@@ -265,8 +283,13 @@ async fn runtime_script(Path(hash): Path<String>, headers: HeaderMap) -> Respons
     immutable(&headers, serving::runtime_asset().await)
 }
 
-/// `GET /assets/apps/{slug}/{hash}.js|css`: the published build's bundle or
-/// CSS. Only the published build's hashes are served; anything older is a 404.
+/// The published build's bundle or CSS (immutable). Only the published
+/// build's hashes are served; anything older is a 404.
+#[utoipa::path(get, path = "/assets/apps/{slug}/{file}", tag = "pages",
+    params(("slug" = String, Path, description = "the app's slug"),
+        ("file" = String, Path, description = "`<hash>.js` or `<hash>.css`, as the app page names it")),
+    responses((status = 200, content_type = "text/javascript", body = String, description = "the bundle (or `text/css`, the CSS)"),
+        (status = 404, body = crate::error::ErrorBody, description = "no such app, build or file")))]
 async fn app_asset(
     State(state): State<AppState>,
     Path((slug, file)): Path<(String, String)>,

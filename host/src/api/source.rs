@@ -115,7 +115,8 @@ async fn write(
 /// Replaces the whole VFS. SDK files left out are kept (the host injects
 /// them); files left out otherwise are removed.
 #[utoipa::path(put, path = "/api/v1/builder/apps/{app}/source", tag = "builder", security(("bearer" = [])),
-    params(("app" = String, Path, description = "id, slug or subdomain")), request_body = PutSourceRequest,
+    params(("app" = String, Path, description = "id, slug or subdomain")),
+    request_body(content = PutSourceRequest, example = json!({"files": {"src/App.tsx": "export default function App() {\n  return <h1>Orders</h1>;\n}\n"}, "expected_version": 1})),
     responses((status = 200, body = WriteOutcome), (status = 403, body = ErrorBody, description = "an SDK file was changed"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "stale expected_version"),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -133,7 +134,8 @@ async fn put_source(
 
 /// Adds or overwrites files; other files stay as they are (spec 001 §5).
 #[utoipa::path(patch, path = "/api/v1/builder/apps/{app}/source/files", tag = "builder", security(("bearer" = [])),
-    params(("app" = String, Path, description = "id, slug or subdomain")), request_body = PatchFilesRequest,
+    params(("app" = String, Path, description = "id, slug or subdomain")),
+    request_body(content = PatchFilesRequest, example = json!({"files": {"src/pages/HomePage.tsx": "export default function HomePage() {\n  return <h1>Hello</h1>;\n}\n"}, "expected_version": 1})),
     responses((status = 200, body = WriteOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn patch_files(
@@ -161,7 +163,8 @@ async fn patch_files(
 /// Removes files (spec 001 §5). A path that does not exist is a 404 and
 /// nothing is removed; SDK files cannot be removed (403).
 #[utoipa::path(delete, path = "/api/v1/builder/apps/{app}/source/files", tag = "builder", security(("bearer" = [])),
-    params(("app" = String, Path, description = "id, slug or subdomain")), request_body = DeleteFilesRequest,
+    params(("app" = String, Path, description = "id, slug or subdomain")),
+    request_body(content = DeleteFilesRequest, example = json!({"paths": ["src/old.ts"], "expected_version": 2})),
     responses((status = 200, body = WriteOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn delete_files(
@@ -227,7 +230,8 @@ async fn get_version(
 /// Brings back the files of an earlier version as a new version; the
 /// versions in between stay in the history.
 #[utoipa::path(post, path = "/api/v1/builder/apps/{app}/source/restore", tag = "builder", security(("bearer" = [])),
-    params(("app" = String, Path, description = "id, slug or subdomain")), request_body = RestoreRequest,
+    params(("app" = String, Path, description = "id, slug or subdomain")),
+    request_body(content = RestoreRequest, example = json!({"version": 1, "expected_version": 3})),
     responses((status = 200, body = WriteOutcome), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn restore_version(
     State(state): State<AppState>,
