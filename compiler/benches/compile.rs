@@ -1,25 +1,38 @@
-//! `cargo bench -p appbox-compiler`: appbox's compiler against esbuild on
-//! the corpus apps of ../shared/corpus, in the same run, on the same input.
+//! `cargo bench -p appbox-compiler`: appbox's compiler beside the fastest
+//! bundlers at their best (esbuild, Bun and Rolldown building from files, run
+//! by `../shared/compile-anchors/anchors.mjs` as a child process), in one run,
+//! on the corpus apps `small`, `medium` and `large`.
 //!
-//! For each app: the median of cold compiles (a fresh module cache each
-//! time, minified) beside esbuild's median (its JS API with an in-memory
-//! plugin, minified, via benches/esbuild.mjs), and the ratio. For medium: the
-//! median recompile after a one-file edit with a warm cache, as a share of
-//! the cold compile. Set BENCH_RUNS to change the number of runs (default 15).
+//! For each app: the median cold compile (a fresh module cache each time,
+//! minified), the median one-file edit (a page changes, warm cache), JS and
+//! CSS bytes; then, for medium and large, where a cold compile and an edit
+//! spend their time, stage by stage.
+//!
+//! `BENCH_RUNS` (default 9) sets the timed runs; `BENCH_OUT` a folder to
+//! write appbox's bundles to (APP.js, APP.css); `APPBOX_ANCHORS` the anchors
+//! folder (default `../shared/compile-anchors`; it needs `npm ci`, so copy it
+//! somewhere writable if `../shared` is read-only). Without its
+//! `node_modules` the anchors' columns are left empty and the bench says why.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use appbox_compiler::{compile, CompileOptions, ModuleCache};
+use appbox_compiler::{compile, CompileOptions, ModuleCache, Output, Timings};
+
+const APPS: [&str; 3] = ["small", "medium", "large"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+fn shared() -> PathBuf {
+    root().join("../shared")
+}
+
 fn load(name: &str) -> BTreeMap<String, String> {
-    let path = root().join("../shared/corpus").join(format!("{name}.json"));
+    let path = shared().join("corpus").join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("corpus app")
 }
@@ -36,44 +49,148 @@ fn sdk() -> BTreeMap<String, String> {
         .collect()
 }
 
-fn median(mut times: Vec<Duration>) -> f64 {
-    times.sort();
-    let mid = times.len() / 2;
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    if times.len() % 2 == 1 {
-        ms(times[mid])
-    } else {
-        (ms(times[mid - 1]) + ms(times[mid])) / 2.0
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// One anchor bundler's figures for one app.
+struct Anchor {
+    bundler: String,
+    ms_median: f64,
+    js_bytes: u64,
+}
+
+/// Runs the anchors script; by app, each bundler's figures.
+fn anchors(runs: usize) -> Result<BTreeMap<String, Vec<Anchor>>, String> {
+    let dir = std::env::var_os("APPBOX_ANCHORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shared().join("compile-anchors"));
+    if !dir.join("node_modules").exists() {
+        return Err(format!(
+            "{} has no node_modules: copy it somewhere writable, `npm ci` there and set APPBOX_ANCHORS to it",
+            dir.display()
+        ));
+    }
+    let output = Command::new("node")
+        .arg(dir.join("anchors.mjs"))
+        .args(APPS)
+        .args(["--runs", &runs.to_string(), "--shared"])
+        .arg(shared())
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "the anchors failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let mut by_app: BTreeMap<String, Vec<Anchor>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let (Some(app), Some(bundler), Some(ms_median), Some(js_bytes)) = (
+            v["app"].as_str(),
+            v["bundler"].as_str(),
+            v["ms_median"].as_f64(),
+            v["js_bytes"].as_u64(),
+        ) else {
+            continue;
+        };
+        by_app.entry(app.to_owned()).or_default().push(Anchor {
+            bundler: bundler.to_owned(),
+            ms_median,
+            js_bytes,
+        });
+    }
+    Ok(by_app)
+}
+
+/// appbox's figures for one app: medians and the timings of the median runs.
+struct Ours {
+    cold_ms: f64,
+    edit_ms: f64,
+    output: Output,
+    cold: Timings,
+    edit: Timings,
+}
+
+/// Times `runs` compiles; returns the median and the timings of the run
+/// closest to it.
+fn timed(runs: usize, mut run: impl FnMut(usize) -> Output) -> (f64, Timings) {
+    let results: Vec<(f64, Timings)> = (0..runs)
+        .map(|i| {
+            let start = Instant::now();
+            let output = run(i);
+            (ms(start.elapsed()), output.timings)
+        })
+        .collect();
+    let mid = median(results.iter().map(|r| r.0).collect());
+    let (_, timings) = results
+        .into_iter()
+        .min_by(|a, b| (a.0 - mid).abs().total_cmp(&(b.0 - mid).abs()))
+        .expect("runs > 0");
+    (mid, timings)
+}
+
+fn measure(app: &str, runs: usize, sdk: &BTreeMap<String, String>) -> Ours {
+    let options = CompileOptions::default();
+    let mut files = load(app);
+    let output = compile(&files, sdk, &options, &ModuleCache::new()).expect("warm-up compile");
+    let (cold_ms, cold) = timed(runs, |_| {
+        compile(&files, sdk, &options, &ModuleCache::new()).expect("compile")
+    });
+    // A one-file edit: a page (or the entry) changes each run, warm cache.
+    let page = files
+        .keys()
+        .find(|p| p.starts_with("src/pages/") && p.ends_with(".tsx"))
+        .cloned()
+        .unwrap_or_else(|| appbox_compiler::ENTRY.to_owned());
+    let original = files[&page].clone();
+    let cache = ModuleCache::new();
+    compile(&files, sdk, &options, &cache).expect("warm the cache");
+    let (edit_ms, edit) = timed(runs, |i| {
+        files.insert(
+            page.clone(),
+            format!("{original}\nexport const benchEdit{i} = {i};\n"),
+        );
+        compile(&files, sdk, &options, &cache).expect("recompile")
+    });
+    Ours {
+        cold_ms,
+        edit_ms,
+        output,
+        cold,
+        edit,
     }
 }
 
-/// esbuild's median milliseconds and output bytes (JS + CSS), by app.
-fn esbuild_medians(runs: usize, apps: &[&str]) -> BTreeMap<String, (f64, u64)> {
-    let files: Vec<PathBuf> = apps
-        .iter()
-        .map(|a| root().join("../shared/corpus").join(format!("{a}.json")))
-        .collect();
-    let output = Command::new("node")
-        .arg(root().join("compiler/benches/esbuild.mjs"))
-        .arg(runs.to_string())
-        .args(&files)
-        .output()
-        .expect("node (esbuild comes from sdk-js: run `npm ci` in sdk-js/)");
-    assert!(
-        output.status.success(),
-        "esbuild bench failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
+fn print_stages(app: &str, ours: &Ours) {
+    println!(
+        "\n{app}: where the time goes (the median run; module stages are CPU time summed over the modules compiled, steps are wall time)"
     );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter_map(|v| {
-            Some((
-                v["app"].as_str()?.to_owned(),
-                (v["ms_median"].as_f64()?, v["bytes"].as_u64()?),
-            ))
-        })
-        .collect()
+    println!("{:<28} {:>10} {:>10}", "", "cold ms", "edit ms");
+    println!(
+        "{:<28} {:>10} {:>10}",
+        "modules compiled", ours.cold.modules_compiled, ours.edit.modules_compiled
+    );
+    for (i, (stage, cold)) in ours.cold.module_stages.iter().enumerate() {
+        let edit = ours.edit.module_stages.get(i).map_or(0.0, |s| ms(s.1));
+        println!("  {stage:<26} {:>10.2} {edit:>10.2}", ms(*cold));
+    }
+    for (i, (step, cold)) in ours.cold.steps.iter().enumerate() {
+        let edit = ours.edit.steps.get(i).map_or(0.0, |s| ms(s.1));
+        println!("{step:<28} {:>10.2} {edit:>10.2}", ms(*cold));
+    }
+    println!(
+        "{:<28} {:>10.2} {:>10.2}",
+        "total (median)", ours.cold_ms, ours.edit_ms
+    );
 }
 
 fn main() {
@@ -81,69 +198,54 @@ fn main() {
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(15);
-    let apps = ["small", "medium", "large"];
+        .unwrap_or(9)
+        .max(1);
     let sdk = sdk();
-    let options = CompileOptions::default();
+    let anchors = anchors(runs);
+    let ours: Vec<(&str, Ours)> = APPS
+        .iter()
+        .map(|app| (*app, measure(app, runs, &sdk)))
+        .collect();
+    if let Some(dir) = std::env::var_os("BENCH_OUT") {
+        for (app, ours) in &ours {
+            let dir = Path::new(&dir);
+            std::fs::write(dir.join(format!("{app}.js")), &ours.output.bundle_js).expect("write");
+            std::fs::write(dir.join(format!("{app}.css")), &ours.output.css).expect("write");
+        }
+    }
 
-    let esbuild = esbuild_medians(runs, &apps);
     println!(
-        "cold compile, minified, median of {runs} runs ({} cores)",
+        "minified, median of {runs} runs, {} cores; edit = one page changes, warm module cache",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "{:<8} {:>10} {:>11} {:>15} {:>10} {:>11}",
-        "app", "appbox ms", "esbuild ms", "appbox/esbuild", "appbox KB", "esbuild KB"
+        "{:<7} {:<38} {:>9} {:>9} {:>10} {:>9}",
+        "app", "bundler", "cold ms", "edit ms", "JS bytes", "CSS bytes"
     );
-    let mut cold = BTreeMap::new();
-    for app in apps {
-        let files = load(app);
-        let output = compile(&files, &sdk, &options, &ModuleCache::new()).expect("warm-up compile");
-        let our_kb = (output.bundle_js.len() + output.css.len()) as f64 / 1024.0;
-        let times: Vec<Duration> = (0..runs)
-            .map(|_| {
-                let cache = ModuleCache::new();
-                let start = Instant::now();
-                compile(&files, &sdk, &options, &cache).expect("compile");
-                start.elapsed()
-            })
-            .collect();
-        let ours = median(times);
-        cold.insert(app, ours);
-        let (theirs, their_bytes) = esbuild.get(app).copied().unwrap_or((f64::NAN, 0));
-        let their_kb = their_bytes as f64 / 1024.0;
+    for (app, ours) in &ours {
         println!(
-            "{app:<8} {ours:>10.1} {theirs:>11.1} {:>14.2}x {our_kb:>10.0} {their_kb:>11.0}",
-            ours / theirs
+            "{app:<7} {:<38} {:>9.1} {:>9.1} {:>10} {:>9}",
+            "appbox compiler (library)",
+            ours.cold_ms,
+            ours.edit_ms,
+            ours.output.bundle_js.len(),
+            ours.output.css.len()
         );
+        if let Ok(anchors) = &anchors {
+            for anchor in anchors.get(*app).into_iter().flatten() {
+                println!(
+                    "{app:<7} {:<38} {:>9.1} {:>9} {:>10} {:>9}",
+                    anchor.bundler, anchor.ms_median, "-", anchor.js_bytes, "-"
+                );
+            }
+        }
     }
-
-    // One-file edit of medium with a warm cache: change a page each run.
-    let mut files = load("medium");
-    let cache = ModuleCache::new();
-    compile(&files, &sdk, &options, &cache).expect("warm the cache");
-    let page = files
-        .keys()
-        .find(|p| p.starts_with("src/pages/") && p.ends_with(".tsx"))
-        .cloned()
-        .expect("a page");
-    let original = files[&page].clone();
-    let times: Vec<Duration> = (0..runs)
-        .map(|i| {
-            files.insert(
-                page.clone(),
-                format!("{original}\nexport const benchEdit{i} = {i};\n"),
-            );
-            let start = Instant::now();
-            compile(&files, &sdk, &options, &cache).expect("recompile");
-            start.elapsed()
-        })
-        .collect();
-    let edit = median(times);
-    let medium_cold = cold["medium"];
-    println!("\none-file edit of medium ({page}), warm cache");
-    println!(
-        "recompile {edit:.1} ms = {:.0}% of the cold compile ({medium_cold:.1} ms)",
-        edit / medium_cold * 100.0
-    );
+    if let Err(why) = &anchors {
+        println!("(no anchors: {why})");
+    }
+    for (app, ours) in &ours {
+        if *app != "small" {
+            print_stages(app, ours);
+        }
+    }
 }

@@ -6,33 +6,40 @@
 //! ```js
 //! (function () {
 //! "use strict";
-//! var defs = {
-//!   "src/App.tsx": [function (exports, require, module) { …CommonJS body… },
-//!                   {"./pages/Home": "src/pages/Home.tsx"}],
+//! var packages = ["react", "react/jsx-runtime"];
+//! var defs = [
+//!   [function (exports, require, module) { …CommonJS body… }, [3, 9, 7]],
 //!   …
-//! };
+//! ];
 //! …loader…
-//! load("src/main.tsx");
+//! load(0);
 //! })();
 //! ```
 //!
-//! Each module is a CommonJS factory plus a map from the specifiers it wrote
-//! to the modules they resolved to. A module's exports object is cached
+//! Module 0 is the entry. Each module is a CommonJS factory (its parameters
+//! shortened when minified) plus its targets: the factory calls `require(i)`
+//! and entry `i` is the index of a module of the table or, from
+//! `defs.length` on, of a runtime package in `packages`. swc's helpers are modules of the table too, one each,
+//! shared by every module that uses them. A module's exports object is cached
 //! before its factory runs, so import cycles see the partly initialised
 //! exports, and swc's CommonJS output reads imports through getters at use
 //! time, which keeps ES live-binding semantics. Specifiers not in the map are
 //! runtime-provided packages, looked up in `globalThis.__APPBOX_EXTERNALS__`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::module::{ImportKind, Loader, ModuleOutput};
 use crate::resolve::{resolve, ResolveError, Target, EXTERNALS};
 use crate::Compiled;
 
-/// The loader that runs the module table. `__APPBOX_EXTERNALS__` is the
-/// runtime's registry: an object from package name to module object.
-const LOADER: &str = r#"var cache = {};
+/// The loader that runs the module table. A module's `require(i)` reads
+/// entry `i` of its targets: a number below `defs.length` is a module of
+/// the table, above it a runtime package of `packages`, looked up in
+/// `__APPBOX_EXTERNALS__` (the runtime's
+/// registry: an object from package name to module object). A string
+/// argument (a CommonJS file's own `require(name)`) is a package name.
+const LOADER: &str = r#"var cache = [];
 function external(name) {
   var registry = globalThis.__APPBOX_EXTERNALS__;
   if (registry && Object.prototype.hasOwnProperty.call(registry, name)) return registry[name];
@@ -43,13 +50,17 @@ function load(id) {
   if (hit) return hit.exports;
   var def = defs[id];
   var module = cache[id] = { exports: {} };
-  def[0].call(module.exports, module.exports, function (specifier) {
-    var target = def[1][specifier];
-    return target === undefined ? external(specifier) : load(target);
+  def[0].call(module.exports, module.exports, function (i) {
+    var target = typeof i === "number" ? def[1][i] : i;
+    if (typeof target !== "number") return external(target);
+    return target < defs.length ? load(target) : external(packages[target - defs.length]);
   }, module);
   return module.exports;
 }
 "#;
+
+/// [`LOADER`], minified.
+const COMPACT_LOADER: &str = "var cache=[];function external(n){var r=globalThis.__APPBOX_EXTERNALS__;if(r&&Object.prototype.hasOwnProperty.call(r,n))return r[n];throw new Error(\"appbox: the runtime does not provide the module \\\"\"+n+\"\\\"\")}function load(i){var h=cache[i];if(h)return h.exports;var d=defs[i],m=cache[i]={exports:{}};d[0].call(m.exports,m.exports,function(s){var t=typeof s==\"number\"?d[1][s]:s;return typeof t!=\"number\"?external(t):t<defs.length?load(t):external(packages[t-defs.length])},m);return m.exports}";
 
 /// What the graph walk found.
 pub struct Graph {
@@ -135,40 +146,9 @@ pub fn walk(
     graph
 }
 
-/// The frame around the modules, readable or compact.
-struct Frame {
-    open: &'static str,
-    module_open: &'static str,
-    module_close: &'static str,
-    entry_close: &'static str,
-    loader: &'static str,
-}
-
-const READABLE: Frame = Frame {
-    open: "(function () {\n\"use strict\";\nvar defs = {\n",
-    module_open: ": [function (exports, require, module) {\n",
-    module_close: "\n}, ",
-    entry_close: "],\n",
-    loader: LOADER,
-};
-
-const COMPACT: Frame = Frame {
-    open: "(function(){\"use strict\";var defs={",
-    module_open: ":[function(exports,require,module){",
-    module_close: "},",
-    entry_close: "],",
-    loader: "var cache={};function external(n){var r=globalThis.__APPBOX_EXTERNALS__;if(r&&Object.prototype.hasOwnProperty.call(r,n))return r[n];throw new Error(\"appbox: the runtime does not provide the module \\\"\"+n+\"\\\"\")}function load(i){var h=cache[i];if(h)return h.exports;var d=defs[i],m=cache[i]={exports:{}};d[0].call(m.exports,m.exports,function(s){var t=d[1][s];return t===void 0?external(s):load(t)},m);return m.exports}",
-};
-
-/// Joins the modules into one script. Returns the script and the line each
-/// module's code starts on (for the dev source map).
-pub fn link(
-    entry: &str,
-    graph: &Graph,
-    compiled: &Compiled,
-    minify: bool,
-) -> (String, Vec<(String, u32)>) {
-    let frame = if minify { &COMPACT } else { &READABLE };
+/// Joins the modules into one script, the entry first. Returns the script
+/// and the line each module's code starts on (for the dev source map).
+pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> (String, Vec<(String, u32)>) {
     let modules: Vec<(&String, &ModuleOutput)> = graph
         .modules
         .iter()
@@ -177,48 +157,100 @@ pub fn link(
             _ => None,
         })
         .collect();
+    let index: HashMap<&str, usize> = modules
+        .iter()
+        .enumerate()
+        .map(|(i, (path, _))| (path.as_str(), i))
+        .collect();
     let size = modules
         .iter()
-        .map(|(p, o)| p.len() + o.code.len() + 128)
+        .map(|(p, o)| p.len() + o.code.len() + 16 * o.requires.len() + 64)
         .sum::<usize>()
         + 2048;
     let mut out = String::with_capacity(size);
     let mut starts = Vec::with_capacity(modules.len());
+    // The runtime packages the modules use, each named once: a target of
+    // `defs.length + i` is `packages[i]`.
+    let mut packages: Vec<&str> = Vec::new();
+    for (path, output) in &modules {
+        for specifier in &output.requires {
+            let internal = graph
+                .links
+                .get(*path)
+                .is_some_and(|l| l.contains_key(specifier))
+                || index.contains_key(specifier.as_str());
+            if !internal && !packages.contains(&specifier.as_str()) {
+                packages.push(specifier);
+            }
+        }
+    }
     let mut line = 0u32;
     let push = |out: &mut String, line: &mut u32, text: &str| {
         *line += text.matches('\n').count() as u32;
         out.push_str(text);
     };
-    push(&mut out, &mut line, frame.open);
-    for (path, output) in modules {
-        let links = graph
-            .links
-            .get(path)
-            .and_then(|l| serde_json::to_string(l).ok())
-            .unwrap_or_else(|| "{}".into());
-        push(
-            &mut out,
-            &mut line,
-            &serde_json::Value::String(path.clone()).to_string(),
-        );
-        push(&mut out, &mut line, frame.module_open);
-        starts.push((path.clone(), line));
-        push(&mut out, &mut line, output.code.trim_end());
-        push(&mut out, &mut line, frame.module_close);
-        push(&mut out, &mut line, &links);
-        push(&mut out, &mut line, frame.entry_close);
-    }
-    push(&mut out, &mut line, if minify { "};" } else { "};\n" });
-    push(&mut out, &mut line, frame.loader);
+    let names: Vec<String> = packages.iter().map(|p| json_string(p)).collect();
     push(
         &mut out,
         &mut line,
-        &format!("load({});", serde_json::Value::String(entry.to_owned())),
+        &if minify {
+            format!(
+                "(function(){{\"use strict\";var packages=[{}],defs=[",
+                names.join(",")
+            )
+        } else {
+            format!(
+                "(function () {{\n\"use strict\";\nvar packages = [{}];\nvar defs = [\n",
+                names.join(", ")
+            )
+        },
+    );
+    for (path, output) in &modules {
+        let links = graph.links.get(*path);
+        let targets: Vec<String> = output
+            .requires
+            .iter()
+            .map(|specifier| {
+                let target = links
+                    .and_then(|l| l.get(specifier))
+                    .map_or(specifier.as_str(), String::as_str);
+                match index.get(target) {
+                    Some(i) => i.to_string(),
+                    None => packages.iter().position(|p| p == specifier).map_or_else(
+                        || json_string(specifier),
+                        |i| (modules.len() + i).to_string(),
+                    ),
+                }
+            })
+            .collect();
+        if !minify {
+            push(&mut out, &mut line, &format!("// {path}\n"));
+        }
+        push(&mut out, &mut line, "[");
+        starts.push(((*path).clone(), line));
+        push(&mut out, &mut line, output.code.trim_end());
+        push(&mut out, &mut line, if minify { ",[" } else { ", [" });
+        push(&mut out, &mut line, &targets.join(","));
+        push(&mut out, &mut line, if minify { "]]," } else { "]],\n" });
+    }
+    push(&mut out, &mut line, if minify { "];" } else { "];\n" });
+    push(
+        &mut out,
+        &mut line,
+        if minify { COMPACT_LOADER } else { LOADER },
     );
     push(
         &mut out,
         &mut line,
-        if minify { "})();\n" } else { "\n})();\n" },
+        if minify {
+            "load(0)})();\n"
+        } else {
+            "load(0);\n})();\n"
+        },
     );
     (out, starts)
+}
+
+fn json_string(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
 }

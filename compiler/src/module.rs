@@ -3,16 +3,21 @@
 //! (own swc globals and source map), so modules compile in parallel and a
 //! module's output can be cached by its content.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use swc_core::common::comments::SingleThreadedComments;
 use swc_core::common::sync::Lrc;
-use swc_core::common::{FileName, Globals, Mark, SourceMap, Span, Spanned, GLOBALS};
-use swc_core::ecma::ast::{
-    CallExpr, Callee, EsVersion, Expr, ImportDecl, Lit, MemberExpr, MemberProp, Module, ModuleDecl,
-    ModuleItem, Program, Str,
+use swc_core::common::{
+    FileName, Globals, Mark, SourceMap, Span, Spanned, SyntaxContext, DUMMY_SP, GLOBALS,
 };
-use swc_core::ecma::codegen::text_writer::JsWriter;
+use swc_core::ecma::ast::{
+    AssignExpr, AssignOp, AssignTarget, CallExpr, Callee, Decl, EsVersion, Expr, ExprStmt, FnExpr,
+    Function, FunctionBody, Ident, ImportDecl, Lit, MemberExpr, MemberProp, Module, ModuleDecl,
+    ModuleItem, Number, Param, Pat, Program, Script, SimpleAssignTarget, Stmt, Str, VarDecl,
+    VarDeclKind, VarDeclarator,
+};
+use swc_core::ecma::codegen::text_writer::{omit_trailing_semi, JsWriter, WriteJs};
 use swc_core::ecma::codegen::Emitter;
 use swc_core::ecma::minifier::option::{
     CompressOptions, ExtraOptions, MangleOptions, MinifyOptions, TopLevelOptions,
@@ -54,12 +59,64 @@ pub struct Import {
 /// What compiling one module produced.
 #[derive(Debug, Clone)]
 pub struct ModuleOutput {
-    /// CommonJS function body: reads `require`, `module`, `exports`.
+    /// A function expression, the module's factory: `function (exports,
+    /// require, module) { … }` (the parameters shortened when minified).
+    /// Its code calls `require(i)` with `i` an index into `requires`.
     pub code: String,
+    /// The specifiers the factory requires, by index: files of the app,
+    /// runtime packages and [`HELPERS_PREFIX`] helpers.
+    pub requires: Vec<String>,
     pub imports: Vec<Import>,
     pub warnings: Vec<Diagnostic>,
     /// Mappings from `code` to the original file (dev builds only).
     pub source_map: Option<swc_sourcemap::SourceMap>,
+    /// Where compiling this module spent its time.
+    pub stages: StageTimes,
+}
+
+/// The stages of one module's compile, in pipeline order.
+pub const STAGES: [&str; 8] = [
+    "parse",
+    "scan imports and lints",
+    "strip TS",
+    "JSX",
+    "lower to ES2020",
+    "CommonJS",
+    "minify",
+    "print",
+];
+
+/// Time per stage of [`STAGES`]; measuring costs two clock reads a stage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StageTimes(pub [std::time::Duration; STAGES.len()]);
+
+impl StageTimes {
+    pub fn add(&mut self, other: &StageTimes) {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            *mine += theirs;
+        }
+    }
+}
+
+/// Times consecutive stages: each `lap` charges the time since the last one.
+struct Laps {
+    times: StageTimes,
+    last: std::time::Instant,
+}
+
+impl Laps {
+    fn start() -> Laps {
+        Laps {
+            times: StageTimes::default(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, stage: usize) {
+        let now = std::time::Instant::now();
+        self.times.0[stage] += now - self.last;
+        self.last = now;
+    }
 }
 
 /// How a file is loaded, by extension (esbuild's loaders).
@@ -104,24 +161,26 @@ pub fn compile_module(
     loader: Loader,
     options: ModuleOptions,
 ) -> Result<ModuleOutput, Vec<Diagnostic>> {
-    let value_module = |code: String| ModuleOutput {
-        code,
+    // A file loaded as a value: a factory that exports it.
+    let value_module = |value: String| ModuleOutput {
+        code: if options.minify {
+            format!("function(e,r,m){{m.exports={value}}}")
+        } else {
+            format!("function (exports, require, module) {{\nmodule.exports = {value};\n}}")
+        },
+        requires: Vec::new(),
         imports: Vec::new(),
         warnings: Vec::new(),
         source_map: None,
+        stages: StageTimes::default(),
     };
     match loader {
         Loader::Json => json_module(path, source, options.minify).map(value_module),
-        Loader::Text => Ok(value_module(format!(
-            "module.exports = {};",
-            json_string(source)
-        ))),
+        Loader::Text => Ok(value_module(json_string(source))),
         Loader::DataUrl(mime) => {
             use base64::Engine as _;
             let data = base64::engine::general_purpose::STANDARD.encode(source.as_bytes());
-            Ok(value_module(format!(
-                "module.exports = \"data:{mime};base64,{data}\";"
-            )))
+            Ok(value_module(format!("\"data:{mime};base64,{data}\"")))
         }
         Loader::Ts { .. } | Loader::Js => GLOBALS.set(&Globals::new(), || {
             script_module(path, source, loader, options)
@@ -139,8 +198,8 @@ fn json_string(text: &str) -> String {
 
 fn json_module(path: &str, source: &str, minify: bool) -> Result<String, Vec<Diagnostic>> {
     match serde_json::from_str::<serde_json::Value>(source) {
-        Ok(value) if minify => Ok(format!("module.exports = {value};")),
-        Ok(_) => Ok(format!("module.exports = {};", source.trim())),
+        Ok(_) if minify => Ok(json_to_js(source)),
+        Ok(_) => Ok(source.trim().to_owned()),
         Err(err) => {
             let line = err.line().max(1);
             let line_start: usize = source
@@ -162,6 +221,61 @@ fn json_module(path: &str, source: &str, minify: bool) -> Result<String, Vec<Dia
             )])
         }
     }
+}
+
+/// Valid JSON text as a compact JS expression of the same value, keys in
+/// their order: no whitespace, keys unquoted where they are identifiers,
+/// `true`/`false` as `!0`/`!1` (what esbuild prints for a JSON import).
+fn json_to_js(json: &str) -> String {
+    let bytes = json.as_bytes();
+    let mut out = String::with_capacity(json.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i = (i + 1).min(bytes.len());
+                let literal = &json[start..i];
+                let inner = &literal[1..literal.len().saturating_sub(1).max(1)];
+                let next = json[i..].trim_start().as_bytes().first();
+                if next == Some(&b':') && inner == "__proto__" {
+                    // `__proto__: x` would set the prototype; JSON makes a key.
+                    out.push_str("[\"__proto__\"]");
+                } else if next == Some(&b':') && is_identifier(inner) {
+                    out.push_str(inner);
+                } else {
+                    out.push_str(literal);
+                }
+            }
+            b't' if json[i..].starts_with("true") => {
+                out.push_str("!0");
+                i += 4;
+            }
+            b'f' if json[i..].starts_with("false") => {
+                out.push_str("!1");
+                i += 5;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            _ => {
+                // Outside strings, valid JSON is ASCII.
+                out.push(char::from(bytes[i]));
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
 /// Byte offsets of a span inside its file.
@@ -223,6 +337,7 @@ fn script_module(
     loader: Loader,
     options: ModuleOptions,
 ) -> Result<ModuleOutput, Vec<Diagnostic>> {
+    let mut laps = Laps::start();
     let cm: Lrc<SourceMap> = Default::default();
     let fm = cm.new_source_file(FileName::Custom(path.to_owned()).into(), source.to_owned());
     let start = fm.start_pos.0;
@@ -271,6 +386,7 @@ fn script_module(
             .into_iter()
             .map(|e| syntax_error(path, source, start, e)),
     );
+    laps.lap(0);
 
     let mut scan = ImportScan {
         path,
@@ -287,8 +403,11 @@ fn script_module(
         return Err(errors);
     }
     remove_css_imports(&mut module);
+    laps.lap(1);
 
-    let code_and_map = HELPERS.set(&Helpers::new(false), || {
+    // External helpers: `require`d from one helper module each, which the
+    // bundle holds once, instead of a copy in every module.
+    let code_and_map = HELPERS.set(&Helpers::new(true), || {
         let unresolved = Mark::new();
         let top_level = Mark::new();
         let mut program = Program::Module(module);
@@ -300,6 +419,7 @@ fn script_module(
                 top_level,
             ));
         }
+        laps.lap(2);
         if jsx_enabled {
             let jsx_options = JsxOptions {
                 runtime: Some(Runtime::Automatic),
@@ -314,6 +434,7 @@ fn script_module(
                 unresolved,
             ));
         }
+        laps.lap(3);
         program.mutate(visit_mut_pass(DefineNodeEnv {
             value: if options.minify {
                 "production"
@@ -323,17 +444,20 @@ fn script_module(
         }));
         program.mutate(es2022::es2022(Default::default(), unresolved));
         program.mutate(es2021::es2021());
+        laps.lap(4);
         let features = FeatureFlag {
             support_block_scoping: true,
             support_arrow: true,
         };
-        program.mutate(common_js(
-            Resolver::Default,
-            unresolved,
-            Default::default(),
-            features,
-        ));
+        // The bundle is strict as a whole: no "use strict" per module.
+        let config = swc_core::ecma::transforms::module::util::Config {
+            strict_mode: false,
+            ..Default::default()
+        };
+        program.mutate(common_js(Resolver::Default, unresolved, config, features));
         program.mutate(inject_helpers(unresolved));
+        let (mut program, requires) = into_factory(program, unresolved);
+        laps.lap(5);
         if options.minify {
             program = swc_core::ecma::minifier::optimize(
                 program,
@@ -348,9 +472,13 @@ fn script_module(
                 },
             );
         }
+        laps.lap(6);
         program.mutate(hygiene());
+        if options.minify {
+            program.mutate(visit_mut_pass(NoPureMarks));
+        }
         program.mutate(fixer(Some(&comments)));
-        emit(
+        let printed = emit(
             &cm,
             &program,
             if options.minify {
@@ -359,35 +487,329 @@ fn script_module(
                 Some(&comments)
             },
             options,
-        )
+        );
+        printed.map(|(code, map)| (code, map, requires))
     });
-    let (code, source_map) = code_and_map.map_err(|e| {
+    let not_printed = |e: String| {
         vec![Diagnostic::error(
             format!("Could not print {path}: {e}"),
             None,
         )]
-    })?;
+    };
+    let (code, source_map, requires) = code_and_map.map_err(|e| not_printed(e.to_string()))?;
+    // `__appbox_factory = function (…) {…};` → the function expression.
+    let code = code
+        .strip_prefix(FACTORY_GLOBAL)
+        .map(|rest| rest.trim_start().trim_start_matches('=').trim_start())
+        .map(|rest| rest.trim_end().trim_end_matches(';').to_owned())
+        .ok_or_else(|| not_printed("the module's factory is missing".into()))?;
+    laps.lap(7);
     Ok(ModuleOutput {
         code,
+        requires,
         imports: scan.imports,
         warnings: lints.into_warnings(),
         source_map,
+        stages: laps.times,
     })
 }
 
 fn minify_options() -> MinifyOptions {
-    // The module body ends up inside a function, so its top level is a
-    // function scope: unused top-level code may go and names may be mangled.
+    // The module is a function (its factory), so its code is a function
+    // scope: unused code may go and every name, the factory's parameters
+    // included, may be mangled. Its declarations keep the top-level mark the
+    // resolver gave them, hence the top-level options.
     let compress = CompressOptions {
         top_level: Some(TopLevelOptions { functions: true }),
         ..Default::default()
     };
+
     let mangle: Option<MangleOptions> =
         serde_json::from_value(serde_json::json!({"topLevel": true})).ok();
     MinifyOptions {
         compress: Some(compress),
         mangle,
         ..Default::default()
+    }
+}
+
+/// Where helpers are required from (swc's external helpers' paths).
+pub const HELPERS_PREFIX: &str = "@swc/helpers/_/";
+/// The global the factory is assigned to while it is minified and printed
+/// (an assignment keeps the minifier from dropping it); never in a bundle.
+const FACTORY_GLOBAL: &str = "__appbox_factory";
+/// The names CommonJS code reads from its frame.
+const FRAME_NAMES: [&str; 3] = ["exports", "require", "module"];
+
+/// Turns a CommonJS module into `__appbox_factory = function (exports,
+/// require, module) { … }`: the frame's names become the function's own
+/// parameters (so the minifier may shorten them), helper imports become
+/// `require`s, and every `require("specifier")` becomes `require(i)`, `i`
+/// the index of the specifier in the list returned.
+fn into_factory(program: Program, unresolved: Mark) -> (Program, Vec<String>) {
+    let unresolved = SyntaxContext::empty().apply_mark(unresolved);
+    let frame = SyntaxContext::empty().apply_mark(Mark::new());
+    let items = match program {
+        Program::Module(module) => module.body,
+        Program::Script(script) => script.body.into_iter().map(ModuleItem::Stmt).collect(),
+    };
+    let mut body: Vec<Stmt> = items
+        .into_iter()
+        .filter_map(|item| match item {
+            ModuleItem::Stmt(stmt) => Some(stmt),
+            // What inject_helpers adds: `import { _ as local } from
+            // "@swc/helpers/_/…"`, becoming `var local = require("…")._`.
+            ModuleItem::ModuleDecl(ModuleDecl::Import(import)) => {
+                let local = import.specifiers.first().map(|s| s.local().clone())?;
+                let require = CallExpr {
+                    callee: Callee::Expr(Box::new(Expr::Ident(Ident::new(
+                        "require".into(),
+                        DUMMY_SP,
+                        unresolved,
+                    )))),
+                    args: vec![Expr::Lit(Lit::Str(*import.src)).into()],
+                    ..Default::default()
+                };
+                // The helper is the module's export `_`.
+                let helper = MemberExpr {
+                    span: DUMMY_SP,
+                    obj: Box::new(Expr::Call(require)),
+                    prop: MemberProp::Ident("_".into()),
+                };
+                Some(Stmt::Decl(Decl::Var(Box::new(VarDecl {
+                    kind: VarDeclKind::Var,
+                    decls: vec![VarDeclarator {
+                        span: DUMMY_SP,
+                        name: Pat::Ident(local.into()),
+                        init: Some(Box::new(Expr::Member(helper))),
+                        definite: false,
+                    }],
+                    ..Default::default()
+                }))))
+            }
+            // common_js leaves no other module declaration.
+            ModuleItem::ModuleDecl(_) => None,
+        })
+        .collect();
+    hoist_package_members(&mut body, unresolved);
+    let mut factory = Factory {
+        unresolved,
+        frame,
+        requires: Vec::new(),
+    };
+    body.visit_mut_with(&mut factory);
+    let params = FRAME_NAMES
+        .iter()
+        .map(|name| Param {
+            span: DUMMY_SP,
+            decorators: Vec::new(),
+            pat: Pat::Ident(Ident::new((*name).into(), DUMMY_SP, frame).into()),
+        })
+        .collect();
+    let function = Function {
+        params,
+        body: Some(FunctionBody {
+            span: DUMMY_SP,
+            stmts: body,
+        }),
+        ..Default::default()
+    };
+    let assign = AssignExpr {
+        span: DUMMY_SP,
+        op: AssignOp::Assign,
+        left: AssignTarget::Simple(SimpleAssignTarget::Ident(
+            Ident::new(FACTORY_GLOBAL.into(), DUMMY_SP, unresolved).into(),
+        )),
+        right: Box::new(Expr::Fn(FnExpr {
+            ident: None,
+            function: Box::new(function),
+        })),
+    };
+    let script = Script {
+        span: DUMMY_SP,
+        body: vec![Stmt::Expr(ExprStmt {
+            span: DUMMY_SP,
+            expr: Box::new(Expr::Assign(assign)),
+        })],
+        shebang: None,
+    };
+    (Program::Script(script), factory.requires)
+}
+
+/// The source of the module behind a helper's specifier: the helper and the
+/// helpers it uses, exporting it as `_` (what swc's external helpers read).
+pub fn helper_source(specifier: &str) -> Option<String> {
+    use swc_core::ecma::transforms::base::helpers::generated::ALL;
+    let helper = ALL.iter().find(|h| h.import_path == specifier)?;
+    let mut source: String = ALL
+        .iter()
+        .filter(|other| other.name == helper.name || helper.deps.contains(other.name))
+        .map(|other| other.source)
+        .collect();
+    source.push_str(&format!("export {{ {} as _ }};\n", helper.local));
+    Some(source)
+}
+
+/// Reads the members a module uses of a runtime package once, where the
+/// package is required: `const _react = require("react")` gains
+/// `const _react_useState = _react.useState`, and `(0, _react.useState)(…)`
+/// becomes `(0, _react_useState)(…)`, which the minifier shortens to `a(…)`.
+/// Only for the runtime's packages, which are complete before the bundle
+/// runs (an app's own modules keep live bindings and cycles).
+fn hoist_package_members(body: &mut Vec<Stmt>, unresolved: SyntaxContext) {
+    let mut hoist = PackageMembers {
+        packages: HashMap::new(),
+        members: Vec::new(),
+    };
+    for (at, stmt) in body.iter().enumerate() {
+        let Stmt::Decl(Decl::Var(var)) = stmt else {
+            continue;
+        };
+        for declarator in &var.decls {
+            let (Pat::Ident(binding), Some(init)) = (&declarator.name, &declarator.init) else {
+                continue;
+            };
+            let Expr::Call(call) = &**init else {
+                continue;
+            };
+            let is_require = matches!(&call.callee, Callee::Expr(callee)
+                if matches!(&**callee, Expr::Ident(i) if i.sym == *"require" && i.ctxt == unresolved));
+            let package = match call.args.as_slice() {
+                [arg] if is_require && arg.spread.is_none() => match &*arg.expr {
+                    Expr::Lit(Lit::Str(s)) => s.value.to_string_lossy(),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            if crate::resolve::EXTERNALS.contains(&&*package) {
+                hoist.packages.insert(binding.id.to_id(), at);
+            }
+        }
+    }
+    if hoist.packages.is_empty() {
+        return;
+    }
+    body.visit_mut_with(&mut hoist);
+    // Insert after each package's `require`, the last statement first.
+    let mut members = hoist.members;
+    members.sort_by_key(|m| std::cmp::Reverse(m.at));
+    for member in members {
+        let read = VarDecl {
+            kind: VarDeclKind::Const,
+            decls: vec![VarDeclarator {
+                span: DUMMY_SP,
+                name: Pat::Ident(member.local.into()),
+                init: Some(Box::new(Expr::Member(MemberExpr {
+                    span: DUMMY_SP,
+                    obj: Box::new(Expr::Ident(member.package.into())),
+                    prop: MemberProp::Ident(member.name.into()),
+                }))),
+                definite: false,
+            }],
+            ..Default::default()
+        };
+        body.insert(member.at + 1, Stmt::Decl(Decl::Var(Box::new(read))));
+    }
+}
+
+/// See [`hoist_package_members`].
+struct PackageMembers {
+    /// The bindings of required packages, with the statement requiring each.
+    packages: HashMap<swc_core::ecma::ast::Id, usize>,
+    members: Vec<PackageMember>,
+}
+
+struct PackageMember {
+    package: swc_core::ecma::ast::Id,
+    name: swc_core::atoms::Atom,
+    local: Ident,
+    at: usize,
+}
+
+impl VisitMut for PackageMembers {
+    fn visit_mut_unary_expr(&mut self, unary: &mut swc_core::ecma::ast::UnaryExpr) {
+        // `delete local` is not valid strict code: leave `delete pkg.x` be.
+        if unary.op != swc_core::ecma::ast::UnaryOp::Delete {
+            unary.visit_mut_children_with(self);
+        }
+    }
+
+    fn visit_mut_expr(&mut self, expr: &mut Expr) {
+        if let Expr::Member(MemberExpr {
+            obj,
+            prop: MemberProp::Ident(name),
+            ..
+        }) = expr
+        {
+            if let Expr::Ident(package) = &**obj {
+                let id = package.to_id();
+                if let Some(&at) = self.packages.get(&id) {
+                    let existing = self
+                        .members
+                        .iter()
+                        .find(|m| m.package == id && m.name == name.sym);
+                    let local = match existing {
+                        Some(member) => member.local.clone(),
+                        None => {
+                            let local = Ident::new(
+                                format!("{}_{}", package.sym, name.sym).into(),
+                                DUMMY_SP,
+                                SyntaxContext::empty().apply_mark(Mark::new()),
+                            );
+                            self.members.push(PackageMember {
+                                package: id,
+                                name: name.sym.clone(),
+                                local: local.clone(),
+                                at,
+                            });
+                            local
+                        }
+                    };
+                    *expr = Expr::Ident(local);
+                    return;
+                }
+            }
+        }
+        expr.visit_mut_children_with(self);
+    }
+}
+
+/// See [`into_factory`].
+struct Factory {
+    unresolved: SyntaxContext,
+    frame: SyntaxContext,
+    requires: Vec<String>,
+}
+
+impl VisitMut for Factory {
+    fn visit_mut_ident(&mut self, ident: &mut Ident) {
+        if ident.ctxt == self.unresolved && FRAME_NAMES.contains(&&*ident.sym) {
+            ident.ctxt = self.frame;
+        }
+    }
+
+    fn visit_mut_call_expr(&mut self, call: &mut CallExpr) {
+        call.visit_mut_children_with(self);
+        let Callee::Expr(callee) = &call.callee else {
+            return;
+        };
+        let is_require =
+            matches!(&**callee, Expr::Ident(i) if i.sym == *"require" && i.ctxt == self.frame);
+        if !is_require || call.args.len() != 1 || call.args[0].spread.is_some() {
+            return;
+        }
+        let Expr::Lit(Lit::Str(specifier)) = &*call.args[0].expr else {
+            return;
+        };
+        let specifier = specifier.value.to_string_lossy().into_owned();
+        let index = match self.requires.iter().position(|s| *s == specifier) {
+            Some(index) => index,
+            None => {
+                self.requires.push(specifier);
+                self.requires.len() - 1
+            }
+        };
+        *call.args[0].expr = Expr::Lit(Lit::Num(Number::from(index as f64)));
     }
 }
 
@@ -406,21 +828,38 @@ fn emit(
             &mut buf,
             options.source_map.then_some(&mut mappings),
         );
-        let mut emitter = Emitter {
-            cfg: swc_core::ecma::codegen::Config::default()
-                .with_minify(options.minify)
-                .with_target(EsVersion::Es2020),
-            cm: cm.clone(),
-            comments: comments.map(|c| c as &dyn swc_core::common::comments::Comments),
-            wr: writer,
-        };
-        emitter.emit_program(program)?;
+        let cfg = swc_core::ecma::codegen::Config::default()
+            .with_minify(options.minify)
+            .with_target(EsVersion::Es2020);
+        let comments = comments.map(|c| c as &dyn swc_core::common::comments::Comments);
+        if options.minify {
+            // No `;` before a `}`.
+            emit_to(cm, program, comments, cfg, omit_trailing_semi(writer))?;
+        } else {
+            emit_to(cm, program, comments, cfg, writer)?;
+        }
     }
     let code = String::from_utf8(buf).map_err(std::io::Error::other)?;
     let map = options
         .source_map
         .then(|| cm.build_source_map(&mappings, None, SourceNames));
     Ok((code, map))
+}
+
+fn emit_to<W: WriteJs>(
+    cm: &Lrc<SourceMap>,
+    program: &Program,
+    comments: Option<&dyn swc_core::common::comments::Comments>,
+    cfg: swc_core::ecma::codegen::Config,
+    wr: W,
+) -> std::io::Result<()> {
+    let mut emitter = Emitter {
+        cfg,
+        cm: cm.clone(),
+        comments,
+        wr,
+    };
+    emitter.emit_program(program)
 }
 
 /// Source map `sources` are the VFS paths themselves.
@@ -554,4 +993,16 @@ fn is_node_env(expr: &Expr) -> bool {
         return false;
     };
     matches!(&**obj, Expr::Ident(process) if process.sym == *"process") && env.sym == *"env"
+}
+
+/// Drops the marks the printer would print as `/*#__PURE__*/`: a minified
+/// module has been through the minifier, the only reader of them.
+struct NoPureMarks;
+
+impl VisitMut for NoPureMarks {
+    fn visit_mut_span(&mut self, span: &mut Span) {
+        if span.lo.is_pure() {
+            *span = DUMMY_SP;
+        }
+    }
 }
