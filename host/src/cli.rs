@@ -1,4 +1,6 @@
-//! Command-line interface: `appbox serve` and `appbox user …`.
+//! Command-line interface: `appbox serve`, `appbox user …`, and the client
+//! commands (`login`, `apps`, `new`, `pull`, `push`, `compile`, `publish`,
+//! `actions`, `logs`) that talk to any appbox server.
 //!
 //! Every option can also come from the environment variable named beside it,
 //! so a container or a systemd unit needs no flags.
@@ -26,6 +28,8 @@ pub enum Command {
     /// Manage platform users.
     #[command(subcommand)]
     User(UserCommand),
+    #[command(flatten)]
+    Client(ClientCommand),
 }
 
 /// Where appbox keeps its data.
@@ -149,4 +153,135 @@ impl Role {
             Role::Member => "member",
         }
     }
+}
+
+/// The client commands: `appbox` as a client of any appbox server.
+#[derive(Subcommand, Debug)]
+pub enum ClientCommand {
+    /// Sign in to a server; the tokens are kept in the user's config dir
+    /// (mode 0600) and refreshed when they expire.
+    Login {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[arg(long, env = "APPBOX_EMAIL")]
+        email: String,
+        /// Read from the first line of stdin when unset.
+        #[arg(long, env = "APPBOX_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// List or create apps.
+    #[command(subcommand)]
+    Apps(AppsCommand),
+    /// Create an app from the standard template and pull it into DIR (default: ./NAME).
+    New {
+        #[command(flatten)]
+        opts: ClientOpts,
+        name: String,
+        dir: Option<PathBuf>,
+    },
+    /// Write an app's files into DIR (default: ./SLUG); the host-owned SDK files are read-only.
+    Pull {
+        #[command(flatten)]
+        opts: ClientOpts,
+        /// The app's id, slug or subdomain.
+        app: String,
+        dir: Option<PathBuf>,
+        /// Overwrite local edits that were not pushed.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Send the files changed or deleted in DIR since the last pull or push.
+    Push {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite what changed on the server since the last pull.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Compile the app's files on the server; errors as esbuild prints them, exit status 1.
+    Compile {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Readable output with a source map instead of minified.
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Publish the app (or file a publish request when you may not publish).
+    Publish {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// A note for the reviewers.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// File a request for review even with the permission to publish.
+        #[arg(long)]
+        review: bool,
+    },
+    /// Run the app's server-side actions.
+    #[command(subcommand)]
+    Actions(ActionsCommand),
+    /// The app's recent action runs, newest first.
+    Logs {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Only this action's runs.
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppsCommand {
+    /// The apps of your organisation.
+    List {
+        #[command(flatten)]
+        opts: ClientOpts,
+    },
+    /// Create an app from the standard template (`appbox new` also pulls it).
+    Create {
+        #[command(flatten)]
+        opts: ClientOpts,
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// internal (default), external or self_built.
+        #[arg(long)]
+        access_mode: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ActionsCommand {
+    /// Run an action of the app's current files (actions/manifest.json).
+    Run {
+        #[command(flatten)]
+        opts: ClientOpts,
+        name: String,
+        /// What the action reads as `ctx.params`.
+        #[arg(long, default_value = "{}")]
+        params: String,
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+/// Which server a client command talks to, and how it prints.
+#[derive(Args, Debug, Clone)]
+pub struct ClientOpts {
+    /// The server's URL; default: the folder's (from its pull), else http://127.0.0.1:8080.
+    #[arg(long, env = "APPBOX_SERVER")]
+    pub server: Option<String>,
+    /// Print one JSON value on stdout instead of text (for scripts and agents).
+    #[arg(long)]
+    pub json: bool,
 }

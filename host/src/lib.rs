@@ -27,6 +27,7 @@ pub mod auth;
 pub mod builder;
 pub mod cache;
 pub mod cli;
+pub mod client;
 pub mod data;
 pub mod db;
 pub mod edge;
@@ -43,5 +44,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => server::serve(args).await,
         Command::User(command) => users::run(command).await,
+        Command::Client(command) => client::run(command).await,
     }
 }

@@ -18,6 +18,8 @@ mod approvals;
 mod auth;
 /// Apps and their VFS: the builder walk-through, concurrency, SDK files, limits.
 mod builder;
+/// The `appbox` client commands driven as a process: new, pull, push, compile, publish (issue 13).
+mod cli;
 /// The compile API (spec 001 §6).
 mod compile;
 /// Integrations, API keys and Custom Tables (spec 000 §3, §6; 001 §13).

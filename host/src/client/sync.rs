@@ -1,0 +1,373 @@
+//! `appbox pull` and `appbox push`: an app's VFS as a folder. The folder
+//! remembers the pull in `.appbox/state.json` (server, app, version, and a
+//! SHA-256 of each file as the server had it), so a push sends only the
+//! files changed or deleted since, with that version as `expected_version`,
+//! and a refused push can name the files that changed on the server.
+//!
+//! Host-owned SDK files are written read-only and listed in the state as
+//! `host_owned`; a push never sends them. Files and folders whose name
+//! starts with `.`, `node_modules/` and the builder's `APPBOX.md` are not
+//! part of the app.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::{api_error, segment, server_of, Client, ClientError, Output};
+use crate::builder::sdk;
+use crate::builder::vfs::{self, Files};
+use crate::cli::ClientOpts;
+
+/// The builder's notes that `appbox new` writes; not an app file.
+pub(crate) const NOTES_FILE: &str = "APPBOX.md";
+const STATE_DIR: &str = ".appbox";
+const STATE_FILE: &str = "state.json";
+
+/// What a folder remembers of its last pull or push.
+#[derive(Serialize, Deserialize, Debug)]
+pub(crate) struct State {
+    pub server: String,
+    /// The app's id.
+    pub app: String,
+    pub slug: String,
+    pub name: String,
+    pub version: i64,
+    /// Path → SHA-256 (hex) of the builder's files as the server has them.
+    files: BTreeMap<String, String>,
+    /// The SDK files the host owns (read-only here).
+    host_owned: Vec<String>,
+}
+
+impl State {
+    /// The state of the folder `dir`; an error naming the next step if it
+    /// was never pulled.
+    pub(crate) fn open(dir: &Path) -> Result<State, ClientError> {
+        let path = dir.join(STATE_DIR).join(STATE_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|_| {
+            ClientError::Refused(format!(
+                "{} is not an app folder (no {STATE_DIR}/{STATE_FILE}): run `appbox pull APP {}` or `appbox new NAME` first",
+                dir.display(),
+                dir.display()
+            ))
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            ClientError::Refused(format!(
+                "{} is damaged ({e}): pull the app again",
+                path.display()
+            ))
+        })
+    }
+
+    fn save(&self, dir: &Path) -> Result<(), ClientError> {
+        let state_dir = dir.join(STATE_DIR);
+        let context = format!("Writing {}", state_dir.display());
+        std::fs::create_dir_all(&state_dir).map_err(ClientError::io(&context))?;
+        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        std::fs::write(state_dir.join(STATE_FILE), text).map_err(ClientError::io(&context))
+    }
+}
+
+/// A signed-in client for the app of the folder `dir`, and its state.
+pub(crate) fn open_app(opts: &ClientOpts, dir: &Path) -> Result<(Client, State), ClientError> {
+    let state = State::open(dir)?;
+    let client = Client::signed_in(&server_of(opts, Some(&state.server)))?;
+    Ok((client, state))
+}
+
+fn sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// The builder's files in `dir` (not the host-owned ones), by VFS path.
+fn local_files(dir: &Path) -> Result<Files, ClientError> {
+    let mut files = Files::new();
+    collect(dir, dir, &mut files)?;
+    files.remove(NOTES_FILE);
+    files.retain(|path, _| !sdk::is_host_owned(path));
+    Ok(files)
+}
+
+fn collect(root: &Path, dir: &Path, files: &mut Files) -> Result<(), ClientError> {
+    let context = format!("Reading {}", dir.display());
+    for entry in std::fs::read_dir(dir).map_err(ClientError::io(&context))? {
+        let entry = entry.map_err(ClientError::io(&context))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name == "node_modules" {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry.file_type().map_err(ClientError::io(&context))?;
+        if kind.is_dir() {
+            collect(root, &path, files)?;
+        } else if kind.is_file() {
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let bytes = std::fs::read(&path)
+                .map_err(ClientError::io(format!("Reading {}", path.display())))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                ClientError::Refused(format!(
+                    "{relative} is not UTF-8 text; an app holds text files only"
+                ))
+            })?;
+            files.insert(relative, text);
+        }
+    }
+    Ok(())
+}
+
+/// Files changed (or added) in the folder since the state, and files deleted.
+fn local_changes(dir: &Path, state: &State) -> Result<(Files, Vec<String>), ClientError> {
+    let local = local_files(dir)?;
+    let deleted = state
+        .files
+        .keys()
+        .filter(|path| !local.contains_key(*path))
+        .cloned()
+        .collect();
+    let changed = local
+        .into_iter()
+        .filter(|(path, text)| state.files.get(path) != Some(&sha256(text)))
+        .collect();
+    Ok((changed, deleted))
+}
+
+/// The builder's files of the app's detail answer, and its host-owned ones.
+fn split_detail(detail: &Value) -> Result<(Files, Files), ClientError> {
+    let all: Files = serde_json::from_value(detail["vfs_state"].clone())
+        .map_err(|_| ClientError::Refused("The app's answer has no vfs_state".into()))?;
+    let (host, own) = all
+        .into_iter()
+        .partition(|(path, _)| sdk::is_host_owned(path));
+    Ok((own, host))
+}
+
+/// Paths whose content differs between `state` and the server's `files`.
+fn changed_since(state: &State, files: &Files) -> Vec<String> {
+    let mut changed: Vec<String> = files
+        .iter()
+        .filter(|(path, text)| state.files.get(*path) != Some(&sha256(text)))
+        .map(|(path, _)| path.clone())
+        .chain(
+            state
+                .files
+                .keys()
+                .filter(|p| !files.contains_key(*p))
+                .cloned(),
+        )
+        .collect();
+    changed.sort();
+    changed
+}
+
+/// Writes `text` to `dir/path`: only a path the VFS rules accept (a server
+/// cannot make the client write outside the folder), replacing a
+/// read-only file, read-only itself when `read_only`.
+fn write_file(dir: &Path, path: &str, text: &str, read_only: bool) -> Result<(), ClientError> {
+    if vfs::normalize_path(path).ok().as_deref() != Some(path) {
+        return Err(ClientError::Refused(format!(
+            "The server sent a file with an unsafe path {path:?}; nothing outside the folder is written"
+        )));
+    }
+    let target = dir.join(path);
+    let context = format!("Writing {}", target.display());
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(ClientError::io(&context))?;
+    }
+    if target.exists() {
+        std::fs::remove_file(&target).map_err(ClientError::io(&context))?;
+    }
+    std::fs::write(&target, text).map_err(ClientError::io(&context))?;
+    if read_only {
+        let mut permissions = std::fs::metadata(&target)
+            .map_err(ClientError::io(&context))?
+            .permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(&target, permissions).map_err(ClientError::io(&context))?;
+    }
+    Ok(())
+}
+
+/// `appbox pull APP [DIR]`.
+pub(crate) async fn pull(
+    out: &Output,
+    opts: &ClientOpts,
+    app: &str,
+    dir: Option<PathBuf>,
+    force: bool,
+) -> Result<(), ClientError> {
+    let previous_server = dir
+        .as_deref()
+        .and_then(|d| State::open(d).ok())
+        .map(|s| s.server);
+    let mut client = Client::signed_in(&server_of(opts, previous_server.as_deref()))?;
+    let detail = client
+        .call(
+            Method::GET,
+            &format!("/api/v1/builder/apps/{}", segment(app)),
+            None,
+        )
+        .await?;
+    let slug = detail["slug"].as_str().unwrap_or(app).to_owned();
+    let dir = dir.unwrap_or_else(|| PathBuf::from(&slug));
+    pull_into(out, &client, &detail, &dir, force)
+}
+
+/// Writes the app of `detail` into `dir`, replacing the previous pull.
+pub(crate) fn pull_into(
+    out: &Output,
+    client: &Client,
+    detail: &Value,
+    dir: &Path,
+    force: bool,
+) -> Result<(), ClientError> {
+    let previous = State::open(dir).ok();
+    if let Some(previous) = &previous {
+        if previous.app != detail["id"].as_str().unwrap_or_default() {
+            return Err(ClientError::Refused(format!(
+                "{} holds another app ({}); pull into another folder",
+                dir.display(),
+                previous.slug
+            )));
+        }
+        let (changed, deleted) = local_changes(dir, previous)?;
+        let unpushed: Vec<String> = changed.into_keys().chain(deleted).collect();
+        if !unpushed.is_empty() && !force {
+            return Err(ClientError::Refused(format!(
+                "{} has edits that were not pushed: {}. Push them first, or pull with --force to overwrite them",
+                dir.display(),
+                unpushed.join(", ")
+            )));
+        }
+    }
+    let (own, host) = split_detail(detail)?;
+    for (path, text) in &own {
+        write_file(dir, path, text, false)?;
+    }
+    for (path, text) in &host {
+        write_file(dir, path, text, true)?;
+    }
+    if let Some(previous) = &previous {
+        for path in previous.files.keys().filter(|p| !own.contains_key(*p)) {
+            if vfs::normalize_path(path).ok().as_deref() == Some(path.as_str()) {
+                let _ = std::fs::remove_file(dir.join(path));
+            }
+        }
+    }
+    let state = State {
+        server: client.server().to_owned(),
+        app: detail["id"].as_str().unwrap_or_default().to_owned(),
+        slug: detail["slug"].as_str().unwrap_or_default().to_owned(),
+        name: detail["name"].as_str().unwrap_or_default().to_owned(),
+        version: detail["vfs_version"].as_i64().unwrap_or_default(),
+        files: own.iter().map(|(p, t)| (p.clone(), sha256(t))).collect(),
+        host_owned: host.keys().cloned().collect(),
+    };
+    state.save(dir)?;
+    out.done(
+        format!(
+            "Pulled {} (version {}, {} files) into {}; read-only, owned by the host: {}",
+            state.name,
+            state.version,
+            own.len(),
+            dir.display(),
+            state.host_owned.join(", ")
+        ),
+        json!({"app": state.app, "slug": state.slug, "dir": dir, "version": state.version,
+            "files": own.keys().collect::<Vec<_>>(), "host_owned": state.host_owned}),
+    );
+    Ok(())
+}
+
+/// `appbox push [DIR]`: one PATCH of the changed files and one DELETE of
+/// the deleted ones, each with `expected_version`.
+pub(crate) async fn push(
+    out: &Output,
+    opts: &ClientOpts,
+    dir: &Path,
+    force: bool,
+) -> Result<(), ClientError> {
+    let (mut client, mut state) = open_app(opts, dir)?;
+    let (changed, deleted) = local_changes(dir, &state)?;
+    if changed.is_empty() && deleted.is_empty() {
+        out.done(
+            format!(
+                "Nothing to push: {} is at version {}",
+                state.name, state.version
+            ),
+            json!({"version": state.version, "changed": [], "deleted": []}),
+        );
+        return Ok(());
+    }
+    let files_path = format!("/api/v1/builder/apps/{}/source/files", segment(&state.app));
+    let mut expected = state.version;
+    if force {
+        let detail = app_detail(&mut client, &state).await?;
+        expected = detail["vfs_version"].as_i64().unwrap_or(expected);
+    }
+    let writes = [
+        (!changed.is_empty()).then(|| (Method::PATCH, json!({"files": changed}))),
+        (!deleted.is_empty()).then(|| (Method::DELETE, json!({"paths": deleted}))),
+    ];
+    for (method, mut body) in writes.into_iter().flatten() {
+        body["expected_version"] = json!(expected);
+        let answer = client
+            .send(method.clone(), &files_path, Some(&body))
+            .await?;
+        if answer.status == StatusCode::CONFLICT {
+            let detail = app_detail(&mut client, &state).await?;
+            let (own, _) = split_detail(&detail)?;
+            return Err(ClientError::Conflict {
+                expected,
+                current: detail["vfs_version"].as_i64().unwrap_or_default(),
+                files: changed_since(&state, &own),
+            });
+        }
+        if !answer.status.is_success() {
+            return Err(api_error(answer));
+        }
+        expected = answer.body["vfs_version"].as_i64().unwrap_or(expected + 1);
+        // Remember each write at once: a later refusal must not resend it.
+        if method == Method::PATCH {
+            for (path, text) in &changed {
+                state.files.insert(path.clone(), sha256(text));
+            }
+        } else {
+            for path in &deleted {
+                state.files.remove(path);
+            }
+        }
+        state.version = expected;
+        state.save(dir)?;
+    }
+    let changed: Vec<&String> = changed.keys().collect();
+    out.done(
+        format!(
+            "Pushed {}: version {} ({} changed, {} deleted)",
+            state.name,
+            state.version,
+            changed.len(),
+            deleted.len()
+        ),
+        json!({"version": state.version, "changed": changed, "deleted": deleted}),
+    );
+    Ok(())
+}
+
+async fn app_detail(client: &mut Client, state: &State) -> Result<Value, ClientError> {
+    client
+        .call(
+            Method::GET,
+            &format!("/api/v1/builder/apps/{}", segment(&state.app)),
+            None,
+        )
+        .await
+}
