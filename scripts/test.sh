@@ -19,6 +19,8 @@ ensure_packages() {
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
     command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    # The README's walk-through (tests/e2e/walkthrough.rs) runs with curl and jq.
+    command -v jq >/dev/null 2>&1 || missing+=(jq)
     # pip installs componentize-py, which builds the actions' Python sandbox.
     python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
     command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_BIN:-}" ] || missing+=(chromium)

@@ -55,3 +55,5 @@ mod spec_examples;
 mod time;
 /// Fields kept up to date after proxy writes (spec 000 §7).
 mod triggers;
+/// The README's build-an-app-from-zero walk-through, run as written.
+mod walkthrough;
