@@ -140,21 +140,8 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, ClientError> {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.server))
-            .bearer_auth(&self.session.access_token);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                server: self.server.clone(),
-                source,
-            })?;
-        read(response, &self.server).await
+        let token = Some(self.session.access_token.as_str());
+        request(&self.http, &self.server, method, path, token, body).await
     }
 
     /// Like [`Client::send`], but a status other than 2xx is an error.
@@ -180,15 +167,29 @@ fn http_client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-async fn read(response: reqwest::Response, server: &str) -> Result<Answer, ClientError> {
+/// One request to `server`, with a bearer token or none; any status is an answer.
+pub(crate) async fn request(
+    http: &reqwest::Client,
+    server: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Result<Answer, ClientError> {
+    let unreachable = |source| ClientError::Unreachable {
+        server: server.to_owned(),
+        source,
+    };
+    let mut request = http.request(method, format!("{server}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await.map_err(unreachable)?;
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|source| ClientError::Unreachable {
-            server: server.to_owned(),
-            source,
-        })?;
+    let text = response.text().await.map_err(unreachable)?;
     let body = if text.is_empty() {
         Value::Null
     } else {

@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{api_error, http_client, read, server_of, ClientError, Output};
+use super::{api_error, http_client, request, server_of, ClientError, Output};
 use crate::cli::ClientOpts;
 
 /// Refresh this long before the access token expires.
@@ -123,16 +123,16 @@ impl Session {
         http: &reqwest::Client,
         server: &str,
     ) -> Result<(), ClientError> {
-        let response = http
-            .request(Method::POST, format!("{server}/api/v1/auth/refresh"))
-            .json(&json!({"refresh_token": self.refresh_token}))
-            .send()
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                server: server.to_owned(),
-                source,
-            })?;
-        let answer = read(response, server).await?;
+        let body = json!({"refresh_token": self.refresh_token});
+        let answer = request(
+            http,
+            server,
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(&body),
+        )
+        .await?;
         if answer.status == StatusCode::UNAUTHORIZED {
             return Err(ClientError::NotSignedIn(server.to_owned()));
         }
@@ -166,17 +166,16 @@ pub(crate) async fn login(
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    let http = http_client();
-    let response = http
-        .post(format!("{server}/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .map_err(|source| ClientError::Unreachable {
-            server: server.clone(),
-            source,
-        })?;
-    let answer = read(response, &server).await?;
+    let body = json!({"email": email, "password": password});
+    let answer = request(
+        &http_client(),
+        &server,
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(&body),
+    )
+    .await?;
     if !answer.status.is_success() {
         return Err(api_error(answer));
     }
