@@ -17,7 +17,8 @@
 //! ```
 //!
 //! Module 0 is the entry. Each module is a CommonJS factory (its parameters
-//! shortened when minified) plus its targets: the factory calls `require(i)`
+//! shortened when minified; an ES module defines its exports as getters
+//! with one call of the loader's fourth parameter) plus its targets: the factory calls `require(i)`
 //! and entry `i` is the index of a module of the table or, from
 //! `defs.length` on, of a runtime package in `packages`. swc's helpers are modules of the table too, one each,
 //! shared by every module that uses them. A module's exports object is cached
@@ -26,10 +27,10 @@
 //! time, which keeps ES live-binding semantics. Specifiers not in the map are
 //! runtime-provided packages, looked up in `globalThis.__APPBOX_EXTERNALS__`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::diagnostic::Diagnostic;
-use crate::module::{ImportKind, Loader, ModuleOutput};
+use crate::module::{ImportKind, Loader, ModuleOutput, Names};
 use crate::resolve::{resolve, ResolveError, Target, EXTERNALS};
 use crate::Compiled;
 
@@ -54,13 +55,16 @@ function load(id) {
     var target = typeof i === "number" ? def[1][i] : i;
     if (typeof target !== "number") return external(target);
     return target < defs.length ? load(target) : external(packages[target - defs.length]);
-  }, module);
+  }, module, function (getters) {
+    Object.defineProperty(module.exports, "__esModule", { value: true });
+    for (var name in getters) Object.defineProperty(module.exports, name, { enumerable: true, get: getters[name] });
+  });
   return module.exports;
 }
 "#;
 
 /// [`LOADER`], minified.
-const COMPACT_LOADER: &str = "var cache=[];function external(n){var r=globalThis.__APPBOX_EXTERNALS__;if(r&&Object.prototype.hasOwnProperty.call(r,n))return r[n];throw new Error(\"appbox: the runtime does not provide the module \\\"\"+n+\"\\\"\")}function load(i){var h=cache[i];if(h)return h.exports;var d=defs[i],m=cache[i]={exports:{}};d[0].call(m.exports,m.exports,function(s){var t=typeof s==\"number\"?d[1][s]:s;return typeof t!=\"number\"?external(t):t<defs.length?load(t):external(packages[t-defs.length])},m);return m.exports}";
+const COMPACT_LOADER: &str = "var cache=[];function external(n){var r=globalThis.__APPBOX_EXTERNALS__;if(r&&Object.prototype.hasOwnProperty.call(r,n))return r[n];throw new Error(\"appbox: the runtime does not provide the module \\\"\"+n+\"\\\"\")}function load(i){var h=cache[i];if(h)return h.exports;var d=defs[i],m=cache[i]={exports:{}};d[0].call(m.exports,m.exports,function(s){var t=typeof s==\"number\"?d[1][s]:s;return typeof t!=\"number\"?external(t):t<defs.length?load(t):external(packages[t-defs.length])},m,function(g){var e=m.exports;Object.defineProperty(e,\"__esModule\",{value:!0});for(var k in g)Object.defineProperty(e,k,{enumerable:!0,get:g[k]})});return m.exports}";
 
 /// What the graph walk found.
 pub struct Graph {
@@ -144,6 +148,44 @@ pub fn walk(
         stack.extend(next.into_iter().rev());
     }
     graph
+}
+
+/// For tree shaking: the modules, the entry aside, that export names no
+/// other module imports, each with the exports to keep (sorted).
+pub fn unused_exports<'a>(graph: &'a Graph, compiled: &Compiled) -> Vec<(&'a String, Vec<String>)> {
+    // By module: the names imported from it; `None`: all of them.
+    let mut used: HashMap<&str, Option<BTreeSet<String>>> = HashMap::new();
+    if let Some(entry) = graph.modules.first() {
+        used.insert(entry, None);
+    }
+    for path in &graph.modules {
+        let (Some(Ok(output)), Some(links)) = (compiled.get(path), graph.links.get(path)) else {
+            continue;
+        };
+        for import in &output.imports {
+            let Some(target) = links.get(&import.specifier) else {
+                continue;
+            };
+            let names = used.entry(target).or_insert_with(|| Some(BTreeSet::new()));
+            match (&import.names, names) {
+                (Names::All, names) => *names = None,
+                (Names::Some(read), Some(names)) => names.extend(read.iter().cloned()),
+                (Names::Some(_), None) => {}
+            }
+        }
+    }
+    graph
+        .modules
+        .iter()
+        .filter_map(|path| {
+            let exports = compiled.get(path)?.as_ref().ok()?.exports.as_ref()?;
+            let used = used.get(path.as_str()).cloned().unwrap_or_default()?;
+            exports
+                .iter()
+                .any(|e| !used.contains(e))
+                .then(|| (path, used.into_iter().collect()))
+        })
+        .collect()
 }
 
 /// Joins the modules into one script, the entry first. Returns the script

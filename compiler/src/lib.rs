@@ -107,6 +107,8 @@ struct CacheKey {
     path: String,
     options: ModuleOptions,
     content_hash: u64,
+    /// The exports kept (tree shaking); `None`: all.
+    keep: Option<Vec<String>>,
 }
 
 struct CacheEntry {
@@ -122,13 +124,19 @@ impl ModuleCache {
         ModuleCache::default()
     }
 
-    fn key(path: &str, source: &str, options: ModuleOptions) -> CacheKey {
+    fn key(
+        path: &str,
+        source: &str,
+        options: ModuleOptions,
+        keep: Option<Vec<String>>,
+    ) -> CacheKey {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         source.hash(&mut hasher);
         CacheKey {
             path: path.to_owned(),
             options,
             content_hash: hasher.finish(),
+            keep,
         }
     }
 
@@ -202,8 +210,9 @@ pub fn compile(
         source_map: options.dev,
     };
     step("limits and VFS");
-    let (mut compiled, stages, modules_compiled) =
-        compile_all(&vfs, module_options, cache, started + options.time_limit)
+    let deadline = started + options.time_limit;
+    let (mut compiled, mut stages, mut modules_compiled) =
+        compile_all(all_modules(&vfs), module_options, cache, deadline)
             .map_err(|()| vec![timeout(options.time_limit)])?;
     step("modules (all cores)");
 
@@ -212,6 +221,23 @@ pub fn compile(
     step("import graph");
     if !errors.is_empty() {
         return Err(cap(errors));
+    }
+    if !options.dev {
+        // Tree shaking: modules whose exports are not all imported are
+        // compiled again without the others.
+        let jobs: Vec<Job> = bundle::unused_exports(&graph, &compiled)
+            .into_iter()
+            .filter_map(|(path, keep)| {
+                let (path, source) = vfs.get_key_value(path)?;
+                Some((path, source, Loader::for_path(path)?, Some(keep)))
+            })
+            .collect();
+        let (shaken, more_stages, count) = compile_all(jobs, module_options, cache, deadline)
+            .map_err(|()| vec![timeout(options.time_limit)])?;
+        stages.add(&more_stages);
+        modules_compiled += count;
+        compiled.extend(shaken);
+        step("tree shaking");
     }
     add_helpers(&mut graph, &mut compiled, module_options, cache)?;
     step("helpers");
@@ -318,27 +344,34 @@ type ModuleResult = Result<Arc<ModuleOutput>, Vec<Diagnostic>>;
 /// Every module's compile result, by path.
 pub(crate) type Compiled = BTreeMap<String, ModuleResult>;
 
-/// Compiles every JS-like file of the VFS on all cores, reusing cached
-/// modules. Files the entry never reaches are compiled too (cheaply, in
-/// parallel) but their errors are only reported if they are reached.
-/// Returns the modules, the time each stage took summed over the modules
-/// compiled, and how many were compiled; `Err(())` when the deadline passed.
+/// One module to compile: path, source, loader, exports to keep.
+type Job<'a> = (&'a String, &'a String, Loader, Option<Vec<String>>);
+
+/// Every JS-like file of the VFS, with all its exports.
+fn all_modules(vfs: &BTreeMap<String, String>) -> Vec<Job<'_>> {
+    vfs.iter()
+        .filter_map(|(path, source)| {
+            let loader = Loader::for_path(path)?;
+            (loader != Loader::Css).then_some((path, source, loader, None))
+        })
+        .collect()
+}
+
+/// Compiles modules on all cores, reusing cached ones. Files the entry
+/// never reaches are compiled too (cheaply, in parallel) but their errors
+/// are only reported if they are reached. Returns the modules, the time
+/// each stage took summed over the modules compiled, and how many were
+/// compiled; `Err(())` when the deadline passed.
 fn compile_all(
-    vfs: &BTreeMap<String, String>,
+    jobs: Vec<Job<'_>>,
     options: ModuleOptions,
     cache: &ModuleCache,
     deadline: Instant,
 ) -> Result<(Compiled, StageTimes, usize), ()> {
     let mut compiled = Compiled::new();
-    let mut todo: Vec<(&String, &String, Loader, CacheKey)> = Vec::new();
-    for (path, source) in vfs {
-        let Some(loader) = Loader::for_path(path) else {
-            continue;
-        };
-        if loader == Loader::Css {
-            continue;
-        }
-        let key = ModuleCache::key(path, source, options);
+    let mut todo = Vec::new();
+    for (path, source, loader, keep) in jobs {
+        let key = ModuleCache::key(path, source, options, keep);
         match cache.get(&key, source) {
             Some(output) => {
                 compiled.insert(path.clone(), Ok(output));
@@ -368,7 +401,9 @@ fn compile_all(
                         timed_out.store(true, Ordering::Relaxed);
                         break;
                     }
-                    let result = compile_module(path, source, *loader, options).map(Arc::new);
+                    let result =
+                        compile_module(path, source, *loader, options, key.keep.as_deref())
+                            .map(Arc::new);
                     if let Ok(output) = &result {
                         cache.put(key.clone(), source, output.clone());
                     }
@@ -420,12 +455,17 @@ fn add_helpers(
             let Some(source) = module::helper_source(&specifier) else {
                 continue;
             };
-            let key = ModuleCache::key(&specifier, &source, options);
+            let key = ModuleCache::key(&specifier, &source, options, None);
             let output = match cache.get(&key, &source) {
                 Some(output) => output,
                 None => {
-                    let output =
-                        Arc::new(compile_module(&specifier, &source, Loader::Js, options)?);
+                    let output = Arc::new(compile_module(
+                        &specifier,
+                        &source,
+                        Loader::Js,
+                        options,
+                        None,
+                    )?);
                     cache.put(key, &source, output.clone());
                     output
                 }

@@ -12,10 +12,12 @@ use swc_core::common::{
     FileName, Globals, Mark, SourceMap, Span, Spanned, SyntaxContext, DUMMY_SP, GLOBALS,
 };
 use swc_core::ecma::ast::{
-    AssignExpr, AssignOp, AssignTarget, CallExpr, Callee, Decl, EsVersion, Expr, ExprStmt, FnExpr,
-    Function, FunctionBody, Ident, ImportDecl, Lit, MemberExpr, MemberProp, Module, ModuleDecl,
-    ModuleItem, Number, Param, Pat, Program, Script, SimpleAssignTarget, Stmt, Str, VarDecl,
-    VarDeclKind, VarDeclarator,
+    ArrowExpr, ArrowFunctionBody, AssignExpr, AssignOp, AssignTarget, CallExpr, Callee, ClassDecl,
+    ClassExpr, Decl, DefaultDecl, EsVersion, ExportSpecifier, Expr, ExprStmt, FnDecl, FnExpr,
+    Function, FunctionBody, Ident, IdentName, ImportDecl, ImportSpecifier, KeyValueProp, Lit,
+    MemberExpr, MemberProp, Module, ModuleDecl, ModuleExportName, ModuleItem, Number, ObjectLit,
+    Param, Pat, Program, Prop, PropName, PropOrSpread, ReturnStmt, Script, SimpleAssignTarget,
+    Stmt, Str, VarDecl, VarDeclKind, VarDeclarator,
 };
 use swc_core::ecma::codegen::text_writer::{omit_trailing_semi, JsWriter, WriteJs};
 use swc_core::ecma::codegen::Emitter;
@@ -54,6 +56,17 @@ pub struct Import {
     pub specifier: String,
     pub kind: ImportKind,
     pub location: Location,
+    /// The exports of the imported module this import reads.
+    pub names: Names,
+}
+
+/// Which exports of a module an import reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Names {
+    /// A namespace import or `export *`: any of them.
+    All,
+    /// These, by exported name (`default` for a default import).
+    Some(Vec<String>),
 }
 
 /// What compiling one module produced.
@@ -66,6 +79,9 @@ pub struct ModuleOutput {
     /// The specifiers the factory requires, by index: files of the app,
     /// runtime packages and [`HELPERS_PREFIX`] helpers.
     pub requires: Vec<String>,
+    /// The names the module exports (ES syntax); `None` when not known
+    /// (`export *`, `export =`) or not an ES module.
+    pub exports: Option<Vec<String>>,
     pub imports: Vec<Import>,
     pub warnings: Vec<Diagnostic>,
     /// Mappings from `code` to the original file (dev builds only).
@@ -155,14 +171,18 @@ pub struct ModuleOptions {
 }
 
 /// Compiles one file that is not CSS. Errors carry file, line and column.
+/// `keep`: the exports to keep (the others become local, and go if unused);
+/// `None` keeps them all.
 pub fn compile_module(
     path: &str,
     source: &str,
     loader: Loader,
     options: ModuleOptions,
+    keep: Option<&[String]>,
 ) -> Result<ModuleOutput, Vec<Diagnostic>> {
     // A file loaded as a value: a factory that exports it.
     let value_module = |value: String| ModuleOutput {
+        exports: None,
         code: if options.minify {
             format!("function(e,r,m){{m.exports={value}}}")
         } else {
@@ -183,7 +203,7 @@ pub fn compile_module(
             Ok(value_module(format!("\"data:{mime};base64,{data}\"")))
         }
         Loader::Ts { .. } | Loader::Js => GLOBALS.set(&Globals::new(), || {
-            script_module(path, source, loader, options)
+            script_module(path, source, loader, options, keep)
         }),
         Loader::Css => Err(vec![Diagnostic::error(
             format!("{path} is CSS and cannot be compiled as a module"),
@@ -336,6 +356,7 @@ fn script_module(
     source: &str,
     loader: Loader,
     options: ModuleOptions,
+    keep: Option<&[String]>,
 ) -> Result<ModuleOutput, Vec<Diagnostic>> {
     let mut laps = Laps::start();
     let cm: Lrc<SourceMap> = Default::default();
@@ -393,6 +414,7 @@ fn script_module(
         source,
         start,
         imports: Vec::new(),
+        exports: Some(Vec::new()),
         errors: Vec::new(),
     };
     module.visit_with(&mut scan);
@@ -449,6 +471,9 @@ fn script_module(
             support_block_scoping: true,
             support_arrow: true,
         };
+        if let (Some(keep), Program::Module(module)) = (keep, &mut program) {
+            unexport(module, keep);
+        }
         // The bundle is strict as a whole: no "use strict" per module.
         let config = swc_core::ecma::transforms::module::util::Config {
             strict_mode: false,
@@ -507,6 +532,7 @@ fn script_module(
     Ok(ModuleOutput {
         code,
         requires,
+        exports: scan.exports,
         imports: scan.imports,
         warnings: lints.into_warnings(),
         source_map,
@@ -538,8 +564,9 @@ pub const HELPERS_PREFIX: &str = "@swc/helpers/_/";
 /// The global the factory is assigned to while it is minified and printed
 /// (an assignment keeps the minifier from dropping it); never in a bundle.
 const FACTORY_GLOBAL: &str = "__appbox_factory";
-/// The names CommonJS code reads from its frame.
-const FRAME_NAMES: [&str; 3] = ["exports", "require", "module"];
+/// The names CommonJS code reads from its frame, and the loader's
+/// [`define_exports`].
+const FRAME_NAMES: [&str; 4] = ["exports", "require", "module", "define_exports"];
 
 /// Turns a CommonJS module into `__appbox_factory = function (exports,
 /// require, module) { … }`: the frame's names become the function's own
@@ -591,6 +618,7 @@ fn into_factory(program: Program, unresolved: Mark) -> (Program, Vec<String>) {
             ModuleItem::ModuleDecl(_) => None,
         })
         .collect();
+    define_exports(&mut body, unresolved);
     hoist_package_members(&mut body, unresolved);
     let mut factory = Factory {
         unresolved,
@@ -648,6 +676,186 @@ pub fn helper_source(specifier: &str) -> Option<String> {
         .collect();
     source.push_str(&format!("export {{ {} as _ }};\n", helper.local));
     Some(source)
+}
+
+/// swc's CommonJS marks an ES module's exports object with
+/// `Object.defineProperty(exports, "__esModule", { value: true })` and
+/// defines each export as a getter, one `Object.defineProperty` each or an
+/// `_export(exports, { … })` helper per module. All of it becomes one call
+/// of the loader's `define_exports({ name: () => local, … })`, where the
+/// first of them was (exports are defined before any import runs, for
+/// cycles).
+fn define_exports(body: &mut Vec<Stmt>, unresolved: SyntaxContext) {
+    let is_exports =
+        |expr: &Expr| matches!(expr, Expr::Ident(i) if i.sym == *"exports" && i.ctxt == unresolved);
+    let mut getters: Vec<PropOrSpread> = Vec::new();
+    let mut at = None;
+    let mut index = 0;
+    body.retain(|stmt| {
+        let keep = match export_definition(stmt, &is_exports) {
+            Some(ExportDefinition::EsModule) => false,
+            Some(ExportDefinition::Getters(found)) => {
+                getters.extend(found);
+                false
+            }
+            None => true,
+        };
+        if !keep && at.is_none() {
+            at = Some(index);
+        }
+        index += 1;
+        keep
+    });
+    let Some(at) = at else {
+        return;
+    };
+    let call = CallExpr {
+        callee: Callee::Expr(Box::new(Expr::Ident(Ident::new(
+            "define_exports".into(),
+            DUMMY_SP,
+            unresolved,
+        )))),
+        args: vec![Expr::Object(ObjectLit {
+            span: DUMMY_SP,
+            props: getters,
+        })
+        .into()],
+        ..Default::default()
+    };
+    let removed_before = at.min(body.len());
+    body.insert(
+        removed_before,
+        Stmt::Expr(ExprStmt {
+            span: DUMMY_SP,
+            expr: Box::new(Expr::Call(call)),
+        }),
+    );
+}
+
+enum ExportDefinition {
+    EsModule,
+    Getters(Vec<PropOrSpread>),
+}
+
+/// Recognises swc's export statements (see [`define_exports`]).
+fn export_definition(stmt: &Stmt, is_exports: &dyn Fn(&Expr) -> bool) -> Option<ExportDefinition> {
+    let Stmt::Expr(ExprStmt { expr, .. }) = stmt else {
+        return None;
+    };
+    let Expr::Call(CallExpr {
+        callee: Callee::Expr(callee),
+        args,
+        ..
+    }) = &**expr
+    else {
+        return None;
+    };
+    if args.iter().any(|a| a.spread.is_some()) || !args.first().is_some_and(|a| is_exports(&a.expr))
+    {
+        return None;
+    }
+    match (&**callee, args.as_slice()) {
+        // Object.defineProperty(exports, "name", { … })
+        (
+            Expr::Member(MemberExpr {
+                obj,
+                prop: MemberProp::Ident(method),
+                ..
+            }),
+            [_, name, descriptor],
+        ) if method.sym == *"defineProperty"
+            && matches!(&**obj, Expr::Ident(o) if o.sym == *"Object") =>
+        {
+            let (Expr::Lit(Lit::Str(name)), Expr::Object(descriptor)) =
+                (&*name.expr, &*descriptor.expr)
+            else {
+                return None;
+            };
+            let name = name.value.to_string_lossy();
+            let props: Vec<(&str, &Expr)> = descriptor
+                .props
+                .iter()
+                .filter_map(|p| match p {
+                    PropOrSpread::Prop(p) => match &**p {
+                        Prop::KeyValue(KeyValueProp {
+                            key: PropName::Ident(key),
+                            value,
+                        }) => Some((&*key.sym, &**value)),
+                        _ => None,
+                    },
+                    PropOrSpread::Spread(_) => None,
+                })
+                .collect();
+            if props.len() != descriptor.props.len() {
+                return None;
+            }
+            match props.as_slice() {
+                [("value", Expr::Lit(Lit::Bool(b)))] if name == "__esModule" && b.value => {
+                    Some(ExportDefinition::EsModule)
+                }
+                [("enumerable", Expr::Lit(Lit::Bool(b))), ("get", getter)]
+                    if b.value && name != "__esModule" =>
+                {
+                    Some(ExportDefinition::Getters(vec![getter_prop(&name, getter)?]))
+                }
+                _ => None,
+            }
+        }
+        // _export(exports, { name: function () { return local; }, … })
+        (Expr::Ident(helper), [_, all]) if helper.sym.starts_with("_export") => {
+            let Expr::Object(all) = &*all.expr else {
+                return None;
+            };
+            all.props
+                .iter()
+                .map(|p| match p {
+                    PropOrSpread::Prop(p) => match &**p {
+                        Prop::KeyValue(KeyValueProp { key, value }) => {
+                            let name = match key {
+                                PropName::Ident(i) => i.sym.to_string(),
+                                PropName::Str(s) => s.value.to_string_lossy().into_owned(),
+                                _ => return None,
+                            };
+                            getter_prop(&name, value)
+                        }
+                        _ => None,
+                    },
+                    PropOrSpread::Spread(_) => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(ExportDefinition::Getters)
+        }
+        _ => None,
+    }
+}
+
+/// `name: () => local` from `function () { return local; }`.
+fn getter_prop(name: &str, getter: &Expr) -> Option<PropOrSpread> {
+    let Expr::Fn(FnExpr { function, .. }) = getter else {
+        return None;
+    };
+    let [Stmt::Return(ReturnStmt {
+        arg: Some(value), ..
+    })] = function.body.as_ref()?.stmts.as_slice()
+    else {
+        return None;
+    };
+    if !function.params.is_empty() {
+        return None;
+    }
+    let key = if is_identifier(name) {
+        PropName::Ident(IdentName::new(name.into(), DUMMY_SP))
+    } else {
+        PropName::Str(Str::from(name.to_owned()))
+    };
+    let arrow = ArrowExpr {
+        body: Box::new(ArrowFunctionBody::Expr(value.clone())),
+        ..Default::default()
+    };
+    Some(PropOrSpread::Prop(Box::new(Prop::KeyValue(KeyValueProp {
+        key,
+        value: Box::new(Expr::Arrow(arrow)),
+    }))))
 }
 
 /// Reads the members a module uses of a runtime package once, where the
@@ -883,11 +1091,18 @@ struct ImportScan<'a> {
     source: &'a str,
     start: u32,
     imports: Vec<Import>,
+    exports: Option<Vec<String>>,
     errors: Vec<Diagnostic>,
 }
 
 impl ImportScan<'_> {
-    fn add(&mut self, src: &Str) {
+    fn export(&mut self, name: String) {
+        if let Some(exports) = &mut self.exports {
+            exports.push(name);
+        }
+    }
+
+    fn add(&mut self, src: &Str, names: Names) {
         let specifier = src.value.to_string_lossy().into_owned();
         let kind = if specifier.ends_with(".css") {
             ImportKind::Css
@@ -906,6 +1121,7 @@ impl ImportScan<'_> {
             specifier,
             kind,
             location,
+            names,
         });
     }
 }
@@ -913,13 +1129,65 @@ impl ImportScan<'_> {
 impl Visit for ImportScan<'_> {
     fn visit_module_decl(&mut self, decl: &ModuleDecl) {
         match decl {
-            ModuleDecl::Import(import) if !import.type_only => self.add(&import.src),
-            ModuleDecl::ExportAll(export) if !export.type_only => self.add(&export.src),
+            ModuleDecl::Import(import) if !import.type_only => {
+                let mut names = Vec::new();
+                let mut all = false;
+                for specifier in &import.specifiers {
+                    match specifier {
+                        ImportSpecifier::Named(named) if !named.is_type_only => names.push(
+                            named
+                                .imported
+                                .as_ref()
+                                .map_or_else(|| named.local.sym.to_string(), export_name),
+                        ),
+                        ImportSpecifier::Named(_) => {}
+                        ImportSpecifier::Default(_) => names.push("default".into()),
+                        ImportSpecifier::Namespace(_) => all = true,
+                    }
+                }
+                self.add(
+                    &import.src,
+                    if all { Names::All } else { Names::Some(names) },
+                );
+            }
+            ModuleDecl::ExportAll(export) if !export.type_only => {
+                self.exports = None;
+                self.add(&export.src, Names::All);
+            }
             ModuleDecl::ExportNamed(export) if !export.type_only => {
+                let mut names = Vec::new();
+                let mut all = false;
+                for specifier in &export.specifiers {
+                    match specifier {
+                        ExportSpecifier::Named(named) if !named.is_type_only => {
+                            names.push(export_name(&named.orig));
+                            let exported = named.exported.as_ref().unwrap_or(&named.orig);
+                            self.export(export_name(exported));
+                        }
+                        ExportSpecifier::Named(_) => {}
+                        ExportSpecifier::Default(default) => {
+                            names.push("default".into());
+                            self.export(default.exported.sym.to_string());
+                        }
+                        ExportSpecifier::Namespace(namespace) => {
+                            all = true;
+                            self.export(export_name(&namespace.name));
+                        }
+                    }
+                }
                 if let Some(src) = &export.src {
-                    self.add(src);
+                    self.add(src, if all { Names::All } else { Names::Some(names) });
                 }
             }
+            ModuleDecl::ExportDecl(export) => {
+                for name in decl_names(&export.decl) {
+                    self.export(name);
+                }
+            }
+            ModuleDecl::ExportDefaultDecl(_) | ModuleDecl::ExportDefaultExpr(_) => {
+                self.export("default".into());
+            }
+            ModuleDecl::TsExportAssignment(_) => self.exports = None,
             _ => {}
         }
         decl.visit_children_with(self);
@@ -947,6 +1215,108 @@ impl Visit for ImportScan<'_> {
             );
         }
         call.visit_children_with(self);
+    }
+}
+
+fn export_name(name: &ModuleExportName) -> String {
+    match name {
+        ModuleExportName::Ident(ident) => ident.sym.to_string(),
+        ModuleExportName::Str(s) => s.value.to_string_lossy().into_owned(),
+    }
+}
+
+/// The names a declaration binds.
+fn decl_names(decl: &Decl) -> Vec<String> {
+    match decl {
+        Decl::Var(var) => {
+            let ids: Vec<Ident> = swc_core::ecma::utils::find_pat_ids(&var.decls);
+            ids.into_iter().map(|i| i.sym.to_string()).collect()
+        }
+        Decl::Fn(f) => vec![f.ident.sym.to_string()],
+        Decl::Class(c) => vec![c.ident.sym.to_string()],
+        Decl::TsEnum(e) => vec![e.id.sym.to_string()],
+        Decl::TsModule(_) | Decl::TsInterface(_) | Decl::TsTypeAlias(_) | Decl::Using(_) => {
+            Vec::new()
+        }
+    }
+}
+
+/// Tree shaking within a module: exports not in `keep` become local
+/// declarations (which the minifier drops if nothing else uses them). An
+/// `export … from` left with nothing keeps its import for its side effects.
+fn unexport(module: &mut Module, keep: &[String]) {
+    let kept = |name: &str| keep.iter().any(|k| k == name);
+    let items = std::mem::take(&mut module.body);
+    for item in items {
+        let ModuleItem::ModuleDecl(decl) = item else {
+            module.body.push(item);
+            continue;
+        };
+        let item = match decl {
+            ModuleDecl::ExportDecl(export) => {
+                if decl_names(&export.decl).iter().any(|n| kept(n)) {
+                    ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(export))
+                } else {
+                    ModuleItem::Stmt(Stmt::Decl(export.decl))
+                }
+            }
+            ModuleDecl::ExportNamed(mut export) => {
+                export.specifiers.retain(|specifier| match specifier {
+                    ExportSpecifier::Named(named) => {
+                        kept(&export_name(named.exported.as_ref().unwrap_or(&named.orig)))
+                    }
+                    ExportSpecifier::Default(default) => kept(&default.exported.sym),
+                    ExportSpecifier::Namespace(namespace) => kept(&export_name(&namespace.name)),
+                });
+                match (export.specifiers.is_empty(), export.src) {
+                    (false, src) => {
+                        export.src = src;
+                        ModuleItem::ModuleDecl(ModuleDecl::ExportNamed(export))
+                    }
+                    (true, Some(src)) => ModuleItem::ModuleDecl(ModuleDecl::Import(ImportDecl {
+                        span: export.span,
+                        specifiers: Vec::new(),
+                        src,
+                        type_only: false,
+                        with: None,
+                        phase: Default::default(),
+                    })),
+                    (true, None) => continue,
+                }
+            }
+            ModuleDecl::ExportDefaultDecl(export) if !kept("default") => match export.decl {
+                DefaultDecl::Fn(FnExpr {
+                    ident: Some(ident),
+                    function,
+                }) => ModuleItem::Stmt(Stmt::Decl(Decl::Fn(FnDecl {
+                    ident,
+                    declare: false,
+                    function,
+                }))),
+                DefaultDecl::Class(ClassExpr {
+                    ident: Some(ident),
+                    class,
+                }) => ModuleItem::Stmt(Stmt::Decl(Decl::Class(ClassDecl {
+                    ident,
+                    declare: false,
+                    class,
+                }))),
+                DefaultDecl::Class(class) => ModuleItem::Stmt(Stmt::Expr(ExprStmt {
+                    span: DUMMY_SP,
+                    expr: Box::new(Expr::Class(class)),
+                })),
+                // An anonymous function or an interface: nothing runs.
+                DefaultDecl::Fn(_) | DefaultDecl::TsInterfaceDecl(_) => continue,
+            },
+            ModuleDecl::ExportDefaultExpr(export) if !kept("default") => {
+                ModuleItem::Stmt(Stmt::Expr(ExprStmt {
+                    span: export.span,
+                    expr: export.expr,
+                }))
+            }
+            other => ModuleItem::ModuleDecl(other),
+        };
+        module.body.push(item);
     }
 }
 

@@ -86,7 +86,11 @@ fn valid_apps_compile_and_render_every_route() {
         for dev in [true, false] {
             let options = CompileOptions {
                 dev,
-                ..Default::default()
+                // Tests run swc unoptimised (the dev profile), many times
+                // slower than a release build: the 30 s limit is tested on
+                // its own (tests/compile.rs), here it would only measure
+                // the build profile.
+                time_limit: std::time::Duration::from_secs(300),
             };
             let output = compile(&files, &sdk(), &options, &cache).unwrap_or_else(|errors| {
                 panic!(
