@@ -152,7 +152,8 @@ async fn every_route_is_documented_with_its_real_parameters_and_answers() {
         .build()
         .expect("client");
     let mut not_routed = Vec::new();
-    for (method, path, _) in &operations {
+    let mut undocumented = Vec::new();
+    for (method, path, operation) in &operations {
         let concrete = template_parameters(path)
             .iter()
             .fold(path.clone(), |p, name| {
@@ -171,11 +172,25 @@ async fn every_route_is_documented_with_its_real_parameters_and_answers() {
         if unknown || status == StatusCode::METHOD_NOT_ALLOWED {
             not_routed.push(format!("{method} {path}: {status} {body}"));
         }
+        if !operation["responses"]
+            .as_object()
+            .expect("responses")
+            .contains_key(status.as_str())
+        {
+            undocumented.push(format!(
+                "{method} {path}: answered {status}, not documented ({body})"
+            ));
+        }
     }
     assert!(
         not_routed.is_empty(),
         "documented but not routed:\n{}",
         not_routed.join("\n")
+    );
+    assert!(
+        undocumented.is_empty(),
+        "statuses a request without a token gets that /openapi.json does not list:\n{}",
+        undocumented.join("\n")
     );
 
     // Routes that were once outside the document (the pages) are in it; the

@@ -169,7 +169,7 @@ async fn execute(
 
 /// Runs an action of a published internal app as the signed-in member
 /// (live references, like `/proxy/{app_id}`).
-#[utoipa::path(post, path = "/api/v1/actions/{app_id}/{name}", tag = "actions",
+#[utoipa::path(post, path = "/api/v1/actions/{app_id}/{name}", tag = "actions", security(("bearer" = [])),
     params(("app_id" = String, Path), ("name" = String, Path)), request_body = RunBody,
     responses((status = 200, body = RunAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 504, body = ErrorBody), (status = 507, body = ErrorBody)))]
@@ -195,7 +195,7 @@ async fn run_internal(
 }
 
 /// Runs an action of the API key's app (published source and references).
-#[utoipa::path(post, path = "/api/v1/open/actions/{name}", tag = "actions",
+#[utoipa::path(post, path = "/api/v1/open/actions/{name}", tag = "actions", security(("api_key" = [])),
     params(("name" = String, Path)), request_body = RunBody,
     responses((status = 200, body = RunAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 504, body = ErrorBody), (status = 507, body = ErrorBody)))]
@@ -216,7 +216,7 @@ async fn run_open(
 }
 
 /// Runs an action of the app user's app (published source and references).
-#[utoipa::path(post, path = "/api/v1/ext/actions/{name}", tag = "actions",
+#[utoipa::path(post, path = "/api/v1/ext/actions/{name}", tag = "actions", security(("bearer" = [])),
     params(("name" = String, Path)), request_body = RunBody,
     responses((status = 200, body = RunAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 504, body = ErrorBody), (status = 507, body = ErrorBody)))]
@@ -239,7 +239,7 @@ async fn run_ext(
 
 /// A builder's test run: the current VFS, live references; the answer
 /// carries the logs (and the traceback of an exception).
-#[utoipa::path(post, path = "/api/v1/builder/apps/{id}/actions/{name}/run", tag = "actions",
+#[utoipa::path(post, path = "/api/v1/builder/apps/{id}/actions/{name}/run", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path), ("name" = String, Path)), request_body = RunBody,
     responses((status = 200, body = RunAnswer), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 504, body = ErrorBody), (status = 507, body = ErrorBody)))]
@@ -280,7 +280,7 @@ struct IdPath {
 }
 
 /// The app's action runs, newest first (the newest 1000 are kept).
-#[utoipa::path(get, path = "/api/v1/builder/apps/{id}/actions/runs", tag = "actions",
+#[utoipa::path(get, path = "/api/v1/builder/apps/{id}/actions/runs", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path), RunsQuery),
     responses((status = 200, body = [RunRecord]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_runs(

@@ -178,7 +178,8 @@ struct CallbackQuery {
 /// `state` is a 400.
 #[utoipa::path(get, path = "/api/v1/custom-app-oauth/{app_slug}/{provider}/callback", tag = "app-users",
     params(("app_slug" = String, Path, description = "the app's slug or subdomain"), ("provider" = String, Path), CallbackQuery),
-    responses((status = 302, description = "to the app with oauth_token, oauth_pending or oauth_error"), (status = 400, body = ErrorBody, description = "無效或已使用的 OAuth state")))]
+    responses((status = 302, description = "to the app with oauth_token, oauth_pending or oauth_error"), (status = 400, body = ErrorBody, description = "無效或已使用的 OAuth state"),
+        (status = 404, body = ErrorBody, description = "no such app, or the provider is not enabled for it")))]
 async fn callback(
     State(state): State<AppState>,
     ApiPath(path): ApiPath<ProviderPath>,

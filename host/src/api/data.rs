@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Extension;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::callers::{Builder, CallerKind, DataCaller};
+use super::openapi::for_callers;
 use crate::data::custom_tables::{
     self as tables, CustomField, CustomObject, CustomRecord, FieldChanges, FieldSpec, RecordQuery,
 };
@@ -29,17 +29,15 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .nest(
             "/api/v1/data",
-            shared()
-                .merge(schema())
-                .layer(Extension(CallerKind::Platform)),
+            for_callers(shared().merge(schema()), CallerKind::Platform, "bearer"),
         )
         .nest(
             "/api/v1/open/data",
-            shared().layer(Extension(CallerKind::ApiKey)),
+            for_callers(shared(), CallerKind::ApiKey, "api_key"),
         )
         .nest(
             "/api/v1/ext/data",
-            shared().layer(Extension(CallerKind::Ext)),
+            for_callers(shared(), CallerKind::Ext, "bearer"),
         )
 }
 

@@ -10,11 +10,17 @@
 
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use utoipa::openapi::content::Content;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ObjectBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder, Type};
 
+use utoipa_axum::router::OpenApiRouter;
+
+use super::callers::CallerKind;
 use crate::error::{AppError, ErrorBody};
+use crate::state::AppState;
 
 /// Where a client learns the routes; named by every unknown-route answer.
 pub(super) const DOCS: &str = "/docs";
@@ -145,4 +151,21 @@ pub(super) async fn method_not_allowed(method: Method, uri: Uri) -> Response {
         }),
     )
         .into_response()
+}
+
+/// Mounts handlers shared by several prefixes for one kind of caller: the
+/// extractors read `kind`, and the document names `scheme` (`bearer` or
+/// `api_key`), how that caller signs in — the same handler needs a token
+/// under one prefix and a key under another.
+pub(super) fn for_callers(
+    mut router: OpenApiRouter<AppState>,
+    kind: CallerKind,
+    scheme: &str,
+) -> OpenApiRouter<AppState> {
+    for item in router.get_openapi_mut().paths.paths.values_mut() {
+        for operation in operations_mut(item) {
+            operation.security = Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
+        }
+    }
+    router.layer(Extension(kind))
 }

@@ -7,13 +7,13 @@ use axum::extract::{FromRequestParts, RawPathParams, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::callers::{ApiKeyCaller, CallerKind, PlatformUser};
+use super::openapi::{add_prefix_parameter, for_callers};
 use crate::app_users::tokens::AppUserCaller;
 use crate::builder::apps;
 use crate::data::proxy::{self, Caller, ProxyError, QueryBody};
@@ -23,7 +23,7 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     let mut platform = routes_for_every_prefix();
-    super::openapi::add_prefix_parameter(
+    add_prefix_parameter(
         platform.get_openapi_mut(),
         "app_id",
         "the app (id, slug or subdomain) whose live references apply",
@@ -31,15 +31,15 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .nest(
             "/api/v1/proxy/{app_id}",
-            platform.layer(Extension(CallerKind::Platform)),
+            for_callers(platform, CallerKind::Platform, "bearer"),
         )
         .nest(
             "/api/v1/open/proxy",
-            routes_for_every_prefix().layer(Extension(CallerKind::ApiKey)),
+            for_callers(routes_for_every_prefix(), CallerKind::ApiKey, "api_key"),
         )
         .nest(
             "/api/v1/ext/proxy",
-            routes_for_every_prefix().layer(Extension(CallerKind::Ext)),
+            for_callers(routes_for_every_prefix(), CallerKind::Ext, "bearer"),
         )
 }
 
