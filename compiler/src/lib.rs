@@ -100,6 +100,8 @@ pub struct Timings {
 pub struct ModuleCache {
     entries: Mutex<HashMap<CacheKey, CacheEntry>>,
     bytes: AtomicUsize,
+    /// The last stylesheet, by a hash of what it was made of.
+    css: Mutex<Option<(u64, Arc<css::CssOutput>)>>,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -163,6 +165,42 @@ impl ModuleCache {
                 },
             );
         }
+    }
+
+    /// The app's stylesheet: the last one again if no CSS file, the order
+    /// of the entries nor the mode changed (an edit of a script).
+    fn css(
+        &self,
+        entries: &[String],
+        vfs: &BTreeMap<String, String>,
+        minify: bool,
+    ) -> Result<Arc<css::CssOutput>, Vec<Diagnostic>> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (entries, minify).hash(&mut hasher);
+        // Every CSS file, as `@import` may reach any of them.
+        vfs.iter()
+            .filter(|(path, _)| Loader::for_path(path) == Some(Loader::Css))
+            .for_each(|file| file.hash(&mut hasher));
+        let key = hasher.finish();
+        if let Some((_, hit)) = self
+            .css
+            .lock()
+            .ok()
+            .as_deref()
+            .and_then(|c| c.as_ref())
+            .filter(|(k, _)| *k == key)
+        {
+            return Ok(hit.clone());
+        }
+        let output = Arc::new(css::bundle_css(
+            entries,
+            &|path: &str| vfs.get(path).cloned(),
+            minify,
+        )?);
+        if let Ok(mut last) = self.css.lock() {
+            *last = Some((key, output.clone()));
+        }
+        Ok(output)
     }
 
     /// Modules held.
@@ -247,13 +285,8 @@ pub fn compile(
         .filter_map(|m| compiled.get(m)?.as_ref().ok())
         .flat_map(|o| o.warnings.iter().cloned())
         .collect();
-    let css = css::bundle_css(
-        &graph.css,
-        &|path: &str| vfs.get(path).cloned(),
-        !options.dev,
-    )
-    .map_err(cap)?;
-    warnings.extend(css.warnings);
+    let css = cache.css(&graph.css, &vfs, !options.dev).map_err(cap)?;
+    warnings.extend(css.warnings.iter().cloned());
     step("CSS");
     let (mut bundle_js, starts) = bundle::link(&graph, &compiled, !options.dev);
     step("link");
@@ -268,7 +301,7 @@ pub fn compile(
     timings.module_stages = module::STAGES.into_iter().zip(stages.0).collect();
     Ok(Output {
         bundle_js,
-        css: css.code,
+        css: css.code.clone(),
         warnings,
         timings,
     })

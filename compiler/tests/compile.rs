@@ -322,6 +322,67 @@ fn a_one_file_edit_recompiles_one_module() {
 }
 
 #[test]
+fn the_stylesheet_is_rebuilt_only_when_css_changes() {
+    let cache = ModuleCache::new();
+    let mut files = vfs(&[
+        ("src/main.tsx", "import './a.css';\nconsole.log(1);\n"),
+        ("src/a.css", "@import './b.css';\n.a { color: red }\n"),
+        ("src/b.css", ".b { color: blue }\n"),
+    ]);
+    let options = CompileOptions::default();
+    let first = compile(&files, &BTreeMap::new(), &options, &cache).expect("compile");
+    assert!(
+        first.css.contains("#00f") || first.css.contains("blue"),
+        "{}",
+        first.css
+    );
+    // A file only reached by @import changes: the stylesheet follows.
+    files.insert("src/b.css".into(), ".b { color: green }\n".into());
+    let second = compile(&files, &BTreeMap::new(), &options, &cache).expect("compile");
+    assert!(second.css.contains("green"), "{}", second.css);
+    assert!(!second.css.contains("#00f") && !second.css.contains("blue"));
+    // A script changes: the same stylesheet.
+    files.insert(
+        "src/main.tsx".into(),
+        "import './a.css';\nconsole.log(2);\n".into(),
+    );
+    let third = compile(&files, &BTreeMap::new(), &options, &cache).expect("compile");
+    assert_eq!(third.css, second.css);
+    assert_eq!(run(&third.bundle_js).trim(), "2");
+}
+
+#[test]
+fn unused_exports_are_left_out_of_minified_bundles() {
+    let files = [
+        (
+            "src/main.tsx",
+            "import { used } from './lib';\nimport * as all from './all';\nimport './effect';\nconsole.log(used(), Object.keys(all).sort().join());\n",
+        ),
+        (
+            "src/lib.ts",
+            "export function used() { return 'used'; }\nexport function unusedHelper() { return 'UNUSED_MARKER'; }\nexport default 'DEFAULT_MARKER';\n",
+        ),
+        ("src/all.ts", "export const x = 'X_MARKER';\nexport const y = 2;\n"),
+        ("src/effect.ts", "export const z = 3;\nconsole.log('effect');\n"),
+    ];
+    // Both modes behave the same: the side effect runs, a namespace keeps all.
+    for out in both(&files) {
+        assert_eq!(out, "effect\nused x,y\n");
+    }
+    let minified = build(&files, false).expect("compile").bundle_js;
+    assert!(!minified.contains("UNUSED_MARKER") && !minified.contains("DEFAULT_MARKER"));
+    assert!(
+        minified.contains("X_MARKER"),
+        "a namespace import keeps every export"
+    );
+    let dev = build(&files, true).expect("compile").bundle_js;
+    assert!(
+        dev.contains("UNUSED_MARKER"),
+        "dev bundles keep every export"
+    );
+}
+
+#[test]
 fn a_compile_over_its_time_limit_is_stopped_with_an_error() {
     let files = vfs(&[("src/main.tsx", "console.log(1);\n")]);
     let options = CompileOptions {
