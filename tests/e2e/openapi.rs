@@ -18,10 +18,10 @@ use crate::harness::{detail, read, Server};
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
-/// The JSON bodies of the README's "build an app from zero" walk-through:
-/// each has an example an agent can send as it is. (Other routes' bodies are
-/// described by their schemas.)
-const WITH_EXAMPLES: [&str; 7] = [
+/// JSON bodies with an example an agent can send as it is: the README's
+/// "build an app from zero" walk-through, and the data plane's common
+/// calls. (Other routes' bodies are described by their schemas.)
+const WITH_EXAMPLES: &[&str] = &[
     "POST /api/v1/auth/login",
     "POST /api/v1/auth/refresh",
     "POST /api/v1/builder/apps",
@@ -29,6 +29,29 @@ const WITH_EXAMPLES: [&str; 7] = [
     "PATCH /api/v1/builder/apps/{app}/source/files",
     "DELETE /api/v1/builder/apps/{app}/source/files",
     "POST /api/v1/builder/apps/{app}/source/restore",
+    "POST /api/v1/builder/apps/{app}/rollback",
+    "POST /api/v1/builder/apps/{app}/publish-requests/{req_id}/reject",
+    "POST /api/v1/builder/apps/{id}/actions/{name}/run",
+    "POST /api/v1/actions/{app_id}/{name}",
+    "POST /api/v1/open/actions/{name}",
+    "POST /api/v1/ext/actions/{name}",
+    "POST /api/v1/data/objects",
+    "POST /api/v1/data/objects/batch",
+    "POST /api/v1/data/objects/{obj}/records",
+    "PATCH /api/v1/data/records/{id}",
+    "POST /api/v1/open/data/objects/{obj}/records",
+    "PATCH /api/v1/open/data/records/{id}",
+    "POST /api/v1/ext/data/objects/{obj}/records",
+    "PATCH /api/v1/ext/data/records/{id}",
+    "POST /api/v1/proxy/{app_id}/{table}",
+    "POST /api/v1/proxy/{app_id}/{table}/query",
+    "PATCH /api/v1/proxy/{app_id}/{table}/{id}",
+    "POST /api/v1/open/proxy/{table}",
+    "POST /api/v1/open/proxy/{table}/query",
+    "PATCH /api/v1/open/proxy/{table}/{id}",
+    "POST /api/v1/ext/proxy/{table}",
+    "POST /api/v1/ext/proxy/{table}/query",
+    "PATCH /api/v1/ext/proxy/{table}/{id}",
 ];
 
 /// The `{name}` segments of a route template.
@@ -68,6 +91,7 @@ async fn every_route_is_documented_with_its_real_parameters_and_answers() {
     assert_eq!(status, StatusCode::OK);
     let operations = operations(&doc);
     let mut problems = Vec::new();
+    let mut with_example = BTreeSet::new();
     for (method, path, operation) in &operations {
         let name = format!("{} {path}", method.to_uppercase());
         let template: BTreeSet<String> = template_parameters(path).into_iter().collect();
@@ -130,12 +154,23 @@ async fn every_route_is_documented_with_its_real_parameters_and_answers() {
                             problems.push(format!("{name}: reads JSON but documents no {status}"));
                         }
                     }
-                    if WITH_EXAMPLES.contains(&name.as_str()) && !json.contains_key("example") {
-                        problems.push(format!("{name}: its JSON body has no example"));
+                    if WITH_EXAMPLES.contains(&name.as_str()) {
+                        if json.contains_key("example") {
+                            with_example.insert(name.clone());
+                        } else {
+                            problems.push(format!("{name}: its JSON body has no example"));
+                        }
                     }
                 }
                 None => problems.push(format!("{name}: a required body that is not JSON")),
             }
+        }
+    }
+    for name in WITH_EXAMPLES {
+        if !with_example.contains(*name) {
+            problems.push(format!(
+                "{name}: listed in WITH_EXAMPLES but not a route with a JSON body"
+            ));
         }
     }
     assert!(

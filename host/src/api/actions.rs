@@ -170,7 +170,7 @@ async fn execute(
 /// Runs an action of a published internal app as the signed-in member
 /// (live references, like `/proxy/{app_id}`).
 #[utoipa::path(post, path = "/api/v1/actions/{app_id}/{name}", tag = "actions", security(("bearer" = [])),
-    params(("app_id" = String, Path), ("name" = String, Path)), request_body = RunBody,
+    params(("app_id" = String, Path), ("name" = String, Path)), request_body(content = RunBody, example = json!({"params": {"month": "2025-01"}})),
     responses((status = 200, body = RunAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 504, body = ErrorBody), (status = 507, body = ErrorBody)))]
 async fn run_internal(
@@ -196,7 +196,7 @@ async fn run_internal(
 
 /// Runs an action of the API key's app (published source and references).
 #[utoipa::path(post, path = "/api/v1/open/actions/{name}", tag = "actions", security(("api_key" = [])),
-    params(("name" = String, Path)), request_body = RunBody,
+    params(("name" = String, Path)), request_body(content = RunBody, example = json!({"params": {"month": "2025-01"}})),
     responses((status = 200, body = RunAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 504, body = ErrorBody), (status = 507, body = ErrorBody)))]
 async fn run_open(
@@ -217,7 +217,7 @@ async fn run_open(
 
 /// Runs an action of the app user's app (published source and references).
 #[utoipa::path(post, path = "/api/v1/ext/actions/{name}", tag = "actions", security(("bearer" = [])),
-    params(("name" = String, Path)), request_body = RunBody,
+    params(("name" = String, Path)), request_body(content = RunBody, example = json!({"params": {"month": "2025-01"}})),
     responses((status = 200, body = RunAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 504, body = ErrorBody), (status = 507, body = ErrorBody)))]
 async fn run_ext(
@@ -240,7 +240,7 @@ async fn run_ext(
 /// A builder's test run: the current VFS, live references; the answer
 /// carries the logs (and the traceback of an exception).
 #[utoipa::path(post, path = "/api/v1/builder/apps/{id}/actions/{name}/run", tag = "actions", security(("bearer" = [])),
-    params(("id" = String, Path), ("name" = String, Path)), request_body = RunBody,
+    params(("id" = String, Path), ("name" = String, Path)), request_body(content = RunBody, example = json!({"params": {"month": "2025-01"}})),
     responses((status = 200, body = RunAnswer), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 504, body = ErrorBody), (status = 507, body = ErrorBody)))]
 async fn run_builder(

@@ -147,7 +147,7 @@ impl RecordBody {
 
 /// Adds a record; fields are checked against the table's definitions.
 #[utoipa::path(post, path = "/objects/{obj}/records", tag = "data", params(("obj" = String, Path, description = "UUID or api_slug")),
-    request_body = RecordBody,
+    request_body(content = RecordBody, example = json!({"data": {"tour_name": "北海道 5 日", "amount": 35000}})),
     responses((status = 201, body = CustomRecord), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "details: [{field, error}]")))]
 async fn create_record(
     State(state): State<AppState>,
@@ -178,7 +178,8 @@ async fn get_record(
 }
 
 /// Merges fields into a record: keys sent overwrite, others stay.
-#[utoipa::path(patch, path = "/records/{id}", tag = "data", params(("id" = String, Path)), request_body = RecordBody,
+#[utoipa::path(patch, path = "/records/{id}", tag = "data", params(("id" = String, Path)),
+    request_body(content = RecordBody, example = json!({"data": {"amount": 36000}})),
     responses((status = 200, body = CustomRecord), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_record(
     State(state): State<AppState>,
@@ -247,7 +248,8 @@ async fn create(
 }
 
 /// Creates a table (fields optional).
-#[utoipa::path(post, path = "/objects", tag = "data", security(("bearer" = [])), request_body = NewObject,
+#[utoipa::path(post, path = "/objects", tag = "data", security(("bearer" = [])),
+    request_body(content = NewObject, example = json!({"app_id": "3f0c1d2e-4b5a-4c6d-8e9f-0a1b2c3d4e5f", "name": "團體行程", "api_slug": "group_tour", "fields": [{"name": "行程名稱", "field_key": "tour_name", "field_type": "text", "is_required": true, "sequence": 10}, {"name": "金額", "field_key": "amount", "field_type": "number", "sequence": 20}]})),
     responses((status = 201, body = CustomObject), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "20 tables, or api_slug taken"), (status = 422, body = ErrorBody)))]
 async fn create_object(
     State(state): State<AppState>,
@@ -258,7 +260,8 @@ async fn create_object(
 }
 
 /// Creates a table and its fields in one call (recommended for agents).
-#[utoipa::path(post, path = "/objects/batch", tag = "data", security(("bearer" = [])), request_body = NewObject,
+#[utoipa::path(post, path = "/objects/batch", tag = "data", security(("bearer" = [])),
+    request_body(content = NewObject, example = json!({"app_id": "3f0c1d2e-4b5a-4c6d-8e9f-0a1b2c3d4e5f", "name": "團體行程", "api_slug": "group_tour", "fields": [{"name": "行程名稱", "field_key": "tour_name", "field_type": "text", "is_required": true, "sequence": 10}, {"name": "金額", "field_key": "amount", "field_type": "number", "sequence": 20}]})),
     responses((status = 201, body = CustomObject), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_object_batch(
     State(state): State<AppState>,

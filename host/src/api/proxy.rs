@@ -157,7 +157,8 @@ async fn list_rows(
 
 /// Filters (11 operators, AND), search (OR of ILIKE over text casts),
 /// order_by, select_columns, limit/offset, count_only.
-#[utoipa::path(post, path = "/{table}/query", tag = "proxy", params(("table" = String, Path)), request_body = QueryBody,
+#[utoipa::path(post, path = "/{table}/query", tag = "proxy", params(("table" = String, Path)),
+    request_body(content = QueryBody, example = json!({"filters": [{"column": "credit_limit", "op": "gte", "value": 1000}, {"column": "status", "op": "eq", "value": "active"}], "order_by": [{"column": "credit_limit", "direction": "desc"}], "limit": 50})),
     responses((status = 200, description = "{\"data\": [rows], \"limit\", \"offset\"} or {\"total\": n}"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn query_rows(
     State(state): State<AppState>,
@@ -173,7 +174,8 @@ async fn query_rows(
 
 /// Inserts a row: `{"data": {…}}` or the fields themselves; system columns
 /// and unreferenced columns are dropped, tenant_id is set by the server.
-#[utoipa::path(post, path = "/{table}", tag = "proxy", params(("table" = String, Path)), request_body = Object,
+#[utoipa::path(post, path = "/{table}", tag = "proxy", params(("table" = String, Path)),
+    request_body(content = Object, description = "the row's columns (those the reference allows)", example = json!({"name": "Acme Ltd", "customer_type": "company", "email": "buyer@acme.example"})),
     responses((status = 201, description = "{\"id\", \"created_at\", \"data\"}"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn insert_row(
     State(state): State<AppState>,
@@ -187,7 +189,8 @@ async fn insert_row(
     ))
 }
 
-#[utoipa::path(patch, path = "/{table}/{id}", tag = "proxy", params(("table" = String, Path), ("id" = String, Path)), request_body = Object,
+#[utoipa::path(patch, path = "/{table}/{id}", tag = "proxy", params(("table" = String, Path), ("id" = String, Path)),
+    request_body(content = Object, description = "the columns to change", example = json!({"phone": "02-2345-6789"})),
     responses((status = 200, description = "{\"id\", \"updated\": true}"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn update_row(
     State(state): State<AppState>,

@@ -206,7 +206,8 @@ async fn approve_request(
 /// Rejects a pending request with a reason; nothing is published. Needs
 /// `builder.publish`.
 #[utoipa::path(post, path = "/api/v1/builder/apps/{app}/publish-requests/{req_id}/reject", tag = "builder", security(("bearer" = [])),
-    params(("app" = String, Path, description = "id, slug or subdomain"), ("req_id" = String, Path)), request_body = Rejection,
+    params(("app" = String, Path, description = "id, slug or subdomain"), ("req_id" = String, Path)),
+    request_body(content = Rejection, example = json!({"reject_reason": "The totals page still shows test data"})),
     responses((status = 200, body = PublishRequest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "reject_reason missing")))]
 async fn reject_request(
@@ -279,7 +280,8 @@ async fn list_publishes(
 /// references it was published with. The working copy (`vfs_version`) is
 /// untouched. Needs `builder.publish`; 423 while a request is pending.
 #[utoipa::path(post, path = "/api/v1/builder/apps/{app}/rollback", tag = "builder", security(("bearer" = [])),
-    params(("app" = String, Path, description = "id, slug or subdomain")), request_body = RollbackRequest,
+    params(("app" = String, Path, description = "id, slug or subdomain")),
+    request_body(content = RollbackRequest, example = json!({"version": 3})),
     responses((status = 200, body = AppRecord), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "no such app, or the version was never published"),
         (status = 422, body = ErrorBody), (status = 423, body = ErrorBody, description = "a publish request is pending")))]
