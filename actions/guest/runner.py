@@ -114,9 +114,10 @@ def _safe_builtins():
     return safe
 
 
-def _call(method, **args):
+def _call(op, /, **args):
+    # `op` is positional-only: ctx.http.call passes a `method=` argument.
     try:
-        out = host.call(method, json.dumps(args, default=str))
+        out = host.call(op, json.dumps(args, default=str))
     except Err as e:
         try:
             err = json.loads(e.value)

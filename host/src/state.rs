@@ -138,6 +138,12 @@ impl AppState {
         &self.0.oauth
     }
 
+    /// The key of secrets kept in the database (OAuth client secrets,
+    /// actions' per-app secrets).
+    pub fn secrets(&self) -> &SecretBox {
+        &self.0.oauth.secrets
+    }
+
     /// Sets the OAuth configuration; call before the state is shared.
     pub fn with_oauth(mut self, oauth: OAuthConfig) -> AppState {
         if let Some(inner) = Arc::get_mut(&mut self.0) {

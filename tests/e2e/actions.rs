@@ -18,25 +18,36 @@ const SPEC_ACTION: &str = r#"def execute(ctx):
     ctx.response.json({"result": customers, "key": data})
 "#;
 
-struct ActionApp {
-    server: Server,
-    admin: Api,
-    id: String,
+pub(crate) struct ActionApp {
+    pub(crate) server: Server,
+    pub(crate) admin: Api,
+    pub(crate) id: String,
 }
 
 fn start() -> Server {
+    start_with(&[])
+}
+
+/// A server with the suite's cap and `env`, the component compiled once.
+pub(crate) fn start_with(env: &[(&str, &str)]) -> Server {
     // Compile the component once for the whole suite (the servers share
     // the cache, keyed by content and engine configuration).
     static WARM: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     WARM.get_or_init(|| {
         appbox_host::serving::actions::warm_cache().expect("the action sandbox compiles")
     });
-    Server::start_with(&[("APPBOX_ACTION_TIMEOUT_MS", TIMEOUT_MS)])
+    let mut env = env.to_vec();
+    env.push(("APPBOX_ACTION_TIMEOUT_MS", TIMEOUT_MS));
+    Server::start_with(&env)
 }
 
 /// An app (`access_mode`) with a `customers` reference, the given actions
 /// (name → source), published.
-async fn app_with(server: Server, access_mode: &str, actions: &[(&str, &str)]) -> ActionApp {
+pub(crate) async fn app_with(
+    server: Server,
+    access_mode: &str,
+    actions: &[(&str, &str)],
+) -> ActionApp {
     let admin = server.admin().await;
     let (status, app) = admin
         .post(
@@ -80,7 +91,7 @@ async fn app_with(server: Server, access_mode: &str, actions: &[(&str, &str)]) -
 }
 
 impl ActionApp {
-    async fn run(&self, name: &str, params: Value) -> (StatusCode, Value) {
+    pub(crate) async fn run(&self, name: &str, params: Value) -> (StatusCode, Value) {
         self.admin
             .post(
                 &format!("/api/v1/builder/apps/{}/actions/{name}/run", self.id),

@@ -4,6 +4,8 @@
 
 mod harness;
 
+/// Actions' per-app secrets and outbound services, the SSRF rule (issue 10).
+mod action_services;
 /// Server-side Python actions in the wasm sandbox (issue 10).
 mod actions;
 

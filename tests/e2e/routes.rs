@@ -1050,6 +1050,56 @@ async fn every_route_in_openapi_json_is_exercised() {
         )
         .await;
     assert_eq!(runs, json!([]));
+    // Actions' secrets and services (their use: tests/e2e/action_services.rs).
+    let secrets = format!("/api/v1/builder/apps/{app_id}/secrets");
+    let services = format!("/api/v1/builder/apps/{app_id}/services");
+    for (method, template, path, body, expected) in [
+        (
+            M::PUT,
+            "/api/v1/builder/apps/{id}/secrets/{name}",
+            format!("{secrets}/API_KEY"),
+            Some(json!({"value": "k"})),
+            S::OK,
+        ),
+        (
+            M::GET,
+            "/api/v1/builder/apps/{id}/secrets",
+            secrets.clone(),
+            None,
+            S::OK,
+        ),
+        (
+            M::DELETE,
+            "/api/v1/builder/apps/{id}/secrets/{name}",
+            format!("{secrets}/API_KEY"),
+            None,
+            S::NO_CONTENT,
+        ),
+        (
+            M::PUT,
+            "/api/v1/builder/apps/{id}/services/{name}",
+            format!("{services}/crm"),
+            Some(json!({"base_url": "https://crm.example.com/api"})),
+            S::OK,
+        ),
+        (
+            M::GET,
+            "/api/v1/builder/apps/{id}/services",
+            services.clone(),
+            None,
+            S::OK,
+        ),
+        (
+            M::DELETE,
+            "/api/v1/builder/apps/{id}/services/{name}",
+            format!("{services}/crm"),
+            None,
+            S::NO_CONTENT,
+        ),
+    ] {
+        c.call(&admin, method, template, &path, body, expected)
+            .await;
+    }
     Caller {
         admin: &admin,
         key: Some(key.as_str()),

@@ -117,7 +117,7 @@ async fn execute(
 ) -> ApiResult<Response> {
     let outcome = state
         .actions()
-        .run(state.db(), files, name, params, who)
+        .run(state.db(), state.secrets(), files, name, params, who)
         .await?;
     let builder = who.is_builder();
     let logs = builder.then(|| json!({"stdout": outcome.stdout, "stderr": outcome.stderr}));

@@ -2,6 +2,7 @@
 //! puts them together with the cross-cutting layers (body limit, request log,
 //! metrics, panic guard) and the OpenAPI document.
 
+mod action_settings;
 mod actions;
 mod app_auth;
 mod app_login;
@@ -95,6 +96,7 @@ pub fn app(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(actions::router())
+        .merge(action_settings::router())
         .merge(app_auth::router())
         .merge(app_oauth::router())
         .merge(apps::router())

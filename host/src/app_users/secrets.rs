@@ -1,4 +1,4 @@
-//! OAuth client secrets at rest: AES-256-GCM with a random 96-bit nonce per
+//! Secrets at rest (OAuth client secrets, actions' per-app secrets): AES-256-GCM with a random 96-bit nonce per
 //! value, stored as hex of `nonce || ciphertext+tag`. The key comes from
 //! `APPBOX_SECRET_KEY` or `DATA_DIR/secret_key` (see `server.rs`).
 
@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 const NONCE_BYTES: usize = 12;
 
 /// Encrypts and decrypts stored secrets.
+#[derive(Clone)]
 pub struct SecretBox {
     cipher: Aes256Gcm,
 }

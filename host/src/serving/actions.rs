@@ -3,13 +3,13 @@
 //! (`actions/manifest.json`), runs it with the deployment's caps and a
 //! per-tenant concurrency cap, answers its `ctx` calls through the same
 //! engine functions as the HTTP APIs (the proxy with the caller's
-//! [`Caller`], the Custom Tables with the app's [`Scope`]), and records every
-//! run in `action_runs`.
+//! [`Caller`], the Custom Tables with the app's [`Scope`], the app's secrets
+//! and services), and records every run in `action_runs`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use appbox_actions::{ActionError, CtxError, CtxHost, Limits, Outcome, Request, Sandbox};
 use chrono::{DateTime, Utc};
@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
+use super::app_secrets::{self, SecretsError};
+use super::services::{CallArgs, Outbound};
+use crate::app_users::secrets::SecretBox;
 use crate::builder::vfs::Files;
 use crate::data::custom_tables::{self, RecordQuery, Scope};
 use crate::data::proxy::{self, Caller, QueryBody};
@@ -45,6 +48,9 @@ pub struct ActionsConfig {
     pub max_concurrency: u32,
     pub max_output_bytes: usize,
     pub cache_dir: PathBuf,
+    /// `APPBOX_ACTIONS_ALLOW_PRIVATE_HOSTS`: services may be on private,
+    /// loopback and link-local addresses (see `services.rs`).
+    pub allow_private_hosts: bool,
 }
 
 fn env_num(name: &str, default: u64) -> u64 {
@@ -69,6 +75,8 @@ impl ActionsConfig {
             max_concurrency: env_num("APPBOX_ACTIONS_CONCURRENCY", 16).clamp(1, 1024) as u32,
             max_output_bytes: (env_num("APPBOX_ACTION_MAX_OUTPUT_MB", 10).max(1) as usize) << 20,
             cache_dir,
+            allow_private_hosts: std::env::var("APPBOX_ACTIONS_ALLOW_PRIVATE_HOSTS")
+                .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes")),
         }
     }
 
@@ -98,6 +106,8 @@ pub struct ActionsService {
     sandbox: OnceCell<Result<Arc<Sandbox>, String>>,
     running: Arc<Mutex<HashMap<Id, usize>>>,
     total: Arc<tokio::sync::Semaphore>,
+    /// The HTTP client of `ctx.http.call`.
+    outbound: Outbound,
 }
 
 /// A run's slot in its tenant's cap; dropping it frees the slot.
@@ -236,6 +246,7 @@ impl ActionsService {
     pub fn new(config: ActionsConfig) -> ActionsService {
         let total = Arc::new(tokio::sync::Semaphore::new(config.max_concurrency as usize));
         ActionsService {
+            outbound: Outbound::new(config.allow_private_hosts),
             config,
             files: Mutex::default(),
             recorded: std::sync::atomic::AtomicU64::new(0),
@@ -323,11 +334,12 @@ impl ActionsService {
         })
     }
 
-    /// Runs action `name` of `files` as `who`, records the run, and answers
-    /// the outcome.
+    /// Runs action `name` of `files` as `who` (`keys` opens the app's
+    /// secrets), records the run, and answers the outcome.
     pub async fn run(
         &self,
         db: &Db,
+        keys: &SecretBox,
         files: &Files,
         name: &str,
         params: Value,
@@ -366,6 +378,10 @@ impl ActionsService {
                 tenant_id: who.tenant(),
                 app_id: Some(who.app()),
             },
+            app: who.app(),
+            keys: keys.clone(),
+            outbound: self.outbound.clone(),
+            deadline: Instant::now() + limits.timeout,
         });
         let outcome = sandbox
             .run(
@@ -633,6 +649,11 @@ struct HostCtx {
     db: Db,
     caller: Caller,
     scope: Scope,
+    app: Id,
+    keys: SecretBox,
+    outbound: Outbound,
+    /// When the run's cap ends: an outbound call gets at most what is left.
+    deadline: Instant,
 }
 
 /// The trial load makes no ctx calls (only the module's top level runs).
@@ -775,8 +796,8 @@ impl CtxHost for HostCtx {
                 let text = proxy::query(db, self.caller, table, &body)
                     .await
                     .map_err(refuse)?;
-                let mut v: Value =
-                    serde_json::from_str(&text).map_err(|e| refuse(AppError::Internal(e.into())))?;
+                let mut v: Value = serde_json::from_str(&text)
+                    .map_err(|e| refuse(AppError::Internal(e.into())))?;
                 // A list of rows, like the spec's example iterates over;
                 // count_only answers {"total": n}.
                 Ok(match v.get_mut("data") {
@@ -850,20 +871,37 @@ impl CtxHost for HostCtx {
                     .map_err(refuse)?;
                 Ok(json!({"id": id, "deleted": true}))
             }
-            "secrets.get" => Err(CtxError {
-                status: 404,
-                detail: format!(
-                    "No secret named {:?}: this appbox has no per-app secrets yet",
-                    args.get("key").and_then(Value::as_str).unwrap_or_default()
-                ),
-            }),
-            "http.call" => Err(CtxError {
-                status: 400,
-                detail: format!(
-                    "No service named {:?} is configured for this app (ctx.http has no services yet)",
-                    args.get("service").and_then(Value::as_str).unwrap_or_default()
-                ),
-            }),
+            "secrets.get" => {
+                let key = arg_str(&args, "key")?;
+                match app_secrets::reveal(db, &self.keys, self.scope.tenant_id, self.app, key).await {
+                    Ok(value) => Ok(Value::String(value)),
+                    Err(SecretsError::NotFound(_)) => Err(CtxError {
+                        status: 404,
+                        detail: format!(
+                            "No secret named {key:?} in this app: a builder sets it with PUT /api/v1/builder/apps/{{id}}/secrets/{key}"
+                        ),
+                    }),
+                    Err(e) => Err(refuse(e)),
+                }
+            }
+            "http.call" => {
+                let call: CallArgs =
+                    serde_json::from_value(args).map_err(|e| bad(format!("ctx.http.call: {e}")))?;
+                self.outbound
+                    .call(
+                        db,
+                        &self.keys,
+                        self.scope.tenant_id,
+                        self.app,
+                        call,
+                        self.deadline,
+                    )
+                    .await
+                    .map_err(|e| CtxError {
+                        status: e.status,
+                        detail: e.detail,
+                    })
+            }
             other => Err(bad(format!("Unknown ctx call: {other}"))),
         }
     }
