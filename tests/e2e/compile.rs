@@ -42,9 +42,34 @@ async fn compile_api_builds_the_template_and_reports_errors() {
     assert_eq!(again["cached"], true);
     assert_eq!(again["bundle_js"], out["bundle_js"]);
 
-    let (_, dev) = api
-        .post(&format!("/api/v1/compile/compile/{id}?dev=true"), json!({}))
-        .await;
+    // A fresh compile says where its time went: the handler's steps, then
+    // the compiler's.
+    let response = api
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/compile/compile/{id}?dev=true"),
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("compile");
+    let timing = response
+        .headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    for step in [
+        "vfs;dur=",
+        "sdk;dur=",
+        "hash;dur=",
+        "modules-all-cores;dur=",
+        "link;dur=",
+        "answer;dur=",
+    ] {
+        assert!(timing.contains(step), "{step} in {timing}");
+    }
+    let dev: serde_json::Value = response.json().await.expect("json");
     assert_eq!(dev["success"], true);
     assert!(dev["bundle_js"]
         .as_str()

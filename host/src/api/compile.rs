@@ -1,7 +1,11 @@
 //! The compile API (spec 001 §6): compile errors are an answer, not an
 //! error, so both outcomes are HTTP 200 with `success` (spec NOTES #4).
 
+use std::time::{Duration, Instant};
+
 use axum::extract::State;
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -9,7 +13,7 @@ use utoipa_axum::routes;
 use super::callers::Builder;
 use crate::builder::apps;
 use crate::builder::compile::{app_page, Outcome};
-use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::error::{ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -47,16 +51,18 @@ impl From<&appbox_compiler::Diagnostic> for Problem {
     }
 }
 
+/// Borrows the compile's outcome: the bundle is in the answer twice (in
+/// `html` and in `bundle_js`) but in memory once more, not three times.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
-enum CompileResponse {
+enum CompileResponse<'a> {
     Success {
         /// Always `true`.
         success: bool,
         /// A page that loads the runtime, the CSS and the bundle.
         html: String,
-        bundle_js: String,
-        css: String,
+        bundle_js: &'a str,
+        css: &'a str,
         /// Runtime pitfalls (spec 001 §10-§11); never fail the compile.
         warnings: Vec<Problem>,
         duration_ms: u64,
@@ -74,7 +80,8 @@ enum CompileResponse {
     },
 }
 
-/// Compiles the app's current VFS to one JS bundle and one CSS file.
+/// Compiles the app's current VFS to one JS bundle and one CSS file. The
+/// `Server-Timing` header tells where the time went (milliseconds).
 #[utoipa::path(post, path = "/api/v1/compile/compile/{slug}", tag = "builder", security(("bearer" = [])),
     params(("slug" = String, Path, description = "slug, id or subdomain"), CompileQuery),
     responses((status = 200, body = CompileResponse, description = "`success` tells whether it compiled"),
@@ -84,21 +91,20 @@ async fn compile_app(
     Builder(user): Builder,
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<CompileQuery>,
-) -> ApiResult<ApiJson<CompileResponse>> {
+) -> ApiResult<Response> {
+    let mut lap = Laps::start();
     let app = apps::find_app(state.db(), Some(user.tenant_id), &slug).await?;
     let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
+    lap.lap("vfs");
     // Actions that do not load are warnings here; publish refuses them.
     let action_warnings = state.actions().check(&files).await;
-    let compiled = state
-        .compiler()
-        .compile(
-            files,
-            super::apps::sdk_files(&state, &app).await?,
-            query.dev,
-        )
-        .await;
+    lap.lap("actions");
+    let sdk = super::apps::sdk_files(&state, &app).await?;
+    lap.lap("sdk");
+    let compiled = state.compiler().compile(files, sdk, query.dev).await;
+    lap.lap("compile");
     let duration_ms = compiled.duration.as_millis() as u64;
-    Ok(ApiJson(match &*compiled.outcome {
+    let response = match &*compiled.outcome {
         Outcome::Success {
             bundle_js,
             css,
@@ -106,8 +112,8 @@ async fn compile_app(
         } => CompileResponse::Success {
             success: true,
             html: app_page(&app.name, &app.id.to_string(), &app.slug, css, bundle_js),
-            bundle_js: bundle_js.clone(),
-            css: css.clone(),
+            bundle_js,
+            css,
             warnings: warnings
                 .iter()
                 .map(Problem::from)
@@ -128,5 +134,56 @@ async fn compile_app(
             duration_ms,
             cached: compiled.cached,
         },
-    }))
+    };
+    let body = serde_json::to_vec(&response).map_err(|e| AppError::Internal(e.into()))?;
+    lap.lap("answer");
+    // The compile's own steps follow the handler's, named as tokens.
+    let timing = lap
+        .laps
+        .iter()
+        .chain(&compiled.timings)
+        .map(|(name, d)| {
+            let token: Vec<&str> = name
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            format!("{};dur={:.2}", token.join("-"), d.as_secs_f64() * 1000.0)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                HeaderName::from_static("server-timing"),
+                HeaderValue::from_str(&timing).unwrap_or_else(|_| HeaderValue::from_static("")),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Times the handler's steps, for the `Server-Timing` header.
+struct Laps {
+    laps: Vec<(&'static str, Duration)>,
+    last: Instant,
+}
+
+impl Laps {
+    fn start() -> Laps {
+        Laps {
+            laps: Vec::new(),
+            last: Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.laps.push((name, now - self.last));
+        self.last = now;
+    }
 }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use appbox_compiler::{compile, CompileOptions, Diagnostic, ModuleCache};
+use appbox_compiler::{compile, CompileOptions, Diagnostic, ModuleCache, Timings};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
@@ -36,6 +36,9 @@ pub struct Compiled {
     pub outcome: Arc<Outcome>,
     pub duration: Duration,
     pub cached: bool,
+    /// Where the time went: hashing the content, then (when it compiled)
+    /// the compiler's own steps.
+    pub timings: Vec<(&'static str, Duration)>,
 }
 
 /// Outcomes by content key, and the keys oldest first (for eviction).
@@ -79,19 +82,25 @@ impl CompileService {
     pub async fn compile(&self, files: Files, injected: Files, dev: bool) -> Compiled {
         let started = Instant::now();
         let key = content_key(&files, &injected, dev);
+        let mut timings = vec![("hash", started.elapsed())];
         if let Some(outcome) = self.cached(&key) {
             return Compiled {
                 outcome,
                 duration: started.elapsed(),
                 cached: true,
+                timings,
             };
         }
-        let outcome = match self.permits.acquire().await {
+        let (outcome, compiler) = match self.permits.acquire().await {
             Ok(_permit) => self.run(files, injected, dev).await,
-            Err(_) => Outcome::Failure {
-                errors: vec![Diagnostic::error("The compiler is shutting down", None)],
-            },
+            Err(_) => (
+                Outcome::Failure {
+                    errors: vec![Diagnostic::error("The compiler is shutting down", None)],
+                },
+                Timings::default(),
+            ),
         };
+        timings.extend(compiler.steps);
         let outcome = Arc::new(outcome);
         self.remember(key, outcome.clone());
         let result = if matches!(*outcome, Outcome::Success { .. }) {
@@ -106,10 +115,11 @@ impl CompileService {
             outcome,
             duration: started.elapsed(),
             cached: false,
+            timings,
         }
     }
 
-    async fn run(&self, files: Files, injected: Files, dev: bool) -> Outcome {
+    async fn run(&self, files: Files, injected: Files, dev: bool) -> (Outcome, Timings) {
         let modules = self.modules.clone();
         let options = CompileOptions {
             dev,
@@ -119,12 +129,17 @@ impl CompileService {
         // stops itself at the limit; the timeout here is the backstop.
         let task =
             tokio::task::spawn_blocking(move || compile(&files, &injected, &options, &modules));
-        match tokio::time::timeout(TIME_LIMIT + Duration::from_secs(5), task).await {
-            Ok(Ok(Ok(output))) => Outcome::Success {
-                bundle_js: output.bundle_js,
-                css: output.css,
-                warnings: output.warnings,
-            },
+        let outcome = match tokio::time::timeout(TIME_LIMIT + Duration::from_secs(5), task).await {
+            Ok(Ok(Ok(output))) => {
+                return (
+                    Outcome::Success {
+                        bundle_js: output.bundle_js,
+                        css: output.css,
+                        warnings: output.warnings,
+                    },
+                    output.timings,
+                )
+            }
             Ok(Ok(Err(errors))) => Outcome::Failure { errors },
             Ok(Err(join_error)) => {
                 tracing::error!(error = %join_error, "the compiler panicked");
@@ -144,7 +159,8 @@ impl CompileService {
                     None,
                 )],
             },
-        }
+        };
+        (outcome, Timings::default())
     }
 
     fn cached(&self, key: &str) -> Option<Arc<Outcome>> {
