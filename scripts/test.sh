@@ -63,6 +63,13 @@ if ! python3 -c "import httpx" 2>/dev/null; then
     python3 -m pip install --quiet httpx 2>/dev/null || python3 -m pip install --quiet --user --break-system-packages httpx
 fi
 
+# The S3 storage test (tests/e2e/storage.rs) runs against moto's S3 server on loopback.
+MOTO='moto[server]==5.2.1'
+if ! python3 -c "import moto.server, importlib.metadata as m; assert m.version('moto') == '5.2.1'" 2>/dev/null; then
+    log "installing $MOTO for the S3 storage test"
+    python3 -m pip install --quiet "$MOTO" 2>/dev/null || python3 -m pip install --quiet --user --break-system-packages "$MOTO"
+fi
+
 # sdk-js's packages first: the compiler's corpus tests render bundles in
 # jsdom with them, and the compiler bench takes esbuild from there.
 log "sdk-js: installing packages"

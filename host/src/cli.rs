@@ -90,6 +90,52 @@ pub struct ServeArgs {
     /// Create and publish the demo app (sdk-js/demo) if the first tenant has no app yet.
     #[arg(long, env = "APPBOX_DEMO")]
     pub demo: bool,
+    #[command(flatten)]
+    pub files: Box<FilesArgs>,
+}
+
+/// Where apps' uploaded files go (spec 001 §15): DATA_DIR/files, or an S3
+/// bucket when `--s3-bucket` is set.
+#[derive(Args, Debug)]
+pub struct FilesArgs {
+    /// Store apps' files in this S3 (or S3-compatible) bucket instead of DATA_DIR/files.
+    #[arg(long, env = "APPBOX_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// The S3 endpoint (scheme://host[:port]) for S3-compatible servers; default: AWS.
+    #[arg(long, env = "APPBOX_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket's region; default: AWS_REGION, or us-east-1.
+    #[arg(long, env = "APPBOX_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// The access key; default: AWS_ACCESS_KEY_ID or the machine's AWS credentials.
+    #[arg(long, env = "APPBOX_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+    /// The secret key; default: AWS_SECRET_ACCESS_KEY.
+    #[arg(long, env = "APPBOX_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+}
+
+impl FilesArgs {
+    /// The configured backend; `data_dir/files` unless a bucket is set.
+    pub fn backend(&self, data_dir: &std::path::Path) -> crate::edge::storage::Backend {
+        use crate::edge::storage::{Backend, S3Config};
+        let set = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        match set(&self.s3_bucket) {
+            None => Backend::Local(data_dir.join("files")),
+            Some(bucket) => Backend::S3(S3Config {
+                bucket,
+                endpoint: set(&self.s3_endpoint),
+                region: set(&self.s3_region),
+                access_key_id: set(&self.s3_access_key_id),
+                secret_access_key: set(&self.s3_secret_access_key),
+            }),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

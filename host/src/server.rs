@@ -151,7 +151,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     {
         oauth = oauth.with_endpoints(endpoints)?;
     }
-    let state = AppState::new(db.clone(), secret.as_bytes(), args.max_body_bytes).with_oauth(oauth);
+    let state = AppState::new(db.clone(), secret.as_bytes(), args.max_body_bytes)
+        .with_oauth(oauth)
+        .with_files(
+            crate::edge::storage::FileStore::open(
+                args.files.backend(&args.storage.data_dir),
+                secret.as_bytes(),
+            )
+            .context("opening file storage (APPBOX_S3_* settings, or DATA_DIR/files)")?,
+        );
     let demo = match demo_for {
         Some((tenant, owner)) => {
             let app = crate::builder::demo::create(&state, tenant, owner)

@@ -30,6 +30,8 @@ struct Inner {
     compiler: CompileService,
     actions: crate::serving::actions::ActionsService,
     login_limits: LoginLimits,
+    /// Apps' files (spec 001 §15); `None` until `with_files`.
+    files: Option<crate::edge::storage::FileStore>,
 }
 
 /// Login attempts allowed per account and minute (a burst of this many,
@@ -119,6 +121,7 @@ impl AppState {
                 checks: AtomicU64::new(0),
                 in_flight: Arc::default(),
             },
+            files: None,
         }))
     }
 
@@ -150,6 +153,19 @@ impl AppState {
             inner.oauth = oauth;
         }
         self
+    }
+
+    /// Sets where apps' files are stored; call before the state is shared.
+    pub fn with_files(mut self, files: crate::edge::storage::FileStore) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.files = Some(files);
+        }
+        self
+    }
+
+    /// Apps' files; `None` in a state built without them (in-process tests).
+    pub fn files(&self) -> Option<&crate::edge::storage::FileStore> {
+        self.0.files.as_ref()
     }
 
     pub fn metrics(&self) -> &PrometheusHandle {

@@ -53,6 +53,8 @@ mod routes;
 mod runtime;
 /// The spec's own examples, run as written.
 mod spec_examples;
+/// File storage on disk and S3: streamed uploads, signed URLs, path attacks (issue 12 §4).
+mod storage;
 /// Time: the key and reference cache, token expiry, the login limiter, last_used_at.
 mod time;
 /// Fields kept up to date after proxy writes (spec 000 §7).

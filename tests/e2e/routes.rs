@@ -1117,6 +1117,9 @@ async fn every_route_in_openapi_json_is_exercised() {
     // ---- app users and /ext (issue 11), on the integration
     app_user_routes(&mut c, &anonymous, &admin, &int_id).await;
 
+    // ---- file storage (issue 12 §4), a builder on the integration's files
+    storage_routes(&mut c, &admin, &int_id).await;
+
     // ---- pages (their successful answers are in runtime.rs); a missing
     // app or asset is the route's own 404
     c.call(&anonymous, M::GET, "/", "/", None, S::OK).await;
@@ -1547,6 +1550,69 @@ async fn app_user_routes(c: &mut Coverage, anonymous: &Api, admin: &Api, int_id:
         &format!("{mt}/users/{{user_id}}"),
         &format!("{m}/users/{user_id}"),
         None,
+        S::NO_CONTENT,
+    )
+    .await;
+}
+
+/// The storage routes (spec 001 §15) with a builder's token and `X-App-Id`.
+async fn storage_routes(c: &mut Coverage, admin: &Api, app_id: &str) {
+    use Method as M;
+    use StatusCode as S;
+    let form = "--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"note.txt\"\r\n\
+                Content-Type: text/plain\r\n\r\nhello\r\n--b0--\r\n";
+    let on_app = |method: M, path: &str| admin.request(method, path).header("X-App-Id", app_id);
+    let uploaded = c
+        .hit(
+            M::POST,
+            "/api/v1/ext/storage/upload",
+            on_app(M::POST, "/api/v1/ext/storage/upload")
+                .header("content-type", "multipart/form-data; boundary=b0")
+                .body(form),
+            S::OK,
+        )
+        .await;
+    assert_eq!(uploaded["size"], 5, "{uploaded}");
+    let path = uploaded["path"].as_str().expect("path").to_owned();
+    let query = format!("path={}", path.replace('/', "%2F"));
+    let listed = c
+        .hit(
+            M::GET,
+            "/api/v1/ext/storage/list",
+            on_app(M::GET, "/api/v1/ext/storage/list"),
+            S::OK,
+        )
+        .await;
+    assert_eq!(listed["files"][0]["name"], "note.txt", "{listed}");
+    let url = c
+        .hit(
+            M::GET,
+            "/api/v1/ext/storage/url",
+            on_app(M::GET, &format!("/api/v1/ext/storage/url?{query}")),
+            S::OK,
+        )
+        .await;
+    let url = url["url"].as_str().expect("url").to_owned();
+    let served = admin.client.get(&url).send().await.expect("GET");
+    assert_eq!(served.status(), S::OK);
+    assert_eq!(served.text().await.expect("text"), "hello");
+    c.seen
+        .insert(("GET".to_owned(), "/api/v1/storage/object".to_owned()));
+    let usage = c
+        .call(
+            admin,
+            M::GET,
+            "/api/v1/builder/storage/usage",
+            "/api/v1/builder/storage/usage",
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(usage["total_bytes"], 5, "{usage}");
+    c.hit(
+        M::DELETE,
+        "/api/v1/ext/storage/file",
+        on_app(M::DELETE, &format!("/api/v1/ext/storage/file?{query}")),
         S::NO_CONTENT,
     )
     .await;

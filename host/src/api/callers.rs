@@ -174,6 +174,63 @@ impl FromRequestParts<AppState> for DataCaller {
     }
 }
 
+/// The app whose files a storage request touches (spec 001 §15): an app
+/// user's token names its app; a platform token (an internal app's page
+/// holds one) needs `X-App-Id`, and the caller must be a builder.
+pub struct StorageCaller(pub crate::edge::storage::Owner);
+
+impl FromRequestParts<AppState> for StorageCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use crate::edge::storage::Owner;
+        if state.tokens().verify(bearer_token(parts)?).is_none() {
+            let caller = AppUserCaller::from_request_parts(parts, state).await?;
+            return Ok(StorageCaller(Owner {
+                tenant: caller.tenant(),
+                app: caller.app.id,
+            }));
+        }
+        let PlatformUser(user) = PlatformUser::from_request_parts(parts, state).await?;
+        let key = app_hint(parts)?
+            .map(|id| id.to_string())
+            .or_else(|| runtime_page_app(parts))
+            .ok_or_else(|| {
+                AppError::BadRequest(
+                    "Which app's files? Send X-App-Id with a platform token, or call from the app's page".into(),
+                )
+            })?;
+        if !user.has(BUILDER_ACCESS) {
+            return Err(AppError::Forbidden(format!(
+                "Missing permission: {BUILDER_ACCESS}"
+            )));
+        }
+        let app = crate::builder::apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
+        Ok(StorageCaller(Owner {
+            tenant: user.tenant_id,
+            app: Id(app.id),
+        }))
+    }
+}
+
+/// The app of an internal app's page (`/runtime/{slug}`) a request comes
+/// from, by its `Referer`: the spec's storage snippet (001 §15) sends only
+/// the token. It only picks the app; the caller must still be allowed it.
+fn runtime_page_app(parts: &Parts) -> Option<String> {
+    let referer = parts
+        .headers
+        .get(axum::http::header::REFERER)?
+        .to_str()
+        .ok()?;
+    let rest = referer.split_once("://")?.1;
+    let slug = rest[rest.find('/')?..].strip_prefix("/runtime/")?;
+    let slug = slug.split(['/', '?', '#']).next()?;
+    (!slug.is_empty()).then(|| slug.to_owned())
+}
+
 /// The app a platform user's data request is about, from `X-App-Id` (the
 /// SDK sends it) or `?app_id=`; without one, the whole tenant is in scope.
 fn app_hint(parts: &Parts) -> Result<Option<Id>, AppError> {

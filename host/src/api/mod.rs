@@ -23,6 +23,7 @@ mod publish;
 mod refs;
 mod runtime;
 mod source;
+mod storage;
 
 use std::time::Instant;
 
@@ -61,6 +62,7 @@ use crate::state::AppState;
         (name = "approvals", description = "Approval workflows over proxy writes (spec 000 §5.7, 001 §7)"),
         (name = "app-users", description = "Users of external and self-built apps: sign-up, sign-in, refresh rotation, OAuth, builder management (spec 000 §2.3-§2.4, 001 §19); their token works on /api/v1/ext/data and /api/v1/ext/proxy"),
         (name = "actions", description = "Server-side Python actions (spec 001 §7, §8): run them, and the run log"),
+        (name = "storage", description = "Apps' files (spec 001 §15): upload (multipart, up to 100 MB), signed URLs served by appbox, list, delete, under /api/v1/ext/storage with an app user's token or a platform token and X-App-Id; a tenant's storage usage"),
         (name = "operations", description = "Health and metrics"),
         (name = "pages", description = "What browsers open: the root page, an app's page (`/runtime/{slug}` for internal apps, `/externalAppRuntime/{slug}` for external ones), its assets, the sign-in page of external apps. HTML, not JSON"),
     )
@@ -111,6 +113,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(runtime::router())
         .merge(app_login::router())
+        .merge(storage::router())
         .split_for_parts();
     let mut openapi = openapi;
     openapi::add_shared_errors(&mut openapi);

@@ -2,3 +2,5 @@
 //! app's own data calls — the `/pub` surface's usage records, the request
 //! rate limits of spec 001 §18.6 / 000 §8.3, and file storage (spec 001 §15).
 //! Plain functions and types; the HTTP side is in `api/`.
+
+pub mod storage;
