@@ -60,7 +60,7 @@ async fn app_of(state: &AppState, user: &Principal, key: &str) -> ApiResult<Id> 
 }
 
 /// The app's secrets: names and masked hints, never values.
-#[utoipa::path(get, path = "/api/v1/builder/apps/{id}/secrets", tag = "actions",
+#[utoipa::path(get, path = "/api/v1/builder/apps/{id}/secrets", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = [SecretInfo]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_secrets(
@@ -75,7 +75,7 @@ async fn list_secrets(
 }
 
 /// Sets a secret (encrypted at rest); the answer shows its hint only.
-#[utoipa::path(put, path = "/api/v1/builder/apps/{id}/secrets/{name}", tag = "actions",
+#[utoipa::path(put, path = "/api/v1/builder/apps/{id}/secrets/{name}", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path), ("name" = String, Path)), request_body = SecretBody,
     responses((status = 200, body = SecretInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -100,7 +100,7 @@ async fn set_secret(
 }
 
 /// Deletes a secret.
-#[utoipa::path(delete, path = "/api/v1/builder/apps/{id}/secrets/{name}", tag = "actions",
+#[utoipa::path(delete, path = "/api/v1/builder/apps/{id}/secrets/{name}", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path), ("name" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_secret(
@@ -114,7 +114,7 @@ async fn delete_secret(
 }
 
 /// The app's services (secret headers by secret name only).
-#[utoipa::path(get, path = "/api/v1/builder/apps/{id}/services", tag = "actions",
+#[utoipa::path(get, path = "/api/v1/builder/apps/{id}/services", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = [ServiceInfo]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_services(
@@ -129,7 +129,7 @@ async fn list_services(
 }
 
 /// Creates or replaces a service.
-#[utoipa::path(put, path = "/api/v1/builder/apps/{id}/services/{name}", tag = "actions",
+#[utoipa::path(put, path = "/api/v1/builder/apps/{id}/services/{name}", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path), ("name" = String, Path)), request_body = ServiceSpec,
     responses((status = 200, body = ServiceInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -146,7 +146,7 @@ async fn put_service(
 }
 
 /// Deletes a service.
-#[utoipa::path(delete, path = "/api/v1/builder/apps/{id}/services/{name}", tag = "actions",
+#[utoipa::path(delete, path = "/api/v1/builder/apps/{id}/services/{name}", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path), ("name" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_service(
