@@ -96,34 +96,28 @@ pub async fn set(
     if value.is_empty() || value.len() > MAX_SECRET_BYTES {
         return Err(SecretsError::BadValue(value.len()));
     }
-    let sealed = keys.encrypt(value);
     let hint = hint(value);
-    let now = Utc::now();
-    // The count check and the write are one statement: concurrent sets
-    // cannot pass the cap together.
-    let sql = "INSERT INTO app_secrets (tenant_id, app_id, name, value_encrypted, hint, created_at, updated_at) \
-               SELECT $1, $2, $3, $4, $5, $6, $6 \
-               WHERE (SELECT COUNT(*) FROM app_secrets WHERE app_id = $2 AND name <> $3) < $7 \
-               ON CONFLICT (app_id, name) DO UPDATE SET value_encrypted = excluded.value_encrypted, \
-               hint = excluded.hint, updated_at = excluded.updated_at \
-               RETURNING created_at";
-    let created: Option<(DateTime<Utc>,)> = on_db!(db, |pool| sqlx::query_as(sql)
-        .bind(tenant)
-        .bind(app)
-        .bind(name)
-        .bind(&sealed)
-        .bind(&hint)
-        .bind(now)
-        .bind(MAX_SECRETS_PER_APP)
-        .fetch_optional(pool)
-        .await)?;
-    let (created_at,) = created.ok_or(SecretsError::TooMany)?;
+    let row = secret_row(tenant, app, name);
+    let (created_at, updated_at) = row
+        .upsert(db, [&keys.encrypt(value), &hint], MAX_SECRETS_PER_APP)
+        .await?
+        .ok_or(SecretsError::TooMany)?;
     Ok(SecretInfo {
         name: name.to_owned(),
         hint,
         created_at,
-        updated_at: now,
+        updated_at,
     })
+}
+
+fn secret_row(tenant: Id, app: Id, name: &str) -> Row<'_> {
+    Row {
+        table: "app_secrets",
+        columns: ["value_encrypted", "hint"],
+        tenant,
+        app,
+        name,
+    }
 }
 
 /// The secrets of `app`, by name, without their values.
@@ -149,15 +143,8 @@ pub async fn list(db: &Db, tenant: Id, app: Id) -> Result<Vec<SecretInfo>, Secre
 
 /// Deletes secret `name` of `app`.
 pub async fn delete(db: &Db, tenant: Id, app: Id, name: &str) -> Result<(), SecretsError> {
-    let sql = "DELETE FROM app_secrets WHERE tenant_id = $1 AND app_id = $2 AND name = $3";
-    let done = on_db!(db, |pool| sqlx::query(sql)
-        .bind(tenant)
-        .bind(app)
-        .bind(name)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))?;
-    if done == 0 {
+    let row = secret_row(tenant, app, name);
+    if !row.delete(db).await? {
         return Err(SecretsError::NotFound(name.chars().take(80).collect()));
     }
     Ok(())
@@ -180,6 +167,67 @@ pub async fn reveal(
         .await)?;
     let (sealed,) = row.ok_or_else(|| SecretsError::NotFound(name.chars().take(80).collect()))?;
     Ok(keys.decrypt(&sealed)?)
+}
+
+/// One named row of an app's settings table (`app_secrets`,
+/// `app_services`: key `(app_id, name)`, two text columns, timestamps).
+pub(super) struct Row<'a> {
+    pub table: &'static str,
+    pub columns: [&'static str; 2],
+    pub tenant: Id,
+    pub app: Id,
+    pub name: &'a str,
+}
+
+impl Row<'_> {
+    /// Deletes the row; whether there was one.
+    pub async fn delete(&self, db: &Db) -> Result<bool, sqlx::Error> {
+        let sql = format!(
+            "DELETE FROM {} WHERE tenant_id = $1 AND app_id = $2 AND name = $3",
+            self.table
+        );
+        let done = on_db!(db, |pool| sqlx::query(&sql)
+            .bind(self.tenant)
+            .bind(self.app)
+            .bind(self.name)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Creates or replaces the row unless the app already has `cap` other
+    /// rows; answers `(created_at, updated_at)`, or `None` at the cap.
+    pub async fn upsert(
+        &self,
+        db: &Db,
+        values: [&str; 2],
+        cap: i64,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, sqlx::Error> {
+        let (table, [a, b]) = (self.table, self.columns);
+        // The count check and the write are one statement: concurrent
+        // writes cannot pass the cap together.
+        let sql = format!(
+            "INSERT INTO {table} (tenant_id, app_id, name, {a}, {b}, created_at, updated_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $6 \
+             WHERE (SELECT COUNT(*) FROM {table} WHERE app_id = $2 AND name <> $3) < $7 \
+             ON CONFLICT (app_id, name) DO UPDATE SET {a} = excluded.{a}, {b} = excluded.{b}, \
+             updated_at = excluded.updated_at \
+             RETURNING created_at"
+        );
+        let now = Utc::now();
+        let created: Option<(DateTime<Utc>,)> = on_db!(db, |pool| sqlx::query_as(&sql)
+            .bind(self.tenant)
+            .bind(self.app)
+            .bind(self.name)
+            .bind(values[0])
+            .bind(values[1])
+            .bind(now)
+            .bind(cap)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(created.map(|(created_at,)| (created_at, now)))
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::app_secrets::{self, valid_name, SecretsError};
+use super::app_secrets::{self, valid_name, Row, SecretsError};
 use crate::app_users::secrets::SecretBox;
 use crate::db::{Db, Id};
 use crate::error::AppError;
@@ -191,6 +191,16 @@ impl ServiceSpec {
     }
 }
 
+fn service_row(tenant: Id, app: Id, name: &str) -> Row<'_> {
+    Row {
+        table: "app_services",
+        columns: ["base_url", "headers"],
+        tenant,
+        app,
+        name,
+    }
+}
+
 /// Creates or replaces service `name` of `app`.
 pub async fn put(
     db: &Db,
@@ -205,30 +215,16 @@ pub async fn put(
     spec.check()?;
     let base_url = spec.base_url.trim().to_owned();
     let headers = serde_json::to_string(&spec.headers).map_err(|e| invalid(e.to_string()))?;
-    let now = Utc::now();
-    let sql = "INSERT INTO app_services (tenant_id, app_id, name, base_url, headers, created_at, updated_at) \
-               SELECT $1, $2, $3, $4, $5, $6, $6 \
-               WHERE (SELECT COUNT(*) FROM app_services WHERE app_id = $2 AND name <> $3) < $7 \
-               ON CONFLICT (app_id, name) DO UPDATE SET base_url = excluded.base_url, \
-               headers = excluded.headers, updated_at = excluded.updated_at \
-               RETURNING created_at";
-    let created: Option<(DateTime<Utc>,)> = on_db!(db, |pool| sqlx::query_as(sql)
-        .bind(tenant)
-        .bind(app)
-        .bind(name)
-        .bind(&base_url)
-        .bind(&headers)
-        .bind(now)
-        .bind(MAX_SERVICES_PER_APP)
-        .fetch_optional(pool)
-        .await)?;
-    let (created_at,) = created.ok_or(ServicesError::TooMany)?;
+    let (created_at, updated_at) = service_row(tenant, app, name)
+        .upsert(db, [&base_url, &headers], MAX_SERVICES_PER_APP)
+        .await?
+        .ok_or(ServicesError::TooMany)?;
     Ok(ServiceInfo {
         name: name.to_owned(),
         base_url,
         headers: spec.headers.clone(),
         created_at,
-        updated_at: now,
+        updated_at,
     })
 }
 
@@ -272,15 +268,7 @@ async fn find(db: &Db, tenant: Id, app: Id, name: &str) -> Result<ServiceInfo, S
 
 /// Deletes service `name` of `app`.
 pub async fn delete(db: &Db, tenant: Id, app: Id, name: &str) -> Result<(), ServicesError> {
-    let sql = "DELETE FROM app_services WHERE tenant_id = $1 AND app_id = $2 AND name = $3";
-    let done = on_db!(db, |pool| sqlx::query(sql)
-        .bind(tenant)
-        .bind(app)
-        .bind(name)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))?;
-    if done == 0 {
+    if !service_row(tenant, app, name).delete(db).await? {
         return Err(ServicesError::NotFound(name.chars().take(80).collect()));
     }
     Ok(())
