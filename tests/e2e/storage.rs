@@ -287,6 +287,17 @@ async fn fetch_hashed(url: &str) -> (StatusCode, reqwest::header::HeaderMap, Str
     (status, headers, hex::encode(hasher.finalize()), length)
 }
 
+async fn delete_file(api: &Api, path: &str) -> StatusCode {
+    let (status, _) = api
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/ext/storage/file?path={}", encode(path)),
+            None,
+        )
+        .await;
+    status
+}
+
 async fn signed_url(api: &Api, app: Option<&str>, path: &str) -> (StatusCode, Value) {
     let mut request = api.request(
         Method::GET,
@@ -466,33 +477,17 @@ async fn full_cycle(server: &Server) -> String {
     assert_eq!(usage["by_app"][0]["app_id"], app_id);
 
     // Delete: gone from the list, the URL and the usage.
-    let response = user
-        .request(
-            Method::DELETE,
-            &format!("/api/v1/ext/storage/file?path={}", encode(&big_path)),
-        )
-        .send()
-        .await
-        .expect("delete");
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let (status, _) = user.get("/api/v1/ext/storage/list?folder=media/2026").await;
-    assert_eq!(status, StatusCode::OK);
+    let status = delete_file(&user, &big_path).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, listed) = user.get("/api/v1/ext/storage/list?folder=media/2026").await;
     assert_eq!(listed["count"], 0, "{listed}");
     let (status, _, _, _) = fetch_hashed(&url).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, body) = signed_url(&user, None, &big_path).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let response = user
-        .request(
-            Method::DELETE,
-            &format!("/api/v1/ext/storage/file?path={}", encode(&big_path)),
-        )
-        .send()
-        .await
-        .expect("delete");
+    let status = delete_file(&user, &big_path).await;
     assert_eq!(
-        response.status(),
+        status,
         StatusCode::NOT_FOUND,
         "a second delete finds nothing"
     );
@@ -660,15 +655,8 @@ async fn paths_outside_the_callers_app_are_refused() {
     ] {
         let (status, body) = signed_url(who, None, &path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "url {path}: {body}");
-        let response = who
-            .request(
-                Method::DELETE,
-                &format!("/api/v1/ext/storage/file?path={}", encode(&path)),
-            )
-            .send()
-            .await
-            .expect("delete");
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "delete {path}");
+        let status = delete_file(who, &path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "delete {path}");
     }
     // Traversal, plain and encoded, in every place a path goes.
     let prefix = format!("{tenant}/{app_id}");
