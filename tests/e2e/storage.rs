@@ -324,8 +324,8 @@ async fn app_user(server: &Server, admin: &Api, name: &str) -> (Api, String) {
 /// The full cycle on whatever backend `server` has: a small file's shape,
 /// list, URL and headers, then 150 MB refused and 90 MB stored with flat
 /// memory, served back byte for byte, deleted. Returns the 90 MB file's
-/// path as it was stored (deleted by then).
-async fn full_cycle(server: &Server) -> String {
+/// path as it was stored (deleted by then) and a call that deletes the app.
+async fn full_cycle(server: &Server) -> (String, impl std::future::Future<Output = ()>) {
     let admin = server.admin().await;
     let (user, app_id) = app_user(server, &admin, "shop").await;
 
@@ -493,7 +493,19 @@ async fn full_cycle(server: &Server) -> String {
     );
     let (_, usage) = admin.get("/api/v1/builder/storage/usage").await;
     assert_eq!(usage["total_bytes"], 102_400 + 12 * MB, "{usage}");
-    big_path
+    let delete_app = async move {
+        let (status, body) = admin
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/integrations/{app_id}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let (_, usage) = admin.get("/api/v1/builder/storage/usage").await;
+        assert_eq!(usage["total_bytes"], 0, "{usage}");
+    };
+    (big_path, delete_app)
 }
 
 /// Files left anywhere under `dir` (staging included), as paths relative to it.
@@ -523,7 +535,7 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
 async fn uploads_stream_to_disk_with_flat_memory_and_signed_urls_serve_them() {
     // A global body limit far below the files: uploads are not cut by it.
     let server = Server::start_with(&[("APPBOX_MAX_BODY_BYTES", "1048576")]);
-    let deleted = full_cycle(&server).await;
+    let (deleted, delete_app) = full_cycle(&server).await;
     let on_disk = files_under(&server.data_dir().join("files"));
     assert_eq!(
         on_disk.len(),
@@ -545,6 +557,10 @@ async fn uploads_stream_to_disk_with_flat_memory_and_signed_urls_serve_them() {
             .len(),
         102_400
     );
+    // Deleting the app deletes its files.
+    delete_app.await;
+    let on_disk = files_under(&server.data_dir().join("files"));
+    assert!(on_disk.is_empty(), "{on_disk:?}");
 }
 
 #[tokio::test]
@@ -841,7 +857,7 @@ async fn uploads_stream_to_s3_with_flat_memory() {
         ("APPBOX_S3_ACCESS_KEY_ID", "test"),
         ("APPBOX_S3_SECRET_ACCESS_KEY", "test"),
     ]);
-    let deleted = full_cycle(&server).await;
+    let (deleted, delete_app) = full_cycle(&server).await;
     // The bucket holds the files (not the data dir), and not the deleted one.
     let listing = client
         .get(format!("{}/appbox-files?list-type=2", moto.endpoint))
@@ -858,4 +874,17 @@ async fn uploads_stream_to_s3_with_flat_memory() {
         "nothing left staged: {listing}"
     );
     assert!(files_under(&server.data_dir().join("files")).is_empty());
+    delete_app.await;
+    let listing = client
+        .get(format!("{}/appbox-files?list-type=2", moto.endpoint))
+        .send()
+        .await
+        .expect("list bucket")
+        .text()
+        .await
+        .expect("xml");
+    assert!(
+        !listing.contains("<Key>"),
+        "the app's files went with it: {listing}"
+    );
 }

@@ -201,9 +201,10 @@ async fn delete_app(
     Builder(user): Builder,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    apps::delete_app(state.db(), user.tenant_id, &key).await?;
-    // Its keys went with it.
+    let app = apps::delete_app(state.db(), user.tenant_id, &key).await?;
+    // Its keys went with it; its files go now.
     integrations::forget_keys();
+    super::storage::forget_files(&state, user.tenant_id, Id(app.id)).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -136,6 +136,7 @@ async fn delete_integration(
     let integration = integrations::get(state.db(), user.tenant_id, &app).await?;
     apps::delete_app(state.db(), user.tenant_id, &integration.id.to_string()).await?;
     integrations::forget_keys();
+    super::storage::forget_files(&state, user.tenant_id, Id(integration.id)).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -51,6 +51,16 @@ impl From<StorageError> for AppError {
     }
 }
 
+/// Deletes a deleted app's files (its index rows went with the app). A
+/// failure is logged, not answered: the app is gone either way.
+pub(super) async fn forget_files(state: &AppState, tenant: crate::db::Id, app: crate::db::Id) {
+    if let Some(store) = state.files() {
+        if let Err(err) = store.forget_app(&storage::Owner { tenant, app }).await {
+            tracing::warn!(%app, error = %err, "deleting a deleted app's files");
+        }
+    }
+}
+
 fn files(state: &AppState) -> Result<&FileStore, AppError> {
     state.files().ok_or_else(|| {
         AppError::Unavailable("File storage is not configured on this server".into())

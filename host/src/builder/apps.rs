@@ -370,10 +370,10 @@ pub async fn update_app(
 
 /// Deletes an app with every version of its files and its API keys (the
 /// caller forgets the cached keys: `integrations::forget_keys`).
-pub async fn delete_app(db: &Db, tenant: Id, key: &str) -> Result<(), AppsError> {
+pub async fn delete_app(db: &Db, tenant: Id, key: &str) -> Result<AppRecord, AppsError> {
     let app = find_app(db, Some(tenant), key).await?;
     crate::db::delete_owned(db, "custom_apps", Id(app.id), tenant).await?;
-    Ok(())
+    Ok(app)
 }
 
 /// The files of one version of an app.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use hmac::{Hmac, Mac};
 use object_store::path::{Path as ObjectPath, PathPart};
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
@@ -526,6 +526,27 @@ impl FileStore {
             Err(object_store::Error::NotFound { .. }) => Err(StorageError::NotFound),
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// Deletes every stored object of an app (after the app itself).
+    pub async fn forget_app(&self, owner: &Owner) -> Result<(), StorageError> {
+        let prefix = ObjectPath::from_iter([
+            PathPart::from(owner.tenant.to_string()),
+            PathPart::from(owner.app.to_string()),
+        ]);
+        let locations = self
+            .store
+            .list(Some(&prefix))
+            .map_ok(|meta| meta.location)
+            .boxed();
+        let mut deleted = self.store.delete_stream(locations);
+        while let Some(done) = deleted.next().await {
+            match done {
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(())
     }
 
     /// Deletes a file: its index row, then its bytes.
