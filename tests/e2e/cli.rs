@@ -210,6 +210,26 @@ async fn new_pull_edit_push_compile_publish_and_a_refused_push() {
     assert_eq!(pushed["changed"], json!([]));
     assert_eq!(pushed["version"], 1);
 
+    // An edit of a host-owned file is not sent, and the builder is told.
+    let api_ts = app.join("src/api.ts");
+    let mut permissions = std::fs::metadata(&api_ts).expect("api.ts").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&api_ts, permissions).expect("chmod");
+    std::fs::write(&api_ts, "export const hacked = true;\n").expect("write");
+    let run = cli.ok(&app, &["push"]);
+    assert!(run.stdout.contains("Nothing to push"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("Not pushed: src/api.ts"),
+        "{}",
+        run.stderr
+    );
+    let detail = server.admin().await.app(&app_id).await;
+    assert!(!detail["vfs_state"]["src/api.ts"]
+        .as_str()
+        .expect("api.ts")
+        .contains("hacked"));
+
     // A broken edit: pushed, and compile fails with file:line, exit status 1.
     edit(&page, "<h1>Dashboard</h1>", "<h1>Dashboard</h2>");
     std::fs::write(app.join("src/old.ts"), "export const old = 1;\n").expect("write");

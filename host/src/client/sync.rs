@@ -40,6 +40,9 @@ pub(crate) struct State {
     files: BTreeMap<String, String>,
     /// The SDK files the host owns (read-only here).
     host_owned: Vec<String>,
+    /// Their SHA-256s, to tell the builder that an edit of one is not pushed.
+    #[serde(default)]
+    host_hashes: BTreeMap<String, String>,
 }
 
 impl State {
@@ -270,6 +273,7 @@ pub(crate) fn pull_into(
         version: detail["vfs_version"].as_i64().unwrap_or_default(),
         files: own.iter().map(|(p, t)| (p.clone(), sha256(t))).collect(),
         host_owned: host.keys().cloned().collect(),
+        host_hashes: host.iter().map(|(p, t)| (p.clone(), sha256(t))).collect(),
     };
     state.save(dir)?;
     out.done(
@@ -297,6 +301,20 @@ pub(crate) async fn push(
 ) -> Result<(), ClientError> {
     let (mut client, mut state) = open_app(opts, dir)?;
     let (changed, deleted) = local_changes(dir, &state)?;
+    let host_edits: Vec<&String> = state
+        .host_hashes
+        .iter()
+        .filter(|(path, hash)| {
+            std::fs::read_to_string(dir.join(path)).is_ok_and(|text| sha256(&text) != **hash)
+        })
+        .map(|(path, _)| path)
+        .collect();
+    if !host_edits.is_empty() {
+        out.note(format!(
+            "Not pushed: {} (owned by the host, the server keeps its own; `appbox pull --force` restores them)",
+            host_edits.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
     if changed.is_empty() && deleted.is_empty() {
         out.done(
             format!(
