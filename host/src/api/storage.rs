@@ -116,6 +116,7 @@ async fn upload(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PathQuery {
     /// `{tenant_id}/{app_id}/{folder}/{filename}`, as `upload` answered it.
     path: String,
@@ -161,6 +162,7 @@ async fn signed_url(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// `receipts`, `receipts/2026`; default: the app's top level.
     #[serde(default)]
@@ -208,6 +210,7 @@ async fn delete_file(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SignedQuery {
     path: String,
     expires: i64,
