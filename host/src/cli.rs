@@ -80,6 +80,18 @@ pub struct ServeArgs {
     /// for OAuth callback URLs; default: http:// and the request's Host.
     #[arg(long, env = "APPBOX_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Where invitation and password-reset mail goes: an SMTP URL such as
+    /// smtp://user:pass@mail.example.com:587?tls=required or smtps://…:465;
+    /// unset: written to DATA_DIR/outbox/, one .eml file per message.
+    #[arg(long, env = "APPBOX_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of that mail.
+    #[arg(
+        long,
+        env = "APPBOX_MAIL_FROM",
+        default_value = "appbox <noreply@appbox.local>"
+    )]
+    pub mail_from: String,
     /// Largest request body accepted, in bytes (a whole VFS is sent in one PUT).
     #[arg(long, env = "APPBOX_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_body_bytes: usize,

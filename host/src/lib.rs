@@ -32,6 +32,7 @@ pub mod data;
 pub mod db;
 pub mod edge;
 pub mod error;
+pub mod members;
 pub mod server;
 pub mod serving;
 pub mod state;

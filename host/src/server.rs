@@ -151,8 +151,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     {
         oauth = oauth.with_endpoints(endpoints)?;
     }
+    let mailer = crate::members::mail::Mailer::new(
+        args.smtp_url.as_deref(),
+        args.storage.data_dir.join("outbox"),
+        &args.mail_from,
+    )?;
     let state = AppState::new(db.clone(), secret.as_bytes(), args.max_body_bytes)
         .with_oauth(oauth)
+        .with_mailer(mailer)
         .with_files(
             crate::edge::storage::FileStore::open(
                 args.files.backend(&args.storage.data_dir),

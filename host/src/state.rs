@@ -32,6 +32,8 @@ struct Inner {
     login_limits: LoginLimits,
     /// Apps' files (spec 001 §15); `None` until `with_files`.
     files: Option<crate::edge::storage::FileStore>,
+    /// Invitation and password-reset mail; `None` until `with_mailer`.
+    mailer: Option<crate::members::mail::Mailer>,
 }
 
 /// Login attempts allowed per account and minute (a burst of this many,
@@ -122,6 +124,7 @@ impl AppState {
                 in_flight: Arc::default(),
             },
             files: None,
+            mailer: None,
         }))
     }
 
@@ -166,6 +169,18 @@ impl AppState {
     /// Apps' files; `None` in a state built without them (in-process tests).
     pub fn files(&self) -> Option<&crate::edge::storage::FileStore> {
         self.0.files.as_ref()
+    }
+
+    /// Sets where mail goes; call before the state is shared.
+    pub fn with_mailer(mut self, mailer: crate::members::mail::Mailer) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.mailer = Some(mailer);
+        }
+        self
+    }
+
+    pub fn mailer(&self) -> Option<&crate::members::mail::Mailer> {
+        self.0.mailer.as_ref()
     }
 
     pub fn metrics(&self) -> &PrometheusHandle {

@@ -34,6 +34,8 @@ mod errors;
 mod fuzz;
 /// Attacks on login and the data plane (issue 8): each test holds one hole shut.
 mod hardening;
+/// Members of internal apps: check-access, allow-lists, invitations, resets, /app-login (issue 12).
+mod members;
 /// /openapi.json is exact: every route, its parameters where they are, its errors; unknown routes named.
 mod openapi;
 /// /health, /metrics, /openapi.json, /docs.

@@ -245,6 +245,7 @@ async fn every_route_in_openapi_json_is_exercised() {
         S::OK,
     )
     .await;
+    member_routes(&mut c, &anonymous, &admin, &app_id, &slug).await;
     let history = c
         .call(
             &admin,
@@ -1614,6 +1615,90 @@ async fn storage_routes(c: &mut Coverage, admin: &Api, app_id: &str) {
         "/api/v1/ext/storage/file",
         on_app(M::DELETE, &format!("/api/v1/ext/storage/file?{query}")),
         S::NO_CONTENT,
+    )
+    .await;
+}
+
+/// Members of internal apps (spec 001 §17): the allow-list, an invitation
+/// accepted on the app's login page, a reset request. Effects: `members.rs`.
+async fn member_routes(c: &mut Coverage, anonymous: &Api, admin: &Api, app_id: &str, slug: &str) {
+    use Method as M;
+    use StatusCode as S;
+    let roles = format!("/api/v1/builder/apps/{app_id}/allowed-roles");
+    let template = "/api/v1/builder/apps/{app}/allowed-roles";
+    c.call(
+        admin,
+        M::PUT,
+        template,
+        &roles,
+        Some(json!({"role_ids": ["member"]})),
+        S::OK,
+    )
+    .await;
+    let listed = c.call(admin, M::GET, template, &roles, None, S::OK).await;
+    assert_eq!(listed["role_ids"], json!(["member"]));
+    c.call(
+        admin,
+        M::PUT,
+        template,
+        &roles,
+        Some(json!({"role_ids": null})),
+        S::OK,
+    )
+    .await;
+    let invitation = c
+        .call(
+            admin,
+            M::POST,
+            "/api/v1/invitations",
+            "/api/v1/invitations",
+            Some(json!({"email": "invited@test.local", "redirect_url": format!("/app-login/{slug}")})),
+            S::CREATED,
+        )
+        .await;
+    let token = invitation["token"].as_str().expect("token");
+    let page = c
+        .call(
+            anonymous,
+            M::GET,
+            "/app-login/{slug}",
+            &format!("/app-login/{slug}?token={token}"),
+            None,
+            S::OK,
+        )
+        .await;
+    assert!(
+        page.as_str()
+            .is_some_and(|html| html.contains("invited@test.local")),
+        "{page}"
+    );
+    let signed_in = c
+        .call(
+            anonymous,
+            M::POST,
+            "/api/v1/invitations/accept",
+            "/api/v1/invitations/accept",
+            Some(json!({"token": token, "name": "Invited", "password": "invited-pass-1"})),
+            S::CREATED,
+        )
+        .await;
+    assert!(signed_in["access_token"].is_string(), "{signed_in}");
+    c.call(
+        anonymous,
+        M::POST,
+        "/api/v1/auth/forgot-password",
+        "/api/v1/auth/forgot-password",
+        Some(json!({"email": "invited@test.local", "slug": slug})),
+        S::ACCEPTED,
+    )
+    .await;
+    c.call(
+        anonymous,
+        M::POST,
+        "/api/v1/auth/reset-password",
+        "/api/v1/auth/reset-password",
+        Some(json!({"token": "not-a-reset-token", "password": "whatever-pass-1"})),
+        S::NOT_FOUND,
     )
     .await;
 }

@@ -201,3 +201,90 @@ async fn agent_workflow_of_spec_001_13() {
     assert_eq!(objects[0]["api_slug"], "orders");
     assert_eq!(objects[0]["fields"].as_array().map(Vec::len), Some(2));
 }
+
+/// Spec 001 §17.9: the agent's invitation script, as written (only the base
+/// URL replaced): the spec's admin and app slug are set up to match it.
+/// Then the printed link is what the invitee opens.
+#[tokio::test]
+async fn invitation_script_of_spec_001_17_9() {
+    let server = Server::start();
+    let (ok, out) = server.cli(&[
+        "user",
+        "add",
+        "--email",
+        "admin@company.com",
+        "--password",
+        "admin_password",
+        "--role",
+        "admin",
+    ]);
+    assert!(ok, "{out}");
+    let admin = server.login("admin@company.com", "admin_password").await;
+    let app = admin.create_app("後廚訂單管理").await;
+    let id = app["id"].as_str().expect("id");
+    server.sql(&format!(
+        "UPDATE custom_apps SET slug = 'c7c7a37d2ff0' WHERE CAST(id AS TEXT) = '{id}'"
+    ));
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/builder/apps/{id}/publish"),
+            json!({"published_assets": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let text = spec("001_");
+    let script = section(
+        &text,
+        "17.9 AI Agent 整合範例",
+        "import httpx",
+        "18. Public",
+    )
+    .replace(
+        "https://ai-go.app/api/v1",
+        &format!("{}/api/v1", server.base),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("invite.py");
+    std::fs::write(&path, script).expect("write");
+    let (ok, out) = run("python3", &[path.to_str().expect("path")]);
+    assert!(ok, "the spec's script failed:\n{out}");
+    let prefix = format!("{}/app-login/c7c7a37d2ff0?token=", server.base);
+    let link = out
+        .split_whitespace()
+        .find_map(|w| w.find(&prefix).map(|at| w[at..].to_owned()))
+        .unwrap_or_else(|| panic!("no invitation link printed:\n{out}"));
+
+    // The invitee opens it: registration for that app, the e-mail locked.
+    let html = reqwest::get(&link)
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("註冊 後廚訂單管理"), "{html}");
+    assert!(
+        html.contains("value=\"new-user@company.com\" readonly"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"新同事\""), "{html}");
+    let token = &link[prefix.len()..];
+    let (status, tokens) = server
+        .anonymous()
+        .post(
+            "/api/v1/invitations/accept",
+            json!({"token": token, "password": "new-user-pass"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{tokens}");
+    let member = server.login("new-user@company.com", "new-user-pass").await;
+    let (_, check) = member
+        .get("/api/v1/builder/apps/check-access/c7c7a37d2ff0")
+        .await;
+    assert_eq!(check["has_access"], true, "{check}");
+    let (_, me) = member.get("/api/v1/auth/me").await;
+    assert_eq!(
+        (me["name"].as_str(), me["roles"].clone()),
+        (Some("新同事"), json!(["member"]))
+    );
+}

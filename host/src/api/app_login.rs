@@ -31,7 +31,7 @@ struct LoginQuery {
 }
 
 /// A JSON string safe inside `<script>`.
-fn script_json(value: &serde_json::Value) -> String {
+pub(super) fn script_json(value: &serde_json::Value) -> String {
     value.to_string().replace('<', "\\u003c")
 }
 

@@ -15,6 +15,7 @@ use crate::builder::vfs::Files;
 use crate::data::custom_tables;
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
+use crate::members::{self, Refusal};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -23,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_app, update_app, delete_app))
         .routes(routes!(public_app))
         .routes(routes!(check_access))
+        .routes(routes!(get_allowed_roles, set_allowed_roles))
 }
 
 /// An app with its files: the app's own and the host-owned SDK files.
@@ -253,8 +255,9 @@ struct AccessCheck {
     reason: Option<String>,
 }
 
-/// Whether the signed-in user may open the app (spec 001 §17.3). Any member
-/// of the app's tenant may; there are no per-app role lists yet.
+/// Whether the signed-in user may open the app (spec 001 §17.3): it is
+/// published, of their organisation, and their role is on its allow-list
+/// (an app without one is open to every role).
 #[utoipa::path(get, path = "/api/v1/builder/apps/check-access/{slug}", tag = "builder", security(("bearer" = [])),
     params(("slug" = String, Path, description = "slug or subdomain")),
     responses((status = 200, body = AccessCheck), (status = 401, body = ErrorBody)))]
@@ -263,22 +266,63 @@ async fn check_access(
     PlatformUser(user): PlatformUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<ApiJson<AccessCheck>> {
-    let check = match published_app(&state, &slug).await? {
-        None => AccessCheck {
+    let Some(app) = published_app(&state, &slug).await? else {
+        return Ok(ApiJson(AccessCheck {
             has_access: false,
             app_name: None,
-            reason: Some("App 不存在或尚未發布".into()),
-        },
-        Some(app) if app.tenant_id != user.tenant_id.0 => AccessCheck {
-            has_access: false,
-            app_name: Some(app.name),
-            reason: Some("您的帳號不屬於此應用所屬的組織".into()),
-        },
-        Some(app) => AccessCheck {
-            has_access: true,
-            app_name: Some(app.name),
-            reason: None,
-        },
+            reason: Some(Refusal::NotPublished.reason().into()),
+        }));
     };
-    Ok(ApiJson(check))
+    let refusal = members::refusal(state.db(), &user, &app).await?;
+    Ok(ApiJson(AccessCheck {
+        has_access: refusal.is_none(),
+        app_name: Some(app.name),
+        reason: refusal.map(|r| r.reason().into()),
+    }))
+}
+
+/// The roles that may open an app: `null` (every role of the organisation)
+/// or role names (`admin`, `builder`, `member`, …).
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+struct AllowedRoles {
+    role_ids: Option<Vec<String>>,
+}
+
+/// The app's role allow-list (spec 001 §17.3).
+#[utoipa::path(get, path = "/api/v1/builder/apps/{app}/allowed-roles", tag = "builder", security(("bearer" = [])),
+    params(("app" = String, Path, description = "id, slug or subdomain")),
+    responses((status = 200, body = AllowedRoles), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_allowed_roles(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<ApiJson<AllowedRoles>> {
+    let app = apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
+    Ok(ApiJson(AllowedRoles {
+        role_ids: members::allowed_roles(state.db(), Id(app.id)).await?,
+    }))
+}
+
+/// Replaces the app's role allow-list: `{"role_ids": ["member"]}` lets only
+/// those roles open it (check-access, its page, its data); `null` opens it
+/// to every role again. Takes effect at once.
+#[utoipa::path(put, path = "/api/v1/builder/apps/{app}/allowed-roles", tag = "builder", security(("bearer" = [])),
+    params(("app" = String, Path, description = "id, slug or subdomain")), request_body = AllowedRoles,
+    responses((status = 200, body = AllowedRoles), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "an unknown role, an empty list, or more than 20 roles")))]
+async fn set_allowed_roles(
+    State(state): State<AppState>,
+    Builder(user): Builder,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<AllowedRoles>,
+) -> ApiResult<ApiJson<AllowedRoles>> {
+    let app = apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
+    let role_ids = members::set_allowed_roles(
+        state.db(),
+        user.tenant_id,
+        Id(app.id),
+        body.role_ids.as_deref(),
+    )
+    .await?;
+    Ok(ApiJson(AllowedRoles { role_ids }))
 }

@@ -16,11 +16,11 @@ use crate::error::{ApiJson, ApiResult, AppError, ErrorBody};
 use crate::state::{AppState, LoginRefusal};
 
 /// Largest body the sign-in routes read: a login is two short strings.
-const AUTH_BODY_BYTES: usize = 16 * 1024;
+pub(super) const AUTH_BODY_BYTES: usize = 16 * 1024;
 /// RFC 5321's limit on an address.
-const MAX_EMAIL_BYTES: usize = 254;
+pub(super) const MAX_EMAIL_BYTES: usize = 254;
 /// Longer passwords only cost hashing time.
-const MAX_PASSWORD_BYTES: usize = 1024;
+pub(super) const MAX_PASSWORD_BYTES: usize = 1024;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -35,6 +35,37 @@ pub(super) fn client_address(connection: Option<&ConnectInfo<SocketAddr>>) -> Ip
     connection.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
+/// A sign-in attempt's slot under the login limits (per address, per
+/// account, in flight), or the 429 that says which limit refused it. Every
+/// route that checks or sets a platform password takes one.
+pub(super) fn login_slot(
+    state: &AppState,
+    address: IpAddr,
+    account: &str,
+) -> ApiResult<crate::state::LoginSlot> {
+    state
+        .login_attempt(address, account)
+        .map_err(|refusal| match refusal {
+            LoginRefusal::Address(seconds) => AppError::TooManyRequests {
+                detail: format!(
+                    "Too many login attempts from your address; try again in {seconds} s"
+                ),
+                retry_after_seconds: seconds,
+            },
+            LoginRefusal::Account(seconds) => AppError::TooManyRequests {
+                detail: format!(
+                    "Too many login attempts for this account; try again in {seconds} s"
+                ),
+                retry_after_seconds: seconds,
+            },
+            LoginRefusal::Busy => AppError::TooManyRequests {
+                detail: "Logins from your address are already being checked; try again in a second"
+                    .into(),
+                retry_after_seconds: 1,
+            },
+        })
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 struct LoginRequest {
     email: String,
@@ -47,7 +78,7 @@ struct RefreshRequest {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct TokenResponse {
+pub(super) struct TokenResponse {
     /// A JWT for `Authorization: Bearer …`, valid for `expires_in` seconds.
     access_token: String,
     /// Single use: `POST /api/v1/auth/refresh` spends it and returns a new pair.
@@ -57,7 +88,7 @@ struct TokenResponse {
     token_type: &'static str,
 }
 
-async fn token_pair(state: &AppState, user_id: Id) -> ApiResult<TokenResponse> {
+pub(super) async fn token_pair(state: &AppState, user_id: Id) -> ApiResult<TokenResponse> {
     let principal = accounts::load_principal(state.db(), user_id)
         .await?
         .ok_or_else(|| AppError::Unauthorized("The user no longer exists or is disabled".into()))?;
@@ -95,27 +126,11 @@ async fn login(
         )));
     }
     let account = body.email.trim().to_lowercase();
-    let _slot = state
-        .login_attempt(client_address(connection.as_ref().map(|c| &c.0)), &account)
-        .map_err(|refusal| match refusal {
-            LoginRefusal::Address(seconds) => AppError::TooManyRequests {
-                detail: format!(
-                    "Too many login attempts from your address; try again in {seconds} s"
-                ),
-                retry_after_seconds: seconds,
-            },
-            LoginRefusal::Account(seconds) => AppError::TooManyRequests {
-                detail: format!(
-                    "Too many login attempts for this account; try again in {seconds} s"
-                ),
-                retry_after_seconds: seconds,
-            },
-            LoginRefusal::Busy => AppError::TooManyRequests {
-                detail: "Logins from your address are already being checked; try again in a second"
-                    .into(),
-                retry_after_seconds: 1,
-            },
-        })?;
+    let _slot = login_slot(
+        &state,
+        client_address(connection.as_ref().map(|c| &c.0)),
+        &account,
+    )?;
     let user_id = accounts::authenticate(state.db(), &body.email, &body.password)
         .await?
         .ok_or_else(|| AppError::Unauthorized("Incorrect email or password".into()))?;

@@ -6,10 +6,12 @@ use axum::http::request::Parts;
 
 use crate::accounts::{self, Principal, BUILDER_ACCESS};
 use crate::app_users::tokens::{self, AppUserCaller};
+use crate::builder::apps::{self, AccessMode, AppRecord};
 use crate::builder::integrations::{self, KeyOwner};
 use crate::data::custom_tables::Scope;
 use crate::db::Id;
 use crate::error::AppError;
+use crate::members::{self, Refusal};
 use crate::state::AppState;
 
 fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
@@ -164,13 +166,70 @@ impl FromRequestParts<AppState> for DataCaller {
                 }))
             }
             CallerKind::Platform => {
-                let Builder(user) = Builder::from_request_parts(parts, state).await?;
+                let PlatformUser(user) = PlatformUser::from_request_parts(parts, state).await?;
+                let app_id = app_hint(parts)?;
+                if user.has(BUILDER_ACCESS) {
+                    return Ok(DataCaller(Scope {
+                        tenant_id: user.tenant_id,
+                        app_id,
+                    }));
+                }
+                // A member (no builder.access): one internal app they may open.
+                let app = app_id.ok_or_else(|| {
+                    AppError::Forbidden(format!(
+                        "Missing permission: {BUILDER_ACCESS}. Members reach one app's data: send X-App-Id (the SDK does)"
+                    ))
+                })?;
+                let app = member_app(state, &user, &app.to_string()).await?;
                 Ok(DataCaller(Scope {
                     tenant_id: user.tenant_id,
-                    app_id: app_hint(parts)?,
+                    app_id: Some(Id(app.id)),
                 }))
             }
         }
+    }
+}
+
+/// The data scope of a schema change (tables, fields): builders only.
+pub struct BuilderScope(pub Scope);
+
+impl FromRequestParts<AppState> for BuilderScope {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Builder(user) = Builder::from_request_parts(parts, state).await?;
+        Ok(BuilderScope(Scope {
+            tenant_id: user.tenant_id,
+            app_id: app_hint(parts)?,
+        }))
+    }
+}
+
+/// The app (`key`: id, slug or subdomain) a platform user without
+/// builder.access uses as a member: a published internal app of their
+/// tenant that their role may open (spec 001 §17.3). Another tenant's app
+/// is a 404; an app they may not open, a 403 saying why.
+pub async fn member_app(
+    state: &AppState,
+    user: &Principal,
+    key: &str,
+) -> Result<AppRecord, AppError> {
+    let app = apps::find_app(state.db(), Some(user.tenant_id), key).await?;
+    match members::refusal(state.db(), user, &app).await? {
+        Some(Refusal::NotPublished) => Err(AppError::NotFound(
+            "App not found, or not published yet".into(),
+        )),
+        Some(refusal) => Err(AppError::Forbidden(format!(
+            "{}: ask an admin to add your role to the app's allow-list",
+            refusal.reason()
+        ))),
+        None if app.access_mode != AccessMode::Internal => Err(AppError::Forbidden(format!(
+            "Missing permission: {BUILDER_ACCESS}. Members reach internal apps only; this app's users sign in with its own accounts (/ext)"
+        ))),
+        None => Ok(app),
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! The record and read routes are one set of handlers mounted under every
 //! prefix; the prefix only decides how the caller is authenticated
-//! ([`CallerKind`]): `/api/v1/data` for platform users (builder.access),
+//! ([`CallerKind`]): `/api/v1/data` for platform users (builder.access, or
+//! a member of the internal app named by `X-App-Id`, within its allow-list),
 //! `/api/v1/open/data` for API keys, `/api/v1/ext/data` for app users.
 //! Schema changes (tables, fields) are for
 //! platform users only.
@@ -16,7 +17,7 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::callers::{Builder, CallerKind, DataCaller};
+use super::callers::{Builder, BuilderScope, CallerKind, DataCaller};
 use super::openapi::for_callers;
 use crate::data::custom_tables::{
     self as tables, CustomField, CustomObject, CustomRecord, FieldChanges, FieldSpec, RecordQuery,
@@ -282,7 +283,7 @@ struct ObjectChanges {
     responses((status = 200, body = CustomObject), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_object(
     State(state): State<AppState>,
-    DataCaller(scope): DataCaller,
+    BuilderScope(scope): BuilderScope,
     ApiPath(obj): ApiPath<String>,
     ApiJson(body): ApiJson<ObjectChanges>,
 ) -> ApiResult<ApiJson<CustomObject>> {
@@ -303,7 +304,7 @@ async fn update_object(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_object(
     State(state): State<AppState>,
-    DataCaller(scope): DataCaller,
+    BuilderScope(scope): BuilderScope,
     ApiPath(obj): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     tables::delete_object(state.db(), scope, &obj).await?;
@@ -314,7 +315,7 @@ async fn delete_object(
     responses((status = 200, body = Vec<CustomField>), (status = 404, body = ErrorBody)))]
 async fn list_fields(
     State(state): State<AppState>,
-    DataCaller(scope): DataCaller,
+    BuilderScope(scope): BuilderScope,
     ApiPath(obj): ApiPath<String>,
 ) -> ApiResult<ApiJson<Vec<CustomField>>> {
     Ok(ApiJson(
@@ -326,7 +327,7 @@ async fn list_fields(
     responses((status = 201, body = CustomField), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "50 fields, or field_key taken"), (status = 422, body = ErrorBody)))]
 async fn add_field(
     State(state): State<AppState>,
-    DataCaller(scope): DataCaller,
+    BuilderScope(scope): BuilderScope,
     ApiPath(obj): ApiPath<String>,
     ApiJson(body): ApiJson<FieldSpec>,
 ) -> ApiResult<(StatusCode, ApiJson<CustomField>)> {
@@ -346,7 +347,7 @@ fn field_id(text: &str) -> ApiResult<Id> {
     responses((status = 200, body = CustomField), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_field(
     State(state): State<AppState>,
-    DataCaller(scope): DataCaller,
+    BuilderScope(scope): BuilderScope,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<FieldChanges>,
 ) -> ApiResult<ApiJson<CustomField>> {
@@ -359,7 +360,7 @@ async fn update_field(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_field(
     State(state): State<AppState>,
-    DataCaller(scope): DataCaller,
+    BuilderScope(scope): BuilderScope,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     tables::delete_field(state.db(), scope, field_id(&id)?).await?;

@@ -16,6 +16,8 @@ mod cors;
 mod data;
 mod home;
 mod integrations;
+mod member_login;
+mod members;
 mod openapi;
 mod ops;
 mod proxy;
@@ -64,6 +66,7 @@ use crate::state::AppState;
         (name = "actions", description = "Server-side Python actions (spec 001 §7, §8): run them, and the run log"),
         (name = "storage", description = "Apps' files (spec 001 §15): upload (multipart, up to 100 MB), signed URLs served by appbox, list, delete, under /api/v1/ext/storage with an app user's token or a platform token and X-App-Id; a tenant's storage usage"),
         (name = "operations", description = "Health and metrics"),
+        (name = "members", description = "Members of internal apps: invitations, password resets, the /app-login/{slug} page (spec 001 §17); the role allow-list is under builder"),
         (name = "pages", description = "What browsers open: the root page, an app's page (`/runtime/{slug}` for internal apps, `/externalAppRuntime/{slug}` for external ones), its assets, the sign-in page of external apps. HTML, not JSON"),
     )
 )]
@@ -102,6 +105,8 @@ pub fn app(state: AppState) -> Router {
         .merge(app_auth::router())
         .merge(app_oauth::router())
         .merge(apps::router())
+        .merge(members::router())
+        .merge(member_login::router())
         .merge(source::router())
         .merge(compile::router())
         .merge(integrations::router())

@@ -88,7 +88,11 @@ impl FromRequestParts<AppState> for ProxyCaller {
                     .find(|(k, _)| *k == "app_id")
                     .map(|(_, v)| v.to_owned())
                     .unwrap_or_default();
-                let app = apps::find_app(state.db(), Some(user.tenant_id), &app_key).await?;
+                let app = if user.has(crate::accounts::BUILDER_ACCESS) {
+                    apps::find_app(state.db(), Some(user.tenant_id), &app_key).await?
+                } else {
+                    super::callers::member_app(state, &user, &app_key).await?
+                };
                 Ok(ProxyCaller(Caller::Internal {
                     tenant: user.tenant_id,
                     app: Id(app.id),

@@ -106,7 +106,7 @@ pub(super) fn error_page(status: StatusCode, title: &str, text: &str) -> Respons
     (status, no_store(), Html(body)).into_response()
 }
 
-fn no_store() -> [(header::HeaderName, &'static str); 4] {
+pub(super) fn no_store() -> [(header::HeaderName, &'static str); 4] {
     [
         (header::CACHE_CONTROL, "no-store"),
         (header::REFERRER_POLICY, "same-origin"),
@@ -174,8 +174,12 @@ async fn internal_app(
         Ok(None) => return Redirect::to(&format!("/app-login/{}", app.slug)).into_response(),
         Err(e) => return e.into_response(),
     };
-    if let Some(reason) = serving::refusal(&user, &app) {
-        return error_page(StatusCode::FORBIDDEN, "無法存取此應用", reason);
+    match crate::members::refusal(state.db(), &user, &app).await {
+        Ok(None) => {}
+        Ok(Some(refusal)) => {
+            return error_page(StatusCode::FORBIDDEN, "無法存取此應用", refusal.reason())
+        }
+        Err(e) => return AppError::from(e).into_response(),
     }
     if !navigation(&headers) {
         return error_page(
@@ -317,16 +321,26 @@ async fn app_asset(
 }
 
 /// The apps `user` may open, for the root page: the published apps of their
-/// tenant, with the page that opens each.
+/// tenant that their role may open, with the page that opens each.
 pub(super) async fn openable_apps(
     state: &AppState,
     user: &Principal,
 ) -> Result<Vec<AppRecord>, AppError> {
-    Ok(apps::list_apps(state.db(), user.tenant_id)
-        .await?
-        .into_iter()
-        .filter(|app| app.status == "published")
-        .collect())
+    let mut openable = Vec::new();
+    for app in apps::list_apps(state.db(), user.tenant_id).await? {
+        // External apps are listed for everyone (their own users sign in
+        // there); internal ones only when the allow-list lets them in.
+        let allowed = match app.access_mode {
+            AccessMode::Internal => crate::members::refusal(state.db(), user, &app)
+                .await?
+                .is_none(),
+            _ => app.status == "published",
+        };
+        if allowed {
+            openable.push(app);
+        }
+    }
+    Ok(openable)
 }
 
 #[cfg(test)]

@@ -15,12 +15,10 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use sha2::{Digest, Sha256};
 
-use crate::accounts::Principal;
 use crate::builder::apps::{self, AccessMode, AppRecord, AppsError};
 use crate::builder::assets::{escape_html, runtime_url, short_hash, RUNTIME_JS};
 use crate::builder::compile::Outcome;
 use crate::builder::vfs::Files;
-use crate::db::Id;
 use crate::state::AppState;
 
 /// Published builds remembered with their hashes (one per app).
@@ -282,12 +280,6 @@ pub fn page_path(app: &AppRecord) -> String {
             format!("/externalAppRuntime/{}", app.slug)
         }
     }
-}
-
-/// Why a signed-in platform user may not open an internal app; the checks
-/// and words of check-access (spec 001 §17.3).
-pub fn refusal(user: &Principal, app: &AppRecord) -> Option<&'static str> {
-    (Id(app.tenant_id) != user.tenant_id).then_some("您的帳號不屬於此應用所屬的組織")
 }
 
 /// What the page tells the runtime (spec 001 §18.4).
