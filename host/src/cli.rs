@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::edge::rate_limit::Limits;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
@@ -99,6 +100,23 @@ pub struct ServeArgs {
     /// proxy query past it answers 503.
     #[arg(long, env = "APPBOX_QUERY_TIMEOUT_MS", default_value_t = 5000)]
     pub query_timeout_ms: u64,
+    /// Proxies whose X-Forwarded-For names the client, for the per-address
+    /// rate limits: comma-separated CIDRs or addresses (10.0.0.0/8,
+    /// 127.0.0.1); unset: the header is ignored and the peer is the client.
+    #[arg(long, env = "APPBOX_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: crate::edge::proxies::TrustedProxies,
+    /// Requests a minute to /api/v1/pub/* per client address (spec 001 §18.6).
+    #[arg(long, env = "APPBOX_RATE_LIMIT_PUB", default_value_t = Limits::default().pub_per_address)]
+    pub rate_limit_pub: u32,
+    /// POSTs a minute to /api/v1/custom-app-auth/* per client address.
+    #[arg(long, env = "APPBOX_RATE_LIMIT_APP_AUTH", default_value_t = Limits::default().app_auth_per_address)]
+    pub rate_limit_app_auth: u32,
+    /// Data and proxy calls a minute per signed-in user (platform or app user).
+    #[arg(long, env = "APPBOX_RATE_LIMIT_USER", default_value_t = Limits::default().per_user)]
+    pub rate_limit_user: u32,
+    /// Calls a minute per app through its API keys (spec 000 §8.3).
+    #[arg(long, env = "APPBOX_RATE_LIMIT_API_KEY", default_value_t = Limits::default().per_api_key_app)]
+    pub rate_limit_api_key: u32,
     /// Create and publish the demo app (sdk-js/demo) if the first tenant has no app yet.
     #[arg(long, env = "APPBOX_DEMO")]
     pub demo: bool,

@@ -165,6 +165,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 secret.as_bytes(),
             )
             .context("opening file storage (APPBOX_S3_* settings, or DATA_DIR/files)")?,
+        )
+        .with_edge(
+            crate::edge::rate_limit::Limits {
+                pub_per_address: args.rate_limit_pub,
+                app_auth_per_address: args.rate_limit_app_auth,
+                per_user: args.rate_limit_user,
+                per_api_key_app: args.rate_limit_api_key,
+            },
+            args.trusted_proxies.clone(),
         );
     let demo = match demo_for {
         Some((tenant, owner)) => {

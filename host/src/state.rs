@@ -16,6 +16,8 @@ use crate::app_users::tokens::AppUserKeys;
 use crate::auth::TokenKeys;
 use crate::builder::compile::CompileService;
 use crate::db::Db;
+use crate::edge::proxies::TrustedProxies;
+use crate::edge::rate_limit::{Limits, RateLimits};
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -30,6 +32,8 @@ struct Inner {
     compiler: CompileService,
     actions: crate::serving::actions::ActionsService,
     login_limits: LoginLimits,
+    rate_limits: RateLimits,
+    trusted_proxies: TrustedProxies,
     /// Apps' files (spec 001 §15); `None` until `with_files`.
     files: Option<crate::edge::storage::FileStore>,
     /// Invitation and password-reset mail; `None` until `with_mailer`.
@@ -123,6 +127,8 @@ impl AppState {
                 checks: AtomicU64::new(0),
                 in_flight: Arc::default(),
             },
+            rate_limits: RateLimits::new(Limits::default()),
+            trusted_proxies: TrustedProxies::default(),
             files: None,
             mailer: None,
         }))
@@ -181,6 +187,25 @@ impl AppState {
 
     pub fn mailer(&self) -> Option<&crate::members::mail::Mailer> {
         self.0.mailer.as_ref()
+    }
+
+    /// Sets the request rate limits and the proxies whose X-Forwarded-For
+    /// is believed; call before the state is shared.
+    pub fn with_edge(mut self, limits: Limits, proxies: TrustedProxies) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.rate_limits = RateLimits::new(limits);
+            inner.trusted_proxies = proxies;
+        }
+        self
+    }
+
+    /// The request rate limits (spec 001 §18.6).
+    pub fn rate_limits(&self) -> &RateLimits {
+        &self.0.rate_limits
+    }
+
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.0.trusted_proxies
     }
 
     pub fn metrics(&self) -> &PrometheusHandle {

@@ -166,7 +166,19 @@ pub struct Server {
     data_dir: tempfile::TempDir,
     db: TestDatabase,
     env: Vec<(String, String)>,
+    /// Whether the server runs with the spec's rate limits (see
+    /// [`Server::start_with_spec_limits`]).
+    spec_limits: bool,
 }
+
+/// The rate limits every other test server runs with: far above what a test
+/// sends, so that only the tests of the limits (pub_edge.rs) meet them.
+const RAISED_LIMITS: [&str; 4] = [
+    "APPBOX_RATE_LIMIT_PUB",
+    "APPBOX_RATE_LIMIT_APP_AUTH",
+    "APPBOX_RATE_LIMIT_USER",
+    "APPBOX_RATE_LIMIT_API_KEY",
+];
 
 impl Server {
     pub fn start() -> Server {
@@ -175,6 +187,16 @@ impl Server {
 
     /// Starts a server with extra environment variables.
     pub fn start_with(env: &[(&str, &str)]) -> Server {
+        Server::start_configured(env, false)
+    }
+
+    /// Starts a server with the rate limits at their defaults (the spec's
+    /// numbers) unless `env` sets them; every other server has them raised.
+    pub fn start_with_spec_limits(env: &[(&str, &str)]) -> Server {
+        Server::start_configured(env, true)
+    }
+
+    fn start_configured(env: &[(&str, &str)], spec_limits: bool) -> Server {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let db = TestDatabase::create();
         let env = env
@@ -187,6 +209,7 @@ impl Server {
             data_dir,
             db,
             env,
+            spec_limits,
         };
         server.spawn();
         server
@@ -331,6 +354,9 @@ impl Server {
             .open(self.data_dir().join("server.log"))
             .expect("log file");
         let mut command = self.command(&["serve"]);
+        if !self.spec_limits {
+            command.envs(RAISED_LIMITS.map(|name| (name, "1000000")));
+        }
         command
             .env("APPBOX_ADDR", "127.0.0.1:0")
             .env("APPBOX_ADMIN_EMAIL", ADMIN_EMAIL)

@@ -45,6 +45,8 @@ mod ops;
 mod promises;
 /// The proxy engine over ERP tables (spec 000 §5, §9).
 mod proxy;
+/// The public edge: /pub, its usage, the rate limits (spec 001 §18).
+mod pub_edge;
 /// Publishing apps and integrations: requests, the 423 lock, history, rollback.
 mod publish;
 /// References to ERP tables and publishing (spec 000 §3.8, §4).

@@ -1188,6 +1188,106 @@ async fn every_route_in_openapi_json_is_exercised() {
     )
     .await;
 
+    // ---- the public edge (pub_edge.rs has the rules): an external app open
+    // to anonymous visitors, with a public table and a public reference.
+    let (_, public) = admin
+        .post(
+            "/api/v1/builder/apps",
+            json!({"name": "Public", "access_mode": "external"}),
+        )
+        .await;
+    let (public_id, public_slug) = (
+        id(&public),
+        public["slug"].as_str().expect("slug").to_owned(),
+    );
+    let (status, _) = admin
+        .post(
+            "/api/v1/data/objects",
+            json!({"app_id": public_id, "name": "Venues", "api_slug": "venues", "is_public_readable": true,
+                   "fields": [{"name": "Name", "field_key": "name", "field_type": "text"}]}),
+        )
+        .await;
+    assert_eq!(status, S::CREATED);
+    let (_, venue) = admin
+        .post(
+            &format!("/api/v1/data/objects/venues/records?app_id={public_id}"),
+            json!({"data": {"name": "Hall"}}),
+        )
+        .await;
+    let (status, _) = admin
+        .post(
+            &format!("/api/v1/refs/apps/{public_id}"),
+            json!({"table_name": "customers", "columns": ["name"], "permissions": ["read"], "is_public_readable": true}),
+        )
+        .await;
+    assert_eq!(status, S::CREATED);
+    admin
+        .patch(
+            &format!("/api/v1/builder/apps/{public_id}"),
+            json!({"allow_anonymous_access": true}),
+        )
+        .await;
+    let (status, _) = admin
+        .post(
+            &format!("/api/v1/builder/apps/{public_id}/publish"),
+            json!({"published_assets": {}}),
+        )
+        .await;
+    assert_eq!(status, S::OK);
+    let pd = format!("/api/v1/pub/data/{public_slug}");
+    let pp = format!("/api/v1/pub/proxy/{public_slug}");
+    for (template, path) in [
+        ("/api/v1/pub/data/{slug}/objects", format!("{pd}/objects")),
+        (
+            "/api/v1/pub/data/{slug}/objects/{obj}",
+            format!("{pd}/objects/venues"),
+        ),
+        (
+            "/api/v1/pub/data/{slug}/objects/{obj}/records",
+            format!("{pd}/objects/venues/records"),
+        ),
+        (
+            "/api/v1/pub/data/{slug}/objects/{obj}/records/{id}",
+            format!("{pd}/objects/venues/records/{}", id(&venue)),
+        ),
+        (
+            "/api/v1/pub/proxy/{slug}/{table}",
+            format!("{pp}/customers"),
+        ),
+    ] {
+        c.call(&anonymous, M::GET, template, &path, None, S::OK)
+            .await;
+    }
+    c.call(
+        &anonymous,
+        M::POST,
+        "/api/v1/pub/proxy/{slug}/{table}/query",
+        &format!("{pp}/customers/query"),
+        Some(json!({"limit": 500})),
+        S::OK,
+    )
+    .await;
+    c.call(
+        &anonymous,
+        M::POST,
+        "/api/v1/pub/actions/{slug}/{name}",
+        &format!("/api/v1/pub/actions/{public_slug}/no_such_action"),
+        Some(json!({"params": {}})),
+        S::NOT_FOUND,
+    )
+    .await;
+    let usage = c
+        .call(
+            &admin,
+            M::GET,
+            "/api/v1/builder/usage",
+            "/api/v1/builder/usage",
+            None,
+            S::OK,
+        )
+        .await;
+    assert_eq!(usage["pub"]["total"], 7, "{usage}");
+
     // Every documented route was called.
     let (status, doc) = anonymous.get("/openapi.json").await;
     assert_eq!(status, S::OK);

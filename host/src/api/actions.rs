@@ -5,6 +5,7 @@
 //! | `POST /api/v1/actions/{app_id}/{name}` | platform user of an internal app | published | live (like `/proxy/{app_id}`) |
 //! | `POST /api/v1/open/actions/{name}` | `X-API-Key` | published | published |
 //! | `POST /api/v1/ext/actions/{name}` | app user token | published | published |
+//! | `POST /api/v1/pub/actions/{slug}/{name}` | anonymous, actions marked `"public": true` | published | published, public ones, reads only |
 //! | `POST /api/v1/builder/apps/{id}/actions/{name}/run` | builder | current VFS | live; answer has logs and traceback |
 //! | `GET /api/v1/builder/apps/{id}/actions/runs` | builder | the run log, newest first |
 
@@ -19,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::callers::{ApiKeyCaller, Builder, PlatformUser};
+use super::pub_edge::PublicVisitor;
 use crate::app_users::tokens::AppUserCaller;
 use crate::builder::apps::{self, AccessMode, AppRecord};
 use crate::builder::vfs::Files;
@@ -33,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(run_internal))
         .routes(routes!(run_open))
         .routes(routes!(run_ext))
+        .routes(routes!(run_public))
         .routes(routes!(run_builder))
         .routes(routes!(list_runs))
 }
@@ -233,6 +236,33 @@ async fn run_ext(
         tenant,
         app: caller.app.id,
         user: caller.user,
+    };
+    execute(&state, &files, &path.name, body_params(&body)?, who).await
+}
+
+#[derive(Deserialize)]
+struct SlugNamePath {
+    name: String,
+}
+
+/// Runs an action marked `"public": true` for an anonymous visitor of a
+/// public app (spec 001 §18; published source; its `ctx` reads only what the
+/// visitor may read). Counted against the `/pub` rate limit.
+#[utoipa::path(post, path = "/api/v1/pub/actions/{slug}/{name}", tag = "actions",
+    params(("slug" = String, Path, description = "the app's slug or subdomain"), ("name" = String, Path)), request_body = RunBody,
+    responses((status = 200, body = RunAnswer), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody, description = "not public, or the app does not allow anonymous access"),
+        (status = 404, body = ErrorBody), (status = 429, body = ErrorBody), (status = 500, body = ErrorBody), (status = 504, body = ErrorBody), (status = 507, body = ErrorBody)))]
+async fn run_public(
+    State(state): State<AppState>,
+    PublicVisitor(visitor): PublicVisitor,
+    ApiPath(path): ApiPath<SlugNamePath>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let app = apps::find_app(state.db(), Some(visitor.tenant), &visitor.app.to_string()).await?;
+    let files = published_files(&state, &app).await?;
+    let who = RunAs::Public {
+        tenant: visitor.tenant,
+        app: visitor.app,
     };
     execute(&state, &files, &path.name, body_params(&body)?, who).await
 }

@@ -30,7 +30,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(AUTH_BODY_BYTES))
 }
 
-/// The client's address, from the connection (unknown in in-process tests).
+/// The client's address, from the connection (unknown in in-process tests),
+/// as the edge layer resolved it: behind a trusted proxy, the address it
+/// forwarded for (`api/pub_edge.rs`, `APPBOX_TRUSTED_PROXIES`).
 pub(super) fn client_address(connection: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
     connection.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }

@@ -14,6 +14,8 @@ use crate::error::AppError;
 use crate::members::{self, Refusal};
 use crate::state::AppState;
 
+use super::pub_edge::PublicVisitor;
+
 fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
     let header = parts
         .headers
@@ -131,6 +133,9 @@ pub enum CallerKind {
     /// `/ext`: an app user's access token (spec 000 §2.3.7); the app and
     /// tenant come from the token.
     Ext,
+    /// `/pub/…/{slug}`: an anonymous visitor of a public app (spec 001
+    /// §18); read-only, public tables and references only.
+    Pub,
 }
 
 /// The data scope of a request, however its caller authenticated.
@@ -153,26 +158,26 @@ impl FromRequestParts<AppState> for DataCaller {
         match kind {
             CallerKind::ApiKey => {
                 let ApiKeyCaller(owner) = ApiKeyCaller::from_request_parts(parts, state).await?;
-                Ok(DataCaller(Scope {
-                    tenant_id: owner.tenant_id,
-                    app_id: Some(owner.app_id),
-                }))
+                Ok(DataCaller(Scope::of(owner.tenant_id, Some(owner.app_id))))
             }
             CallerKind::Ext => {
                 let caller = AppUserCaller::from_request_parts(parts, state).await?;
+                Ok(DataCaller(Scope::of(caller.tenant(), Some(caller.app.id))))
+            }
+            CallerKind::Pub => {
+                let PublicVisitor(visitor) =
+                    PublicVisitor::from_request_parts(parts, state).await?;
                 Ok(DataCaller(Scope {
-                    tenant_id: caller.tenant(),
-                    app_id: Some(caller.app.id),
+                    tenant_id: visitor.tenant,
+                    app_id: Some(visitor.app),
+                    public_only: true,
                 }))
             }
             CallerKind::Platform => {
                 let PlatformUser(user) = PlatformUser::from_request_parts(parts, state).await?;
                 let app_id = app_hint(parts)?;
                 if user.has(BUILDER_ACCESS) {
-                    return Ok(DataCaller(Scope {
-                        tenant_id: user.tenant_id,
-                        app_id,
-                    }));
+                    return Ok(DataCaller(Scope::of(user.tenant_id, app_id)));
                 }
                 // A member (no builder.access): one internal app they may open.
                 let app = app_id.ok_or_else(|| {
@@ -181,10 +186,7 @@ impl FromRequestParts<AppState> for DataCaller {
                     ))
                 })?;
                 let app = member_app(state, &user, &app.to_string()).await?;
-                Ok(DataCaller(Scope {
-                    tenant_id: user.tenant_id,
-                    app_id: Some(Id(app.id)),
-                }))
+                Ok(DataCaller(Scope::of(user.tenant_id, Some(Id(app.id)))))
             }
         }
     }
@@ -201,10 +203,7 @@ impl FromRequestParts<AppState> for BuilderScope {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Builder(user) = Builder::from_request_parts(parts, state).await?;
-        Ok(BuilderScope(Scope {
-            tenant_id: user.tenant_id,
-            app_id: app_hint(parts)?,
-        }))
+        Ok(BuilderScope(Scope::of(user.tenant_id, app_hint(parts)?)))
     }
 }
 

@@ -40,16 +40,40 @@ pub fn router() -> OpenApiRouter<AppState> {
             "/api/v1/ext/data",
             for_callers(shared(), CallerKind::Ext, "bearer"),
         )
+        .nest(
+            "/api/v1/pub/data/{slug}",
+            super::pub_edge::for_visitors(reads()),
+        )
 }
 
-/// Routes every kind of caller has.
+/// Routes every signed-in kind of caller has.
 fn shared() -> OpenApiRouter<AppState> {
+    reads()
+        .routes(routes!(create_record))
+        .routes(routes!(update_record, delete_record))
+}
+
+/// The reads, which anonymous visitors of a public app have too (spec 001
+/// §18.3); a write under `/pub` is a 405.
+fn reads() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_objects))
         .routes(routes!(get_object))
-        .routes(routes!(list_records, create_record))
+        .routes(routes!(list_records))
         .routes(routes!(get_record))
-        .routes(routes!(update_record, delete_record))
+}
+
+/// `{obj}` of a route (a struct, so that a prefix's own parameter, such as
+/// `/pub/data/{slug}`, does not get in the way).
+#[derive(Deserialize)]
+struct ObjPath {
+    obj: String,
+}
+
+#[derive(Deserialize)]
+struct RecordPath {
+    obj: String,
+    id: String,
 }
 
 /// Schema management, platform users only.
@@ -65,7 +89,7 @@ fn schema() -> OpenApiRouter<AppState> {
 /// Tables with their fields.
 #[utoipa::path(get, path = "/objects", tag = "data",
     params(("app_id" = Option<String>, Query, description = "platform users: the app whose tables to list (also as X-App-Id); an API key implies its app")),
-    responses((status = 200, body = Vec<CustomObject>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<CustomObject>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "/pub: the app does not allow anonymous access"), (status = 404, body = ErrorBody, description = "/pub: no such published app")))]
 async fn list_objects(
     State(state): State<AppState>,
     DataCaller(scope): DataCaller,
@@ -81,7 +105,7 @@ async fn list_objects(
 async fn get_object(
     State(state): State<AppState>,
     DataCaller(scope): DataCaller,
-    ApiPath(obj): ApiPath<String>,
+    ApiPath(ObjPath { obj }): ApiPath<ObjPath>,
 ) -> ApiResult<ApiJson<CustomObject>> {
     Ok(ApiJson(tables::find_object(state.db(), scope, &obj).await?))
 }
@@ -107,7 +131,7 @@ struct RecordsQuery {
 async fn list_records(
     State(state): State<AppState>,
     DataCaller(scope): DataCaller,
-    ApiPath(obj): ApiPath<String>,
+    ApiPath(ObjPath { obj }): ApiPath<ObjPath>,
     ApiQuery(query): ApiQuery<RecordsQuery>,
 ) -> ApiResult<ApiJson<Vec<CustomRecord>>> {
     let object = tables::find_object(state.db(), scope, &obj).await?;
@@ -168,7 +192,7 @@ async fn create_record(
 async fn get_record(
     State(state): State<AppState>,
     DataCaller(scope): DataCaller,
-    ApiPath((obj, id)): ApiPath<(String, String)>,
+    ApiPath(RecordPath { obj, id }): ApiPath<RecordPath>,
 ) -> ApiResult<ApiJson<CustomRecord>> {
     let object = tables::find_object(state.db(), scope, &obj).await?;
     let (owner, record) = tables::find_record(state.db(), scope, &id).await?;

@@ -21,6 +21,7 @@ mod members;
 mod openapi;
 mod ops;
 mod proxy;
+mod pub_edge;
 mod publish;
 mod refs;
 mod runtime;
@@ -116,6 +117,7 @@ pub fn app(state: AppState) -> Router {
         .merge(publish::router())
         .merge(approvals::router())
         .merge(ops::router())
+        .merge(pub_edge::router())
         .merge(runtime::router())
         .merge(app_login::router())
         .merge(storage::router())
@@ -125,6 +127,10 @@ pub fn app(state: AppState) -> Router {
     api.merge(SwaggerUi::new(openapi::DOCS).url("/openapi.json", openapi))
         .fallback(openapi::unknown_route)
         .method_not_allowed_fallback(openapi::method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pub_edge::limits,
+        ))
         .layer(DefaultBodyLimit::max(state.max_body_bytes()))
         .layer(middleware::from_fn(cors::open_cors))
         .layer(middleware::from_fn(record_metrics))
@@ -191,6 +197,7 @@ impl From<DataError> for AppError {
             | DataError::TooManyFields
             | DataError::SlugTaken(_)
             | DataError::FieldKeyTaken(_) => AppError::Conflict(text),
+            DataError::NotPublic | DataError::ReadOnly => AppError::Forbidden(text),
             DataError::Invalid(_) => AppError::Unprocessable(text),
             DataError::InvalidRecord(details) => AppError::Invalid {
                 detail: text,

@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 
 use super::callers::{ApiKeyCaller, CallerKind, PlatformUser};
 use super::openapi::{add_prefix_parameter, for_callers};
+use super::pub_edge::PublicVisitor;
 use crate::app_users::tokens::AppUserCaller;
 use crate::builder::apps;
 use crate::data::proxy::{self, Caller, ProxyError, QueryBody};
@@ -41,13 +42,24 @@ pub fn router() -> OpenApiRouter<AppState> {
             "/api/v1/ext/proxy",
             for_callers(routes_for_every_prefix(), CallerKind::Ext, "bearer"),
         )
+        .nest(
+            "/api/v1/pub/proxy/{slug}",
+            super::pub_edge::for_visitors(reads()),
+        )
 }
 
 fn routes_for_every_prefix() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_rows, insert_row))
-        .routes(routes!(query_rows))
+    reads()
+        .routes(routes!(insert_row))
         .routes(routes!(update_row, delete_row))
+}
+
+/// The reads, which anonymous visitors of a public app have too (spec 001
+/// §18.3); a write under `/pub` is a 405.
+fn reads() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_rows))
+        .routes(routes!(query_rows))
 }
 
 /// The proxy caller of a request, by the prefix's [`CallerKind`].
@@ -99,6 +111,14 @@ impl FromRequestParts<AppState> for ProxyCaller {
                     user: user.user_id,
                 }))
             }
+            Some(CallerKind::Pub) => {
+                let PublicVisitor(visitor) =
+                    PublicVisitor::from_request_parts(parts, state).await?;
+                Ok(ProxyCaller(Caller::Pub {
+                    tenant: visitor.tenant,
+                    app: visitor.app,
+                }))
+            }
             None => Err(AppError::Internal(anyhow::anyhow!(
                 "proxy route without a CallerKind"
             ))),
@@ -130,7 +150,8 @@ fn json_text(status: StatusCode, body: String) -> Response {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct Page {
-    /// Default 100; at most 500 (`/proxy`) or 1000 (`/open/proxy`, `/ext/proxy`).
+    /// Default 100; at most 500 (`/proxy`), 1000 (`/open/proxy`, `/ext/proxy`)
+    /// or 100 (`/pub/proxy`); a larger one is cut to that.
     limit: Option<i64>,
     offset: Option<i64>,
 }
@@ -148,7 +169,7 @@ struct RowPath {
 
 /// Rows of a table, newest first, with the referenced columns (a bare list).
 #[utoipa::path(get, path = "/{table}", tag = "proxy", params(("table" = String, Path), Page),
-    responses((status = 200, description = "a JSON list of rows"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "a JSON list of rows"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "/pub: no such published app")))]
 async fn list_rows(
     State(state): State<AppState>,
     ProxyCaller(caller): ProxyCaller,
@@ -163,7 +184,7 @@ async fn list_rows(
 /// order_by, select_columns, limit/offset, count_only.
 #[utoipa::path(post, path = "/{table}/query", tag = "proxy", params(("table" = String, Path)),
     request_body(content = QueryBody, example = json!({"filters": [{"column": "credit_limit", "op": "gte", "value": 1000}, {"column": "status", "op": "eq", "value": "active"}], "order_by": [{"column": "credit_limit", "direction": "desc"}], "limit": 50})),
-    responses((status = 200, description = "{\"data\": [rows], \"limit\", \"offset\"} or {\"total\": n}"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "{\"data\": [rows], \"limit\", \"offset\"} or {\"total\": n}"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "/pub: no such published app")))]
 async fn query_rows(
     State(state): State<AppState>,
     ProxyCaller(caller): ProxyCaller,

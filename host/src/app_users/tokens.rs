@@ -75,7 +75,8 @@ impl AppUserKeys {
 
     /// `(user, app, tenant)` of a valid, unexpired app-user token. Only
     /// HS256 is accepted (`alg: none` and every other algorithm fail).
-    fn verify(&self, token: &str) -> Option<(Id, Id, Id)> {
+    /// Says nothing of whether the user is still active: `authenticate` does.
+    pub fn verify(&self, token: &str) -> Option<(Id, Id, Id)> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.validate_aud = false;

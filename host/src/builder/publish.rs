@@ -58,6 +58,10 @@ pub struct RefSnapshot {
     pub table_name: String,
     pub columns: Vec<String>,
     pub permissions: Vec<String>,
+    /// Whether anonymous visitors read it through `/pub` (spec 001 §18.2);
+    /// absent in proposals stored before it was part of the snapshot.
+    #[serde(default)]
+    pub is_public_readable: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -197,14 +201,14 @@ pub async fn ensure_unlocked(db: &Db, tenant: Id, app: Id) -> Result<(), Publish
     }
 }
 
-/// `table_name, columns, permissions` of a reference.
-type LiveRefRow = (String, Json<Vec<String>>, Json<Vec<String>>);
+/// `table_name, columns, permissions, is_public_readable` of a reference.
+type LiveRefRow = (String, Json<Vec<String>>, Json<Vec<String>>, bool);
 
 /// The app's references as they are now.
 async fn live_snapshot(db: &Db, tenant: Id, app: Id) -> Result<Vec<RefSnapshot>, sqlx::Error> {
     let rows: Vec<LiveRefRow> = on_db!(db, |pool| {
         sqlx::query_as(
-            "SELECT table_name, columns, permissions FROM app_data_references \
+            "SELECT table_name, columns, permissions, is_public_readable FROM app_data_references \
              WHERE app_id = $1 AND tenant_id = $2 ORDER BY table_name",
         )
         .bind(app)
@@ -214,11 +218,14 @@ async fn live_snapshot(db: &Db, tenant: Id, app: Id) -> Result<Vec<RefSnapshot>,
     });
     Ok(rows
         .into_iter()
-        .map(|(table_name, columns, permissions)| RefSnapshot {
-            table_name,
-            columns: columns.0,
-            permissions: permissions.0,
-        })
+        .map(
+            |(table_name, columns, permissions, is_public_readable)| RefSnapshot {
+                table_name,
+                columns: columns.0,
+                permissions: permissions.0,
+                is_public_readable,
+            },
+        )
         .collect())
 }
 
@@ -548,20 +555,21 @@ async fn commit(db: &Db, p: Change<'_>) -> Result<(), PublishError> {
                 Some(snapshot) => {
                     sqlx::query(
                         "UPDATE app_data_references SET published_columns = $1, published_permissions = $2, \
-                         published_at = $3 WHERE id = $4 AND tenant_id = $5",
+                         published_at = $3, published_is_public_readable = $6 WHERE id = $4 AND tenant_id = $5",
                     )
                     .bind(Json(&snapshot.columns))
                     .bind(Json(&snapshot.permissions))
                     .bind(now)
                     .bind(ref_id)
                     .bind(p.tenant)
+                    .bind(snapshot.is_public_readable)
                     .execute(&mut *tx)
                     .await?;
                 }
                 None => {
                     sqlx::query(
                         "UPDATE app_data_references SET published_columns = NULL, published_permissions = NULL, \
-                         published_at = NULL WHERE id = $1 AND tenant_id = $2",
+                         published_at = NULL, published_is_public_readable = NULL WHERE id = $1 AND tenant_id = $2",
                     )
                     .bind(ref_id)
                     .bind(p.tenant)

@@ -29,6 +29,27 @@ pub struct Scope {
     pub tenant_id: Id,
     /// The one app the caller is bound to, if any.
     pub app_id: Option<Id>,
+    /// An anonymous visitor (`/pub/data`, spec 001 §18): only tables marked
+    /// `is_public_readable`, and no writes.
+    pub public_only: bool,
+}
+
+impl Scope {
+    /// A signed-in caller's scope: every table of the app (or tenant).
+    pub fn of(tenant_id: Id, app_id: Option<Id>) -> Scope {
+        Scope {
+            tenant_id,
+            app_id,
+            public_only: false,
+        }
+    }
+
+    fn writable(self) -> Result<(), DataError> {
+        if self.public_only {
+            return Err(DataError::ReadOnly);
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +72,10 @@ pub enum DataError {
     SlugTaken(String),
     #[error("This table already has a field with field_key {0:?}")]
     FieldKeyTaken(String),
+    #[error("此資料表未開放公開讀取: a builder sets is_public_readable on the table")]
+    NotPublic,
+    #[error("pub/ 端點僅允許讀取: sign in to write")]
+    ReadOnly,
     #[error("{0}")]
     Invalid(String),
     #[error("The record is invalid")]
@@ -239,6 +264,7 @@ pub async fn list_objects(
             fields = rest;
             row.into_object(own)
         })
+        .filter(|object| object.is_public_readable || !scope.public_only)
         .collect())
 }
 
@@ -305,6 +331,9 @@ pub async fn find_object(db: &Db, scope: Scope, key: &str) -> Result<CustomObjec
     let row = rows.next().ok_or(DataError::ObjectNotFound)?;
     if rows.next().is_some() {
         return Err(DataError::AmbiguousSlug(key.to_owned()));
+    }
+    if scope.public_only && !row.5 {
+        return Err(DataError::NotPublic);
     }
     let fields = list_fields_of(db, row.0).await?;
     Ok(row.into_object(fields))
@@ -394,15 +423,7 @@ pub async fn create_object(
         Ok(())
     });
     result?;
-    find_object(
-        db,
-        Scope {
-            tenant_id: tenant,
-            app_id: Some(app),
-        },
-        &id.to_string(),
-    )
-    .await
+    find_object(db, Scope::of(tenant, Some(app)), &id.to_string()).await
 }
 
 /// Renames a table or changes whether `/pub` may read it.
@@ -808,6 +829,7 @@ pub async fn create_record(
     object: &CustomObject,
     data: Value,
 ) -> Result<CustomRecord, DataError> {
+    scope.writable()?;
     let data = as_object(data)?;
     validate(db, scope, object, &data).await?;
     let id = Id::new();
@@ -857,6 +879,7 @@ pub async fn update_record(
     record: &str,
     changes: Value,
 ) -> Result<CustomRecord, DataError> {
+    scope.writable()?;
     let changes = as_object(changes)?;
     let (object, current) = find_record(db, scope, record).await?;
     let mut data = match current.data {
@@ -881,6 +904,7 @@ pub async fn update_record(
 }
 
 pub async fn delete_record(db: &Db, scope: Scope, record: &str) -> Result<uuid::Uuid, DataError> {
+    scope.writable()?;
     let (_, current) = find_record(db, scope, record).await?;
     crate::db::delete_owned(db, "custom_records", Id(current.id), scope.tenant_id).await?;
     Ok(current.id)
@@ -888,15 +912,7 @@ pub async fn delete_record(db: &Db, scope: Scope, record: &str) -> Result<uuid::
 
 /// `src/data.json` of an app (spec NOTES #10): its tables with their fields.
 pub async fn data_json(db: &Db, tenant: Id, app: Id) -> Result<String, DataError> {
-    let objects = list_objects(
-        db,
-        Scope {
-            tenant_id: tenant,
-            app_id: Some(app),
-        },
-        None,
-    )
-    .await?;
+    let objects = list_objects(db, Scope::of(tenant, Some(app)), None).await?;
     let described: Vec<Value> = objects
         .iter()
         .map(|o| {

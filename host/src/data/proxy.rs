@@ -39,6 +39,9 @@ pub enum Caller {
     /// `/ext/proxy`: an app user of an external or self-built app
     /// (spec 000 §2.3.7); published references, like `/open`.
     Ext { tenant: Id, app: Id, user: Id },
+    /// `/pub/proxy/{slug}`: an anonymous visitor of a public app (spec 001
+    /// §18): published references marked public, reads only, 100 rows a page.
+    Pub { tenant: Id, app: Id },
 }
 
 impl Caller {
@@ -46,29 +49,33 @@ impl Caller {
         match self {
             Caller::Internal { tenant, .. }
             | Caller::Open { tenant, .. }
-            | Caller::Ext { tenant, .. } => tenant,
+            | Caller::Ext { tenant, .. }
+            | Caller::Pub { tenant, .. } => tenant,
         }
     }
 
     fn app(self) -> Id {
         match self {
-            Caller::Internal { app, .. } | Caller::Open { app, .. } | Caller::Ext { app, .. } => {
-                app
-            }
+            Caller::Internal { app, .. }
+            | Caller::Open { app, .. }
+            | Caller::Ext { app, .. }
+            | Caller::Pub { app, .. } => app,
         }
     }
 
-    /// Who asks, as an approval request records it.
-    fn requester(self) -> approvals::Requester {
+    /// Who asks, as an approval request records it; `None` for an
+    /// anonymous visitor, who never writes (`authorize` refuses it).
+    fn requester(self) -> Option<approvals::Requester> {
         match self {
-            Caller::Internal { user, .. } => approvals::Requester::User(user),
-            Caller::Open { key, .. } => approvals::Requester::Key(key),
-            Caller::Ext { user, .. } => approvals::Requester::AppUser(user),
+            Caller::Internal { user, .. } => Some(approvals::Requester::User(user)),
+            Caller::Open { key, .. } => Some(approvals::Requester::Key(key)),
+            Caller::Ext { user, .. } => Some(approvals::Requester::AppUser(user)),
+            Caller::Pub { .. } => None,
         }
     }
 
     fn uses_published(self) -> bool {
-        matches!(self, Caller::Open { .. } | Caller::Ext { .. })
+        !matches!(self, Caller::Internal { .. })
     }
 
     /// Largest page a simple query answers (spec 000 §5.0).
@@ -76,6 +83,8 @@ impl Caller {
         match self {
             Caller::Internal { .. } => 500,
             Caller::Open { .. } | Caller::Ext { .. } => 1000,
+            // Spec 001 §18.7: a larger limit is cut to 100, not refused.
+            Caller::Pub { .. } => 100,
         }
     }
 }
@@ -171,8 +180,22 @@ async fn authorize(db: &Db, caller: Caller, table: &str, op: Op) -> Result<Grant
         Some(Access::Granted {
             columns,
             permissions,
-            ..
-        }) => (columns, permissions),
+            is_public_readable,
+        }) => {
+            if matches!(caller, Caller::Pub { .. }) {
+                if !is_public_readable {
+                    return Err(ProxyError::Forbidden(format!(
+                        "表 '{table}' 未開放公開讀取: a builder sets is_public_readable on its reference and publishes the app"
+                    )));
+                }
+                if op != Op::Read {
+                    return Err(ProxyError::Forbidden(
+                        "pub/ 端點僅允許讀取: sign in to write".into(),
+                    ));
+                }
+            }
+            (columns, permissions)
+        }
     };
     if !permissions.iter().any(|p| p == op.as_str()) {
         return Err(ProxyError::Forbidden(format!(
@@ -953,7 +976,9 @@ impl Approval {
             workflow,
             row_id,
             payload,
-            caller.requester(),
+            caller.requester().ok_or_else(|| {
+                ProxyError::Forbidden("pub/ 端點僅允許讀取: sign in to write".into())
+            })?,
         )
         .await?;
         answer["approval_status"] = "pending".into();

@@ -297,7 +297,7 @@ async fn load_access(
     published: bool,
 ) -> Result<Option<Access>, sqlx::Error> {
     let sql = if published {
-        "SELECT published_columns, published_permissions, is_public_readable FROM app_data_references WHERE app_id = $1 AND tenant_id = $2 AND table_name = $3"
+        "SELECT published_columns, published_permissions, COALESCE(published_is_public_readable, FALSE) FROM app_data_references WHERE app_id = $1 AND tenant_id = $2 AND table_name = $3"
     } else {
         "SELECT columns, permissions, is_public_readable FROM app_data_references WHERE app_id = $1 AND tenant_id = $2 AND table_name = $3"
     };

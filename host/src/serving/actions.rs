@@ -160,6 +160,10 @@ pub enum RunAs {
     ApiKey { tenant: Id, app: Id, key: Id },
     /// `/ext/actions`: an app user.
     AppUser { tenant: Id, app: Id, user: Id },
+    /// `/pub/actions/{slug}`: an anonymous visitor, only actions marked
+    /// `"public": true`; the action sees what the visitor may see (public
+    /// references and tables, reads only).
+    Public { tenant: Id, app: Id },
 }
 
 impl RunAs {
@@ -170,6 +174,7 @@ impl RunAs {
             }
             RunAs::ApiKey { tenant, app, key } => Caller::Open { tenant, app, key },
             RunAs::AppUser { tenant, app, user } => Caller::Ext { tenant, app, user },
+            RunAs::Public { tenant, app } => Caller::Pub { tenant, app },
         }
     }
     fn tenant(self) -> Id {
@@ -177,7 +182,8 @@ impl RunAs {
             RunAs::Builder { tenant, .. }
             | RunAs::Platform { tenant, .. }
             | RunAs::ApiKey { tenant, .. }
-            | RunAs::AppUser { tenant, .. } => tenant,
+            | RunAs::AppUser { tenant, .. }
+            | RunAs::Public { tenant, .. } => tenant,
         }
     }
     fn app(self) -> Id {
@@ -185,7 +191,8 @@ impl RunAs {
             RunAs::Builder { app, .. }
             | RunAs::Platform { app, .. }
             | RunAs::ApiKey { app, .. }
-            | RunAs::AppUser { app, .. } => app,
+            | RunAs::AppUser { app, .. }
+            | RunAs::Public { app, .. } => app,
         }
     }
     fn kind(self) -> &'static str {
@@ -194,10 +201,14 @@ impl RunAs {
             RunAs::Platform { .. } => "platform",
             RunAs::ApiKey { .. } => "api_key",
             RunAs::AppUser { .. } => "app_user",
+            RunAs::Public { .. } => "public",
         }
     }
     pub fn is_builder(self) -> bool {
         matches!(self, RunAs::Builder { .. })
+    }
+    pub fn is_public(self) -> bool {
+        matches!(self, RunAs::Public { .. })
     }
 }
 
@@ -208,6 +219,8 @@ pub enum RunError {
     NotFound(String),
     #[error("{0}")]
     BadManifest(String),
+    #[error("Action {0:?} is not public: anonymous visitors run only actions marked \"public\": true in actions/manifest.json; sign in to run it")]
+    NotPublic(String),
     #[error("This organisation already runs {0} actions at once; try again in a moment")]
     Busy(usize),
     #[error(transparent)]
@@ -219,6 +232,7 @@ impl From<RunError> for AppError {
         match err {
             RunError::NotFound(t) => AppError::NotFound(t),
             RunError::BadManifest(t) => AppError::Unprocessable(t),
+            RunError::NotPublic(_) => AppError::Forbidden(err.to_string()),
             RunError::Busy(_) => AppError::TooManyRequests {
                 detail: err.to_string(),
                 retry_after_seconds: 1,
@@ -350,6 +364,9 @@ impl ActionsService {
             .iter()
             .find(|e| e.name == name)
             .ok_or_else(|| RunError::NotFound(format!("Action {name:?} not found")))?;
+        if who.is_public() && !entry.public {
+            return Err(RunError::NotPublic(name.to_owned()));
+        }
         let path = source_path(entry);
         let source = files.get(&path).ok_or_else(|| {
             RunError::NotFound(format!("Action {name:?}: its file {path} does not exist"))
@@ -377,6 +394,7 @@ impl ActionsService {
             scope: Scope {
                 tenant_id: who.tenant(),
                 app_id: Some(who.app()),
+                public_only: who.is_public(),
             },
             app: who.app(),
             keys: keys.clone(),
