@@ -783,6 +783,84 @@ fn uuid_like() -> String {
     "00000000-0000-4000-8000-000000000000".to_owned()
 }
 
+#[tokio::test]
+async fn internal_app_members_use_storage_with_their_platform_login() {
+    let server = Server::start();
+    let admin = server.admin().await;
+    let app = admin.create_app("Orders").await;
+    let app_id = app["id"].as_str().expect("id").to_owned();
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/builder/apps/{app_id}/publish"),
+            json!({"published_assets": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let draft = admin.create_app("Draft").await;
+    let draft = draft["id"].as_str().expect("id").to_owned();
+    let member = server.user("member@test.local", "member", None).await;
+
+    let (status, file) = upload(
+        &member,
+        Some(&app_id),
+        "photo.png",
+        "image/png",
+        2048,
+        Some("photos"),
+        true,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    let path = file["path"].as_str().expect("path").to_owned();
+    assert!(path.contains(&format!("/{app_id}/photos/")), "{path}");
+    // The builder sees the same file through the same routes.
+    let (status, listed) = admin
+        .call(
+            Method::GET,
+            &format!("/api/v1/ext/storage/list?folder=photos&app_id={app_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed["files"][0]["name"], "photo.png");
+    let (status, url) = signed_url(&member, Some(&app_id), &path).await;
+    assert_eq!(status, StatusCode::OK, "{url}");
+    let (status, headers, hash, _) = fetch_hashed(url["url"].as_str().expect("url")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(hash, generated_hash(2048));
+    // The spec's snippet sends only the token: from the app's page, its
+    // Referer names the app.
+    let slug = app["slug"].as_str().expect("slug");
+    let (body, _) = form("from-page.txt", "text/plain", 3, None);
+    let response = member
+        .request(Method::POST, "/api/v1/ext/storage/upload")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header(
+            "referer",
+            format!("{}/runtime/{slug}?route=%2F", server.base),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    let (status, file) = read(response).await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    assert!(
+        file["path"]
+            .as_str()
+            .expect("path")
+            .ends_with(&format!("{app_id}/from-page.txt")),
+        "{file}"
+    );
+    // An app the member may not open (not published): 404, as on /data.
+    let (status, _) = upload(&member, Some(&draft), "x.png", "image/png", 10, None, true).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
 /// An S3-compatible server (moto) on a free loopback port, killed on drop.
 struct Moto {
     child: Child,

@@ -234,7 +234,8 @@ pub async fn member_app(
 
 /// The app whose files a storage request touches (spec 001 §15): an app
 /// user's token names its app; a platform token (an internal app's page
-/// holds one) needs `X-App-Id`, and the caller must be a builder.
+/// holds one) needs `X-App-Id`, and a member must be allowed to open that
+/// app, as on `/api/v1/data`.
 pub struct StorageCaller(pub crate::edge::storage::Owner);
 
 impl FromRequestParts<AppState> for StorageCaller {
@@ -261,12 +262,11 @@ impl FromRequestParts<AppState> for StorageCaller {
                     "Which app's files? Send X-App-Id with a platform token, or call from the app's page".into(),
                 )
             })?;
-        if !user.has(BUILDER_ACCESS) {
-            return Err(AppError::Forbidden(format!(
-                "Missing permission: {BUILDER_ACCESS}"
-            )));
-        }
-        let app = crate::builder::apps::find_app(state.db(), Some(user.tenant_id), &key).await?;
+        let app = if user.has(BUILDER_ACCESS) {
+            apps::find_app(state.db(), Some(user.tenant_id), &key).await?
+        } else {
+            member_app(state, &user, &key).await?
+        };
         Ok(StorageCaller(Owner {
             tenant: user.tenant_id,
             app: Id(app.id),
