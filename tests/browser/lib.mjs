@@ -104,11 +104,15 @@ export function expectedRoutes(name) {
   return JSON.parse(readFileSync(join(shared, "corpus", "expected.json"), "utf8")).apps[name];
 }
 
-/** Creates an app with `files`, checks it compiles, publishes it. */
-export async function publishApp(call, name, files, settings = {}) {
+/** Creates an app with `files` and its Custom `tables`, checks it compiles, publishes it. */
+export async function publishApp(call, name, files, { tables = [], ...settings } = {}) {
   const created = await call("POST", "/builder/apps", { name, ...settings });
   if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
   const app = created.body;
+  for (const table of tables) {
+    const made = await call("POST", "/data/objects", { app_id: app.id, ...table });
+    if (made.status !== 201) throw new Error(`table: ${made.status} ${JSON.stringify(made.body)}`);
+  }
   const put = await call("PUT", `/builder/apps/${app.id}/source`, { files, expected_version: app.vfs_version });
   if (put.status !== 200) throw new Error(`push: ${put.status} ${JSON.stringify(put.body)}`);
   const compiled = await call("POST", `/compile/compile/${app.id}`);

@@ -19,6 +19,7 @@ import {
   launchBrowser,
   login,
   openPage,
+  publishApp,
   shadowRoot,
   startServer,
   typeInShadow,
@@ -66,20 +67,10 @@ before(async () => {
   mkdirSync(artifacts, { recursive: true });
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
   admin = api(server.base, await login(server.base, ADMIN_EMAIL, ADMIN_PASSWORD));
-  const created = await admin("POST", "/builder/apps", { name: "Team notes", access_mode: "internal" });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  app = created.body;
-  const table = await admin("POST", "/data/objects", {
-    app_id: app.id,
-    name: "Notes",
-    api_slug: "notes",
-    fields: [{ name: "Text", field_key: "text", field_type: "text", is_required: true }],
+  app = await publishApp(admin, "Team notes", FILES, {
+    access_mode: "internal",
+    tables: [{ name: "Notes", api_slug: "notes", fields: [{ name: "Text", field_key: "text", field_type: "text", is_required: true }] }],
   });
-  assert.equal(table.status, 201, JSON.stringify(table.body));
-  const put = await admin("PUT", `/builder/apps/${app.id}/source`, { files: FILES });
-  assert.equal(put.status, 200, JSON.stringify(put.body));
-  const published = await admin("POST", `/builder/apps/${app.id}/publish`);
-  assert.equal(published.status, 200, JSON.stringify(published.body).slice(0, 3000));
   // Only members (and admins) may open it.
   const roles = await admin("PUT", `/builder/apps/${app.id}/allowed-roles`, { role_ids: ["member", "admin"] });
   assert.equal(roles.status, 200, JSON.stringify(roles.body));
