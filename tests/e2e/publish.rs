@@ -59,7 +59,7 @@ async fn an_approved_integration_request_publishes_its_proposal() {
     assert_eq!(request["status"], "pending");
     assert_eq!(
         request["references"],
-        json!([{"table_name": "customers", "columns": ["name"], "permissions": ["read"]}]),
+        json!([{"table_name": "customers", "columns": ["name"], "permissions": ["read"], "is_public_readable": false}]),
         "the request shows what it proposes"
     );
 
@@ -184,7 +184,7 @@ async fn app_publish_requests_lock_the_files_until_decided() {
     assert_eq!(request["vfs_version"], 2);
     assert_eq!(
         request["references"],
-        json!([{"table_name": "customers", "columns": ["name"], "permissions": ["read"]}])
+        json!([{"table_name": "customers", "columns": ["name"], "permissions": ["read"], "is_public_readable": false}])
     );
     let request_id = request["id"].as_str().expect("id").to_owned();
     let (_, state) = builder.get(&format!("{}/publish-status", apps(&id))).await;
@@ -277,7 +277,7 @@ async fn app_publish_requests_lock_the_files_until_decided() {
     assert_eq!(history[0]["is_current"], true);
     assert_eq!(
         history[0]["references"],
-        json!([{"table_name": "customers", "columns": ["name"], "permissions": ["read"]}])
+        json!([{"table_name": "customers", "columns": ["name"], "permissions": ["read"], "is_public_readable": false}])
     );
 
     // The files are open again.
