@@ -1,7 +1,9 @@
 // An external app's own users in the browser (issue 11, spec 001 §19.6):
 // a RegisterPage and LoginPage like the spec's call window.__auth__, the
 // session survives a reload, a row goes in through /ext (the SDK's api.ts
-// with the app user's token), and signing out ends it.
+// with the app user's token), and signing out ends it. And the anonymous
+// visitor of a public app (spec 001 §18): the same SDK reads the public rows
+// through pub/ with no token, and a write is refused.
 //
 // Run by scripts/test.sh with the other browser tests; alone: `npm test` here.
 
@@ -178,10 +180,43 @@ export default function HomePage() {
 `,
 };
 
+/** A public venue list: the SDK's listRecords and submitRecord, no sign-in anywhere. */
+const PUBLIC_FILES = {
+  "src/main.tsx": `import { createRoot } from "react-dom/client";
+import React, { useEffect, useState } from "react";
+import { listRecords, submitRecord, type CustomRecord } from "./api";
+
+function Venues() {
+  const [venues, setVenues] = useState<CustomRecord[] | null>(null);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    listRecords("venues").then(setVenues, (e) => setError(String(e.message)));
+  }, []);
+  const add = async () => {
+    try {
+      await submitRecord("venues", { name: "Gatecrasher hall" });
+      setError("written");
+    } catch (e: any) {
+      setError(\`\${e.status}: \${e.message}\`);
+    }
+  };
+  return (
+    <main data-testid="page-venues">
+      <ul data-testid="venues">{venues?.map((v) => <li key={v.id}>{v.data.name}</li>)}</ul>
+      <button data-testid="add" onClick={add}>Add a venue</button>
+      <p data-testid="error">{error}</p>
+    </main>
+  );
+}
+createRoot(document.getElementById("root")!).render(<Venues />);
+`,
+};
+
 let server;
 let browser;
 let admin;
 let app;
+let publicApp;
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
@@ -191,6 +226,19 @@ before(async () => {
     access_mode: "external",
     tables: [{ name: "Tasks", api_slug: "tasks", fields: [{ name: "Title", field_key: "title", field_type: "text", is_required: true }] }],
   });
+  const name = [{ name: "Name", field_key: "name", field_type: "text" }];
+  publicApp = await publishApp(admin, "Venues", PUBLIC_FILES, {
+    access_mode: "external",
+    changes: { allow_anonymous_access: true },
+    tables: [
+      { name: "Venues", api_slug: "venues", is_public_readable: true, fields: name },
+      { name: "Notes", api_slug: "notes", is_public_readable: false, fields: name },
+    ],
+  });
+  for (const [table, row] of [["venues", "Riverside hall"], ["venues", "Old mill"], ["notes", "staff only"]]) {
+    const made = await admin("POST", `/data/objects/${table}/records?app_id=${publicApp.id}`, { data: { name: row } });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+  }
 });
 
 after(async () => {
@@ -356,6 +404,52 @@ test("__triggerLogin__ opens the unified sign-in page, which comes back signed i
     assert.equal(who, "Signed in as 王小明");
     await page.evaluate(() => window.__auth__.logout());
     assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("an anonymous visitor of a public app sees the public rows through pub/ and is refused a write", async () => {
+  const { page, cdp, problems } = await openPage(browser.context);
+  try {
+    const requests = [];
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname.startsWith("/api/")) {
+        requests.push(`${request.method()} ${new URL(request.url()).pathname} ${request.headers().authorization ?? "-"}`);
+      }
+    });
+    await page.goto(`${server.base}/externalAppRuntime/${publicApp.slug}`);
+    const shadow = await shadowRoot(cdp);
+    const listed = await waitInShadow(cdp, shadow, "the public venues", function () {
+      const items = [...this.querySelectorAll('[data-testid="venues"] li')].map((li) => li.textContent);
+      return items.length ? items.sort() : null;
+    });
+    assert.deepEqual(listed, ["Old mill", "Riverside hall"]);
+    assert.ok(
+      requests.includes(`GET /api/v1/pub/data/${publicApp.slug}/objects/venues/records -`),
+      `read through pub/ with no token:\n${requests.join("\n")}`,
+    );
+
+    await clickInShadow(page, cdp, shadow, '[data-testid="add"]');
+    const error = await waitInShadow(cdp, shadow, "the refused write", function () {
+      return this.querySelector('[data-testid="error"]')?.textContent || null;
+    });
+    assert.match(error, /^401: /, error);
+    // Straight at pub/, a write is not a route at all; the private table is refused.
+    const direct = await page.evaluate(async (slug) => {
+      const write = await fetch(`/api/v1/pub/data/${slug}/objects/venues/records`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ data: { name: "Gatecrasher hall" } }),
+      });
+      const secret = await fetch(`/api/v1/pub/data/${slug}/objects/notes/records`);
+      return [write.status, secret.status];
+    }, publicApp.slug);
+    assert.deepEqual(direct, [405, 403]);
+    const stored = await admin("GET", `/data/objects/venues/records?app_id=${publicApp.id}`);
+    assert.deepEqual(stored.body.map((r) => r.data.name).sort(), ["Old mill", "Riverside hall"], "nothing was written");
+    await page.screenshot({ path: join(artifacts, "public-visitor.png") });
+    assert.deepEqual(problems.filter((p) => !/status of 40[135]/.test(p)), [], problems.join("\n"));
   } finally {
     await page.close();
   }

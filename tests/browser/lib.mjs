@@ -104,11 +104,19 @@ export function expectedRoutes(name) {
   return JSON.parse(readFileSync(join(shared, "corpus", "expected.json"), "utf8")).apps[name];
 }
 
-/** Creates an app with `files` and its Custom `tables`, checks it compiles, publishes it. */
-export async function publishApp(call, name, files, { tables = [], ...settings } = {}) {
+/**
+ * Creates an app with `files` and its Custom `tables`, checks it compiles,
+ * publishes it. `changes` are settings only an update takes (PATCH), such
+ * as allow_anonymous_access.
+ */
+export async function publishApp(call, name, files, { tables = [], changes, ...settings } = {}) {
   const created = await call("POST", "/builder/apps", { name, ...settings });
   if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
   const app = created.body;
+  if (changes) {
+    const updated = await call("PATCH", `/builder/apps/${app.id}`, changes);
+    if (updated.status !== 200) throw new Error(`update: ${updated.status} ${JSON.stringify(updated.body)}`);
+  }
   for (const table of tables) {
     const made = await call("POST", "/data/objects", { app_id: app.id, ...table });
     if (made.status !== 201) throw new Error(`table: ${made.status} ${JSON.stringify(made.body)}`);
