@@ -228,8 +228,15 @@ async fn drafts_other_tenants_and_access_modes() {
         outsider.token.as_deref().unwrap(),
     )
     .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(html.contains("您的帳號不屬於此應用所屬的組織"), "{html}");
+    // Another tenant's app is a 404, the same page as an app that never existed.
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, missing) = page(
+        &server,
+        "/runtime/no-such-app",
+        outsider.token.as_deref().unwrap(),
+    )
+    .await;
+    assert_eq!(html, missing);
 
     // External apps: their own page, no platform session, no token.
     let (status, external) = admin
@@ -283,10 +290,12 @@ async fn the_root_page_offers_sign_in_then_the_apps() {
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     let started = start(admin.token.as_deref().unwrap()).await.unwrap();
     assert_eq!(started.status(), StatusCode::NO_CONTENT);
-    assert!(started.headers()[SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .starts_with("appbox_token="));
+    let cookie = started.headers()[SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("appbox_token="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
 
     let (_, html) = page(&server, "/", admin.token.as_deref().unwrap()).await;
     assert!(html.contains("Stock counts"), "{html}");
@@ -327,4 +336,31 @@ async fn the_demo_is_a_published_app_with_its_data() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{html}");
+}
+
+/// Behind https (APPBOX_PUBLIC_URL), the session cookie is Secure, set and
+/// cleared alike: it never travels over plain http.
+#[tokio::test]
+async fn sessions_behind_https_are_secure_cookies() {
+    let server = Server::start_with(&[("APPBOX_PUBLIC_URL", "https://apps.example.com")]);
+    let admin = server.admin().await;
+    let started = browser()
+        .post(format!("{}/session", server.base))
+        .json(&json!({"access_token": admin.token.as_deref().unwrap()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::NO_CONTENT);
+    let cookie = started.headers()[SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let ended = browser()
+        .post(format!("{}/sign-out", server.base))
+        .send()
+        .await
+        .unwrap();
+    let cleared = ended.headers()[SET_COOKIE].to_str().unwrap();
+    assert!(
+        cleared.contains("Max-Age=0") && cleared.contains("; Secure"),
+        "{cleared}"
+    );
 }

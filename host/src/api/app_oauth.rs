@@ -127,8 +127,9 @@ async fn authorize(
     let mut response = found(&location);
     // Lax: the provider's redirect back is a top-level GET, which carries it.
     let cookie = format!(
-        "{}={browser}; Path=/api/v1/custom-app-oauth/; HttpOnly; SameSite=Lax; Max-Age=1800",
-        binding_cookie(&app.slug)
+        "{}={browser}; Path=/api/v1/custom-app-oauth/; {}; Max-Age=1800",
+        binding_cookie(&app.slug),
+        super::runtime::cookie_attributes(&state)
     );
     if let Ok(value) = header::HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);

@@ -131,7 +131,10 @@ pub(super) async fn start_session(
     match user_of(&state, &body.access_token).await {
         Ok(Some(_)) => (
             StatusCode::NO_CONTENT,
-            [(header::SET_COOKIE, session_cookie(&body.access_token))],
+            [(
+                header::SET_COOKIE,
+                session_cookie(&state, &body.access_token),
+            )],
         )
             .into_response(),
         Ok(None) => AppError::Unauthorized("Invalid or expired token".into()).into_response(),
@@ -142,6 +145,10 @@ pub(super) async fn start_session(
 /// Ends the page session (clears the cookie) and goes to `/`.
 #[utoipa::path(post, path = "/sign-out", tag = "pages",
     responses((status = 303, description = "to `/`, the cookie cleared")))]
-pub(super) async fn sign_out() -> Response {
-    ([(header::SET_COOKIE, cleared_cookie())], Redirect::to("/")).into_response()
+pub(super) async fn sign_out(State(state): State<AppState>) -> Response {
+    (
+        [(header::SET_COOKIE, cleared_cookie(&state))],
+        Redirect::to("/"),
+    )
+        .into_response()
 }

@@ -18,6 +18,7 @@ use crate::accounts::{self, Principal};
 use crate::builder::apps::{self, AccessMode, AppRecord};
 use crate::builder::assets::{escape_html, runtime_hash};
 use crate::error::AppError;
+use crate::members::Refusal;
 use crate::serving::runtime::{self as serving, Asset, Encoding, PageGlobals, ServeError};
 use crate::state::AppState;
 
@@ -80,17 +81,33 @@ pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+/// The attributes of every cookie appbox sets. `Secure` when browsers reach
+/// appbox over https (`APPBOX_PUBLIC_URL`), so a session never travels in
+/// clear text; without it appbox may be on plain http (local use), where a
+/// browser would drop a Secure cookie.
+pub(super) fn cookie_attributes(state: &AppState) -> &'static str {
+    match &state.oauth().public_url {
+        Some(url) if url.starts_with("https://") => "HttpOnly; SameSite=Lax; Secure",
+        _ => "HttpOnly; SameSite=Lax",
+    }
+}
+
 /// `Set-Cookie` for a session that lasts as long as its token.
-pub(super) fn session_cookie(token: &str) -> HeaderValue {
+pub(super) fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
     let value = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        "{SESSION_COOKIE}={token}; Path=/; {}; Max-Age={}",
+        cookie_attributes(state),
         crate::auth::ACCESS_TOKEN_SECONDS
     );
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-pub(super) fn cleared_cookie() -> HeaderValue {
-    HeaderValue::from_static("appbox_token=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+pub(super) fn cleared_cookie(state: &AppState) -> HeaderValue {
+    let value = format!(
+        "{SESSION_COOKIE}=; Path=/; {}; Max-Age=0",
+        cookie_attributes(state)
+    );
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// A small HTML page for an error a visitor sees instead of the app.
@@ -122,7 +139,7 @@ pub(super) fn no_store() -> [(header::HeaderName, &'static str); 4] {
 /// spec's URLs), so a script of one app could `fetch` another app's page and
 /// read the member's token in it; browsers mark such fetches `empty` and
 /// scripts cannot change the header.
-fn navigation(headers: &HeaderMap) -> bool {
+pub(super) fn navigation(headers: &HeaderMap) -> bool {
     headers
         .get("sec-fetch-dest")
         .and_then(|v| v.to_str().ok())
@@ -154,7 +171,7 @@ fn serve_error(err: ServeError) -> Response {
     responses((status = 200, content_type = "text/html", body = String, description = "the app's page"),
         (status = 303, description = "no session: to the sign-in page"),
         (status = 308, description = "an external app: to its page"),
-        (status = 403, content_type = "text/html", body = String, description = "the user may not open it, or a script (not a top-level navigation) asked"),
+        (status = 403, content_type = "text/html", body = String, description = "the user's role may not open it, or a script (not a top-level navigation) asked"),
         (status = 404, content_type = "text/html", body = String, description = "no such app, or never published")))]
 async fn internal_app(
     State(state): State<AppState>,
@@ -176,6 +193,8 @@ async fn internal_app(
     };
     match crate::members::refusal(state.db(), &user, &app).await {
         Ok(None) => {}
+        // Another tenant's app looks exactly like one that does not exist.
+        Ok(Some(Refusal::OtherTenant)) => return serve_error(ServeError::NotPublished),
         Ok(Some(refusal)) => {
             return error_page(StatusCode::FORBIDDEN, "無法存取此應用", refusal.reason())
         }
