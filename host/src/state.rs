@@ -30,6 +30,7 @@ struct Inner {
     metrics: PrometheusHandle,
     max_body_bytes: usize,
     compiler: CompileService,
+    dev: crate::builder::dev::DevHub,
     actions: crate::serving::actions::ActionsService,
     login_limits: LoginLimits,
     rate_limits: RateLimits,
@@ -118,6 +119,7 @@ impl AppState {
             metrics: metrics_handle(),
             max_body_bytes,
             compiler: CompileService::default(),
+            dev: Default::default(),
             actions: crate::serving::actions::ActionsService::new(
                 crate::serving::actions::ActionsConfig::from_env(),
             ),
@@ -250,6 +252,11 @@ impl AppState {
 
     pub fn compiler(&self) -> &CompileService {
         &self.0.compiler
+    }
+
+    /// The dev-mode event streams (`appbox dev`).
+    pub fn dev(&self) -> &crate::builder::dev::DevHub {
+        &self.0.dev
     }
 
     pub fn max_body_bytes(&self) -> usize {

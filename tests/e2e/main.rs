@@ -26,6 +26,8 @@ mod cli;
 mod compile;
 /// Integrations, API keys and Custom Tables (spec 000 §3, §6; 001 §13).
 mod data;
+/// Dev mode: the dev page and its server-sent events, builders only (issue 13).
+mod dev;
 /// What a crash leaves behind: SIGKILL mid-write, SIGTERM.
 mod durability;
 /// Bad input and wrong callers get the spec's status and a `detail`.

@@ -1143,6 +1143,14 @@ async fn every_route_in_openapi_json_is_exercised() {
         c.call(&anonymous, M::GET, template, path, None, S::NOT_FOUND)
             .await;
     }
+    // Dev mode (dev.rs): a builder's session cookie first.
+    for (template, path) in [
+        ("/dev/{slug}", "/dev/no-such-app"),
+        ("/dev/{slug}/events", "/dev/no-such-app/events?ticket=00"),
+    ] {
+        c.call(&anonymous, M::GET, template, path, None, S::UNAUTHORIZED)
+            .await;
+    }
     c.call(
         &anonymous,
         M::POST,

@@ -14,6 +14,7 @@ pub mod callers;
 mod compile;
 mod cors;
 mod data;
+mod dev;
 mod home;
 mod integrations;
 mod member_login;
@@ -44,6 +45,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::accounts::AccountError;
 use crate::builder::apps::AppsError;
+use crate::builder::dev::DevError;
 use crate::builder::publish::PublishError;
 use crate::builder::vfs::VfsError;
 use crate::data::custom_tables::DataError;
@@ -119,6 +121,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(pub_edge::router())
         .merge(runtime::router())
+        .merge(dev::router())
         .merge(app_login::router())
         .merge(storage::router())
         .split_for_parts();
@@ -180,6 +183,15 @@ impl From<AppsError> for AppError {
             AppsError::Locked { .. } => AppError::Locked(text),
             AppsError::Vfs(vfs) => vfs.into(),
             AppsError::Database(db) => db.into(),
+        }
+    }
+}
+
+impl From<DevError> for AppError {
+    fn from(err: DevError) -> Self {
+        AppError::TooManyRequests {
+            detail: err.to_string(),
+            retry_after_seconds: 5,
         }
     }
 }

@@ -109,6 +109,8 @@ async fn write(
         restored_from,
     )
     .await?;
+    // Open dev pages of the app recompile (`appbox dev`).
+    state.dev().changed(app.id);
     Ok(ApiJson(outcome))
 }
 

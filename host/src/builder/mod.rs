@@ -5,6 +5,7 @@ pub mod apps;
 pub mod assets;
 pub mod compile;
 pub mod demo;
+pub mod dev;
 pub mod integrations;
 pub mod publish;
 pub mod sdk;

@@ -292,7 +292,7 @@ pub struct PageGlobals<'a> {
 
 /// A JSON string that is safe inside an HTML `<script>` (no `</script>`,
 /// no `<!--`).
-fn script_string(text: &str) -> String {
+pub(crate) fn script_string(text: &str) -> String {
     serde_json::Value::String(text.to_owned())
         .to_string()
         .replace('<', "\\u003c")

@@ -1,0 +1,355 @@
+//! Dev mode (issue 13): the builder's working copy, compiled in dev mode,
+//! live in the browser. `appbox dev` pushes each saved file; every write of
+//! an app's files rings the app's bell here ([`DevHub::changed`]); each open
+//! dev page listens on a server-sent event stream that recompiles and says
+//! what the page must do ([`step`]): swap the CSS in place, reload for new
+//! JS, show a compile error, or hide it.
+//!
+//! Only builders of the app's tenant reach it (`api/dev.rs`), with a ticket
+//! that only the dev page (a top-level navigation) carries, and a bounded
+//! number of streams per app and per user. Nothing here touches what end
+//! users get: the published build and its page are `serving::runtime`'s.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use appbox_compiler::Diagnostic;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use serde::Serialize;
+use sha2::Sha256;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::assets::short_hash;
+use super::compile::Outcome;
+
+/// Event streams one user may hold open on one app (tabs of the dev page).
+pub const STREAMS_PER_USER_AND_APP: usize = 8;
+/// Event streams all users together may hold open on one app.
+pub const STREAMS_PER_APP: usize = 32;
+
+/// The dev page's script, inlined into the page only (never into the
+/// published runtime).
+pub const DEV_CLIENT_JS: &str = include_str!("dev_client.js");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DevError {
+    #[error("Too many open dev pages of this app ({0} at most): close some tabs of the dev page and reload")]
+    TooManyStreams(usize),
+}
+
+/// The open streams of one app, and the bell its writes ring.
+struct AppStreams {
+    bell: watch::Sender<u64>,
+    per_user: HashMap<Uuid, usize>,
+    total: usize,
+}
+
+/// Dev-mode streams of every app, in this process.
+pub struct DevHub {
+    apps: Arc<Mutex<HashMap<Uuid, AppStreams>>>,
+    /// Signs tickets; new at each start, so a ticket dies with the process.
+    key: [u8; 32],
+}
+
+impl Default for DevHub {
+    fn default() -> Self {
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        DevHub {
+            apps: Arc::default(),
+            key,
+        }
+    }
+}
+
+/// An open stream: counts against the limits until dropped.
+pub struct Listener {
+    pub bell: watch::Receiver<u64>,
+    apps: Arc<Mutex<HashMap<Uuid, AppStreams>>>,
+    app: Uuid,
+    user: Uuid,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let Ok(mut apps) = self.apps.lock() else {
+            return;
+        };
+        if let Some(streams) = apps.get_mut(&self.app) {
+            streams.total -= 1;
+            if let Some(count) = streams.per_user.get_mut(&self.user) {
+                *count -= 1;
+                if *count == 0 {
+                    streams.per_user.remove(&self.user);
+                }
+            }
+            if streams.total == 0 {
+                apps.remove(&self.app);
+            }
+        }
+    }
+}
+
+impl DevHub {
+    /// The app's files changed: every open stream of it recompiles.
+    pub fn changed(&self, app: Uuid) {
+        if let Ok(apps) = self.apps.lock() {
+            if let Some(streams) = apps.get(&app) {
+                streams.bell.send_modify(|n| *n = n.wrapping_add(1));
+            }
+        }
+    }
+
+    /// Opens a stream of `app` for `user`, within the limits.
+    pub fn listen(&self, app: Uuid, user: Uuid) -> Result<Listener, DevError> {
+        let mut apps = self.apps.lock().unwrap_or_else(|e| e.into_inner());
+        let streams = apps.entry(app).or_insert_with(|| AppStreams {
+            bell: watch::channel(0).0,
+            per_user: HashMap::new(),
+            total: 0,
+        });
+        let mine = streams.per_user.get(&user).copied().unwrap_or(0);
+        if mine >= STREAMS_PER_USER_AND_APP {
+            return Err(DevError::TooManyStreams(STREAMS_PER_USER_AND_APP));
+        }
+        if streams.total >= STREAMS_PER_APP {
+            return Err(DevError::TooManyStreams(STREAMS_PER_APP));
+        }
+        streams.total += 1;
+        *streams.per_user.entry(user).or_default() += 1;
+        let mut bell = streams.bell.subscribe();
+        bell.mark_unchanged();
+        Ok(Listener {
+            bell,
+            apps: self.apps.clone(),
+            app,
+            user,
+        })
+    }
+
+    /// The ticket the dev page of `app` carries for `user`: the event
+    /// stream wants it besides the session cookie, so another app's script
+    /// on this origin (which sends the same cookie) cannot open the stream.
+    pub fn ticket(&self, app: Uuid, user: Uuid) -> String {
+        hex::encode(self.mac(app, user).finalize().into_bytes())
+    }
+
+    /// Whether `ticket` is `user`'s ticket for `app` (in constant time).
+    pub fn ticket_ok(&self, app: Uuid, user: Uuid, ticket: &str) -> bool {
+        hex::decode(ticket).is_ok_and(|bytes| self.mac(app, user).verify_slice(&bytes).is_ok())
+    }
+
+    fn mac(&self, app: Uuid, user: Uuid) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(b"appbox dev ticket\0");
+        mac.update(app.as_bytes());
+        mac.update(user.as_bytes());
+        mac
+    }
+}
+
+/// What a dev page shows: the hashes of its JS and CSS (empty when the
+/// page was served while the app did not compile), and whether it shows a
+/// compile error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub js: String,
+    pub css: String,
+    pub error: bool,
+}
+
+impl Seen {
+    /// What a page built from `outcome` shows.
+    pub fn of(outcome: &Outcome) -> Seen {
+        match outcome {
+            Outcome::Success { bundle_js, css, .. } => Seen {
+                js: short_hash(bundle_js.as_bytes()),
+                css: short_hash(css.as_bytes()),
+                error: false,
+            },
+            Outcome::Failure { .. } => Seen::default(),
+        }
+    }
+}
+
+/// One compile error as the overlay shows it.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    pub file: Option<String>,
+    /// 1-based; 0 when the problem is not in one file.
+    pub line: u32,
+    /// 0-based, in characters.
+    pub column: u32,
+    pub message: String,
+}
+
+/// What a dev page must do next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DevEvent {
+    /// The JS changed: load the page again.
+    Reload,
+    /// Only the CSS changed: this is the new CSS, swap it in place.
+    Css(String),
+    /// The app does not compile: show these errors (`text` as esbuild
+    /// prints them, with code frames).
+    CompileError { text: String, errors: Vec<Problem> },
+    /// It compiles again with the same JS: hide the errors.
+    Fixed,
+}
+
+impl DevEvent {
+    /// The event's name on the stream.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DevEvent::Reload => "reload",
+            DevEvent::Css(_) => "css",
+            DevEvent::CompileError { .. } => "compile-error",
+            DevEvent::Fixed => "fixed",
+        }
+    }
+
+    /// The event's data, as JSON.
+    pub fn data(&self) -> serde_json::Value {
+        match self {
+            DevEvent::Reload | DevEvent::Fixed => serde_json::Value::Null,
+            DevEvent::Css(css) => serde_json::json!({ "css": css }),
+            DevEvent::CompileError { text, errors } => {
+                serde_json::json!({ "text": text, "errors": errors })
+            }
+        }
+    }
+}
+
+/// What a page that shows `seen` must do after a compile with `outcome`;
+/// `seen` becomes what it shows then.
+pub fn step(seen: &mut Seen, outcome: &Outcome) -> Vec<DevEvent> {
+    let errors = match outcome {
+        Outcome::Failure { errors } => errors,
+        Outcome::Success { .. } => {
+            let now = Seen::of(outcome);
+            if now.js != seen.js {
+                *seen = now;
+                return vec![DevEvent::Reload];
+            }
+            let mut events = Vec::new();
+            if now.css != seen.css {
+                if let Outcome::Success { css, .. } = outcome {
+                    events.push(DevEvent::Css(css.clone()));
+                }
+            }
+            if seen.error {
+                events.push(DevEvent::Fixed);
+            }
+            *seen = now;
+            return events;
+        }
+    };
+    seen.error = true;
+    vec![DevEvent::CompileError {
+        text: appbox_compiler::diagnostic::render_all(errors),
+        errors: errors.iter().map(problem).collect(),
+    }]
+}
+
+fn problem(d: &Diagnostic) -> Problem {
+    let location = d.location.as_ref();
+    Problem {
+        file: location.map(|l| l.file.clone()),
+        line: location.map_or(0, |l| l.line),
+        column: location.map_or(0, |l| l.column),
+        message: d.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built(js: &str, css: &str) -> Outcome {
+        Outcome::Success {
+            bundle_js: js.into(),
+            css: css.into(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn broken() -> Outcome {
+        Outcome::Failure {
+            errors: vec![Diagnostic::error("Expected \";\"", None)],
+        }
+    }
+
+    #[test]
+    fn a_css_edit_swaps_the_css_and_a_js_edit_reloads() {
+        let mut seen = Seen::of(&built("a()", "p{}"));
+        assert_eq!(step(&mut seen, &built("a()", "p{}")), vec![]);
+        assert_eq!(
+            step(&mut seen, &built("a()", "p{color:red}")),
+            vec![DevEvent::Css("p{color:red}".into())]
+        );
+        assert_eq!(
+            step(&mut seen, &built("b()", "p{color:red}")),
+            vec![DevEvent::Reload]
+        );
+        assert_eq!(seen, Seen::of(&built("b()", "p{color:red}")));
+    }
+
+    #[test]
+    fn an_error_shows_until_fixed_and_a_fix_with_new_js_reloads() {
+        let mut seen = Seen::of(&built("a()", "p{}"));
+        let events = step(&mut seen, &broken());
+        assert!(
+            matches!(&events[..], [DevEvent::CompileError { errors, .. }] if errors[0].message.contains("Expected")),
+            "{events:?}"
+        );
+        assert_eq!(step(&mut seen, &built("a()", "p{}")), vec![DevEvent::Fixed]);
+        step(&mut seen, &broken());
+        assert_eq!(
+            step(&mut seen, &built("c()", "p{}")),
+            vec![DevEvent::Reload]
+        );
+        // A page served while the app did not compile has nothing to keep.
+        let mut empty = Seen::of(&broken());
+        assert_eq!(step(&mut empty, &built("a()", "")), vec![DevEvent::Reload]);
+    }
+
+    #[test]
+    fn streams_are_bounded_per_user_and_released_when_dropped() {
+        let hub = DevHub::default();
+        let (app, user) = (Uuid::new_v4(), Uuid::new_v4());
+        let open: Vec<Listener> = (0..STREAMS_PER_USER_AND_APP)
+            .map(|_| hub.listen(app, user).expect("within the limit"))
+            .collect();
+        assert!(hub.listen(app, user).is_err());
+        assert!(hub.listen(app, Uuid::new_v4()).is_ok());
+        drop(open);
+        assert!(hub.listen(app, user).is_ok());
+        assert!(hub.apps.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn tickets_name_one_user_and_one_app() {
+        let hub = DevHub::default();
+        let (app, user) = (Uuid::new_v4(), Uuid::new_v4());
+        let ticket = hub.ticket(app, user);
+        assert!(hub.ticket_ok(app, user, &ticket));
+        assert!(!hub.ticket_ok(Uuid::new_v4(), user, &ticket));
+        assert!(!hub.ticket_ok(app, Uuid::new_v4(), &ticket));
+        assert!(!hub.ticket_ok(app, user, "zz"));
+        assert!(!DevHub::default().ticket_ok(app, user, &ticket));
+    }
+
+    #[tokio::test]
+    async fn a_change_rings_the_apps_streams() {
+        let hub = DevHub::default();
+        let (app, user) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut listener = hub.listen(app, user).unwrap();
+        hub.changed(Uuid::new_v4());
+        assert!(!listener.bell.has_changed().unwrap());
+        hub.changed(app);
+        listener.bell.changed().await.unwrap();
+    }
+}
