@@ -1,6 +1,6 @@
 //! Command-line interface: `appbox serve`, `appbox user …`, and the client
-//! commands (`login`, `apps`, `new`, `pull`, `push`, `compile`, `publish`,
-//! `actions`, `logs`) that talk to any appbox server.
+//! commands (`login`, `apps`, `new`, `pull`, `push`, `compile`, `dev`,
+//! `publish`, `actions`, `logs`) that talk to any appbox server.
 //!
 //! Every option can also come from the environment variable named beside it,
 //! so a container or a systemd unit needs no flags.
@@ -285,6 +285,14 @@ pub enum ClientCommand {
         /// Readable output with a source map instead of minified.
         #[arg(long)]
         dev: bool,
+    },
+    /// Watch DIR: push each saved change and compile it in dev mode; every open
+    /// dev page of the app (SERVER/dev/SLUG) follows live (server-sent events).
+    Dev {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[arg(default_value = ".")]
+        dir: PathBuf,
     },
     /// Publish the app (or file a publish request when you may not publish).
     Publish {

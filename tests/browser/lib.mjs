@@ -16,7 +16,7 @@ export const repo = join(here, "..", "..");
 export const shared = process.env.APPBOX_SHARED_DIR ?? join(repo, "..", "shared");
 export const artifacts = join(repo, "target", "browser-artifacts");
 
-const binary = process.env.APPBOX_BIN ?? join(repo, "target", "debug", "appbox");
+export const binary = process.env.APPBOX_BIN ?? join(repo, "target", "debug", "appbox");
 export const ADMIN_EMAIL = "admin@browser.test";
 export const ADMIN_PASSWORD = "admin-password-1";
 

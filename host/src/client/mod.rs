@@ -1,7 +1,7 @@
 //! `appbox` as a client of any appbox server (issue 13): the commands of
 //! [`ClientCommand`], one module per group — `session` (login, the kept
 //! tokens, refresh), `apps` (list, create, new), `sync` (pull, push),
-//! `build` (compile, publish), `actions` (run, logs).
+//! `build` (compile, publish), `dev` (watch, push, compile), `actions` (run, logs).
 //!
 //! Every command speaks the documented HTTP API (`/openapi.json`), nothing
 //! else, so it works against a remote server of the same API. With `--json`
@@ -12,6 +12,7 @@
 mod actions;
 mod apps;
 mod build;
+mod dev;
 mod session;
 mod sync;
 
@@ -267,6 +268,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
         | ClientCommand::Pull { opts, .. }
         | ClientCommand::Push { opts, .. }
         | ClientCommand::Compile { opts, .. }
+        | ClientCommand::Dev { opts, .. }
         | ClientCommand::Publish { opts, .. }
         | ClientCommand::Logs { opts, .. }
         | ClientCommand::Apps(AppsCommand::List { opts } | AppsCommand::Create { opts, .. })
@@ -295,6 +297,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
         } => sync::pull(&out, &opts, &app, dir, force).await,
         ClientCommand::Push { opts, dir, force } => sync::push(&out, &opts, &dir, force).await,
         ClientCommand::Compile { opts, dir, dev } => build::compile(&out, &opts, &dir, dev).await,
+        ClientCommand::Dev { opts, dir } => dev::dev(&out, &opts, &dir).await,
         ClientCommand::Publish {
             opts,
             dir,

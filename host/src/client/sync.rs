@@ -94,12 +94,29 @@ fn local_files(dir: &Path) -> Result<Files, ClientError> {
     Ok(files)
 }
 
+/// A file or folder name that is no part of the app: hidden ones (the
+/// folder's `.appbox/` state among them) and `node_modules`.
+fn not_of_the_app(name: &str) -> bool {
+    name.starts_with('.') || name == "node_modules"
+}
+
+/// Whether `path` (inside `dir`) may be one of the app's files, by the
+/// rules [`local_files`] reads the folder with.
+pub(crate) fn is_app_path(dir: &Path, path: &Path) -> bool {
+    let Ok(relative) = path.strip_prefix(dir) else {
+        return false;
+    };
+    relative != Path::new(NOTES_FILE)
+        && relative
+            .components()
+            .all(|c| !not_of_the_app(&c.as_os_str().to_string_lossy()))
+}
+
 fn collect(root: &Path, dir: &Path, files: &mut Files) -> Result<(), ClientError> {
     let context = format!("Reading {}", dir.display());
     for entry in std::fs::read_dir(dir).map_err(ClientError::io(&context))? {
         let entry = entry.map_err(ClientError::io(&context))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name == "node_modules" {
+        if not_of_the_app(&entry.file_name().to_string_lossy()) {
             continue;
         }
         let path = entry.path();
