@@ -152,6 +152,15 @@ impl IntoResponse for AppError {
                 axum::http::HeaderValue::from(seconds),
             );
         }
+        // The rest of a too-large body is never read, so this connection
+        // cannot carry another request: say so, or a client that pools
+        // connections sends its next request into a closing socket.
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -60,6 +60,15 @@ async fn bad_requests_get_clear_errors() {
         .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{out}");
     assert!(!detail(&out).is_empty());
+    // The unread rest of the body ends the connection, and the answer says so
+    // (a client that reused it raced the server's close: seen in CI).
+    let refused = api
+        .request(reqwest::Method::PATCH, &path)
+        .json(&json!({"files": {"src/big.ts": "x".repeat(300_000)}}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.headers()["connection"], "close");
 
     let (status, out) = api.get("/api/v1/builder/apps/000000000000").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{out}");
