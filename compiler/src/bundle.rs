@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crate::diagnostic::Diagnostic;
 use crate::module::{ImportKind, Loader, ModuleOutput, Names};
 use crate::resolve::{resolve, ResolveError, Target, EXTERNALS};
-use crate::Compiled;
+use crate::{Compiled, Scans};
 
 /// The loader that runs the module table. A module's `require(i)` reads
 /// entry `i` of its targets: a number below `defs.length` is a module of
@@ -63,8 +63,9 @@ function load(id) {
 }
 "#;
 
-/// [`LOADER`], minified.
-const COMPACT_LOADER: &str = "var cache=[];function external(n){var r=globalThis.__APPBOX_EXTERNALS__;if(r&&Object.prototype.hasOwnProperty.call(r,n))return r[n];throw new Error(\"appbox: the runtime does not provide the module \\\"\"+n+\"\\\"\")}function load(i){var h=cache[i];if(h)return h.exports;var d=defs[i],m=cache[i]={exports:{}};d[0].call(m.exports,m.exports,function(s){var t=typeof s==\"number\"?d[1][s]:s;return typeof t!=\"number\"?external(t):t<defs.length?load(t):external(packages[t-defs.length])},m,function(g){var e=m.exports;Object.defineProperty(e,\"__esModule\",{value:!0});for(var k in g)Object.defineProperty(e,k,{enumerable:!0,get:g[k]})});return m.exports}";
+/// [`LOADER`], minified: `packages` is `P`, `defs` `D`, `cache` `C`,
+/// `external` `X` and `load` `L`.
+const COMPACT_LOADER: &str = "var C=[];function X(n){var r=globalThis.__APPBOX_EXTERNALS__;if(r&&Object.prototype.hasOwnProperty.call(r,n))return r[n];throw Error('appbox: the runtime does not provide the module \"'+n+'\"')}function L(i){var h=C[i];if(h)return h.exports;var d=D[i],m=C[i]={exports:{}};d[0].call(m.exports,m.exports,function(s){var t=typeof s==\"number\"?d[1][s]:s;return typeof t!=\"number\"?X(t):t<D.length?L(t):X(P[t-D.length])},m,function(g){var e=m.exports;Object.defineProperty(e,\"__esModule\",{value:!0});for(var k in g)Object.defineProperty(e,k,{enumerable:!0,get:g[k]})});return m.exports}";
 
 /// What the graph walk found.
 pub struct Graph {
@@ -80,7 +81,7 @@ pub struct Graph {
 pub fn walk(
     entry: &str,
     files: &BTreeMap<String, String>,
-    compiled: &Compiled,
+    scans: &Scans,
     errors: &mut Vec<Diagnostic>,
 ) -> Graph {
     let mut graph = Graph {
@@ -94,7 +95,7 @@ pub fn walk(
     // Depth first in source order: push imports reversed so the first import
     // is visited first.
     while let Some(path) = stack.pop() {
-        let output = match compiled.get(&path) {
+        let output = match scans.get(&path) {
             Some(Ok(output)) => output,
             Some(Err(diagnostics)) => {
                 errors.extend(diagnostics.iter().cloned());
@@ -152,14 +153,14 @@ pub fn walk(
 
 /// For tree shaking: the modules, the entry aside, that export names no
 /// other module imports, each with the exports to keep (sorted).
-pub fn unused_exports<'a>(graph: &'a Graph, compiled: &Compiled) -> Vec<(&'a String, Vec<String>)> {
+pub fn unused_exports<'a>(graph: &'a Graph, scans: &Scans) -> Vec<(&'a String, Vec<String>)> {
     // By module: the names imported from it; `None`: all of them.
     let mut used: HashMap<&str, Option<BTreeSet<String>>> = HashMap::new();
     if let Some(entry) = graph.modules.first() {
         used.insert(entry, None);
     }
     for path in &graph.modules {
-        let (Some(Ok(output)), Some(links)) = (compiled.get(path), graph.links.get(path)) else {
+        let (Some(Ok(output)), Some(links)) = (scans.get(path), graph.links.get(path)) else {
             continue;
         };
         for import in &output.imports {
@@ -178,7 +179,7 @@ pub fn unused_exports<'a>(graph: &'a Graph, compiled: &Compiled) -> Vec<(&'a Str
         .modules
         .iter()
         .filter_map(|path| {
-            let exports = compiled.get(path)?.as_ref().ok()?.exports.as_ref()?;
+            let exports = scans.get(path)?.as_ref().ok()?.exports.as_ref()?;
             let used = used.get(path.as_str()).cloned().unwrap_or_default()?;
             exports
                 .iter()
@@ -237,7 +238,7 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> (String, Vec<(S
         &mut line,
         &if minify {
             format!(
-                "(function(){{\"use strict\";var packages=[{}],defs=[",
+                "(function(){{\"use strict\";var P=[{}],D=[",
                 names.join(",")
             )
         } else {
@@ -285,7 +286,7 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> (String, Vec<(S
         &mut out,
         &mut line,
         if minify {
-            "load(0)})();\n"
+            "L(0)})();\n"
         } else {
             "load(0);\n})();\n"
         },

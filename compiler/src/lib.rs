@@ -41,7 +41,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use diagnostic::{Diagnostic, Location, Severity};
-use module::{compile_module, Loader, ModuleOptions, ModuleOutput, StageTimes};
+use module::{
+    compile_module, scan_module, Loader, ModuleOptions, ModuleOutput, Parsed, Scan, StageTimes,
+};
 
 /// The file every app starts from.
 pub const ENTRY: &str = "src/main.tsx";
@@ -94,8 +96,9 @@ pub struct Timings {
     pub steps: Vec<(&'static str, Duration)>,
 }
 
-/// Compiled modules kept between compiles, keyed by path, options and
-/// content, so an unchanged module is never parsed twice. Shared by threads.
+/// Scanned and compiled modules kept between compiles, keyed by path,
+/// options and content, so an unchanged module is never parsed twice.
+/// Shared by threads.
 #[derive(Default)]
 pub struct ModuleCache {
     entries: Mutex<HashMap<CacheKey, CacheEntry>>,
@@ -107,7 +110,8 @@ pub struct ModuleCache {
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct CacheKey {
     path: String,
-    options: ModuleOptions,
+    /// `None`: the module's scan (the same in every mode).
+    options: Option<ModuleOptions>,
     content_hash: u64,
     /// The exports kept (tree shaking); `None`: all.
     keep: Option<Vec<String>>,
@@ -115,7 +119,13 @@ struct CacheKey {
 
 struct CacheEntry {
     source: Arc<str>,
-    output: Arc<ModuleOutput>,
+    value: Cached,
+}
+
+#[derive(Clone)]
+enum Cached {
+    Scan(Arc<Scan>),
+    Module(Arc<ModuleOutput>),
 }
 
 /// The cache is cleared when the code it holds passes this size.
@@ -129,7 +139,7 @@ impl ModuleCache {
     fn key(
         path: &str,
         source: &str,
-        options: ModuleOptions,
+        options: Option<ModuleOptions>,
         keep: Option<Vec<String>>,
     ) -> CacheKey {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -142,15 +152,33 @@ impl ModuleCache {
         }
     }
 
-    fn get(&self, key: &CacheKey, source: &str) -> Option<Arc<ModuleOutput>> {
+    fn get(&self, key: &CacheKey, source: &str) -> Option<Cached> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;
         // The hash finds the entry; the text decides (no false hits).
-        (*entry.source == *source).then(|| entry.output.clone())
+        (*entry.source == *source).then(|| entry.value.clone())
     }
 
-    fn put(&self, key: CacheKey, source: &str, output: Arc<ModuleOutput>) {
-        let size = source.len() + output.code.len();
+    fn get_module(&self, key: &CacheKey, source: &str) -> Option<Arc<ModuleOutput>> {
+        match self.get(key, source)? {
+            Cached::Module(output) => Some(output),
+            Cached::Scan(_) => None,
+        }
+    }
+
+    fn get_scan(&self, key: &CacheKey, source: &str) -> Option<Arc<Scan>> {
+        match self.get(key, source)? {
+            Cached::Scan(scan) => Some(scan),
+            Cached::Module(_) => None,
+        }
+    }
+
+    fn put(&self, key: CacheKey, source: &str, value: Cached) {
+        let size = source.len()
+            + match &value {
+                Cached::Module(output) => output.code.len(),
+                Cached::Scan(_) => 0,
+            };
         if let Ok(mut entries) = self.entries.lock() {
             if self.bytes.load(Ordering::Relaxed) + size > CACHE_LIMIT_BYTES {
                 entries.clear();
@@ -161,7 +189,7 @@ impl ModuleCache {
                 key,
                 CacheEntry {
                     source: source.into(),
-                    output,
+                    value,
                 },
             );
         }
@@ -203,7 +231,7 @@ impl ModuleCache {
         Ok(output)
     }
 
-    /// Modules held.
+    /// Entries held: scans and compiled modules.
     pub fn len(&self) -> usize {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
     }
@@ -249,45 +277,77 @@ pub fn compile(
     };
     step("limits and VFS");
     let deadline = started + options.time_limit;
-    let (mut compiled, mut stages, mut modules_compiled) =
-        compile_all(all_modules(&vfs), module_options, cache, deadline)
-            .map_err(|()| vec![timeout(options.time_limit)])?;
-    step("modules (all cores)");
-
+    let too_long = |()| vec![timeout(options.time_limit)];
+    // First pass: parse and scan every file, for the graph.
+    let (scans, mut parsed, mut stages) = scan_all(&vfs, cache, deadline).map_err(too_long)?;
+    step("scan (all cores)");
     let mut errors = Vec::new();
-    let mut graph = bundle::walk(ENTRY, &vfs, &compiled, &mut errors);
+    let mut graph = bundle::walk(ENTRY, &vfs, &scans, &mut errors);
     step("import graph");
     if !errors.is_empty() {
         return Err(cap(errors));
     }
-    if !options.dev {
-        // Tree shaking: modules whose exports are not all imported are
-        // compiled again without the others.
-        let jobs: Vec<Job> = bundle::unused_exports(&graph, &compiled)
-            .into_iter()
-            .filter_map(|(path, keep)| {
-                let (path, source) = vfs.get_key_value(path)?;
-                Some((path, source, Loader::for_path(path)?, Some(keep)))
-            })
-            .collect();
-        let (shaken, more_stages, count) = compile_all(jobs, module_options, cache, deadline)
-            .map_err(|()| vec![timeout(options.time_limit)])?;
-        stages.add(&more_stages);
-        modules_compiled += count;
-        compiled.extend(shaken);
-        step("tree shaking");
+    // Tree shaking: a module whose exports are not all imported is
+    // compiled without the others.
+    let mut keep: HashMap<&String, Vec<String>> = if options.dev {
+        HashMap::new()
+    } else {
+        bundle::unused_exports(&graph, &scans).into_iter().collect()
+    };
+    // Second pass: compile the modules reached, on all cores, beside the
+    // stylesheet.
+    let jobs: Vec<Job> = graph
+        .modules
+        .iter()
+        .filter_map(|path| {
+            let (path, source) = vfs.get_key_value(path)?;
+            let job = Job {
+                path,
+                source,
+                loader: Loader::for_path(path)?,
+                keep: keep.remove(path),
+                parsed: parsed.remove(path),
+            };
+            Some(job)
+        })
+        .collect();
+    let (modules, css) = std::thread::scope(|scope| {
+        let css = std::thread::Builder::new()
+            .stack_size(WORKER_STACK)
+            .spawn_scoped(scope, || cache.css(&graph.css, &vfs, !options.dev));
+        let modules = compile_all(jobs, module_options, cache, deadline);
+        let css = match css.map(|t| t.join()) {
+            Ok(Ok(css)) => css,
+            _ => Err(vec![Diagnostic::error(
+                "Internal compiler error while bundling the CSS",
+                None,
+            )]),
+        };
+        (modules, css)
+    });
+    let (mut compiled, more_stages, modules_compiled) = modules.map_err(too_long)?;
+    stages.add(&more_stages);
+    let errors: Vec<Diagnostic> = graph
+        .modules
+        .iter()
+        .filter_map(|m| compiled.get(m)?.as_ref().err())
+        .flatten()
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        return Err(cap(errors));
     }
+    let css = css.map_err(cap)?;
+    step("modules and CSS (all cores)");
     add_helpers(&mut graph, &mut compiled, module_options, cache)?;
     step("helpers");
     let mut warnings: Vec<Diagnostic> = graph
         .modules
         .iter()
-        .filter_map(|m| compiled.get(m)?.as_ref().ok())
-        .flat_map(|o| o.warnings.iter().cloned())
+        .filter_map(|m| scans.get(m)?.as_ref().ok())
+        .flat_map(|scan| scan.warnings.iter().cloned())
         .collect();
-    let css = cache.css(&graph.css, &vfs, !options.dev).map_err(cap)?;
     warnings.extend(css.warnings.iter().cloned());
-    step("CSS");
     let (mut bundle_js, starts) = bundle::link(&graph, &compiled, !options.dev);
     step("link");
     if options.dev {
@@ -376,72 +436,53 @@ fn thousands(n: usize) -> String {
 type ModuleResult = Result<Arc<ModuleOutput>, Vec<Diagnostic>>;
 /// Every module's compile result, by path.
 pub(crate) type Compiled = BTreeMap<String, ModuleResult>;
+/// One module's scan.
+type ScanResult = Result<Arc<Scan>, Vec<Diagnostic>>;
+/// Every JS-like file's scan, by path.
+pub(crate) type Scans = BTreeMap<String, ScanResult>;
 
-/// One module to compile: path, source, loader, exports to keep.
-type Job<'a> = (&'a String, &'a String, Loader, Option<Vec<String>>);
+/// Stack of a compiler thread: swc recurses deeply on big expressions.
+const WORKER_STACK: usize = 64 * 1024 * 1024;
 
-/// Every JS-like file of the VFS, with all its exports.
-fn all_modules(vfs: &BTreeMap<String, String>) -> Vec<Job<'_>> {
-    vfs.iter()
-        .filter_map(|(path, source)| {
-            let loader = Loader::for_path(path)?;
-            (loader != Loader::Css).then_some((path, source, loader, None))
-        })
-        .collect()
+/// One module to compile.
+struct Job<'a> {
+    path: &'a String,
+    source: &'a String,
+    loader: Loader,
+    /// The exports to keep (tree shaking); `None`: all.
+    keep: Option<Vec<String>>,
+    /// The module as the scan parsed it, if it was.
+    parsed: Option<Parsed>,
 }
 
-/// Compiles modules on all cores, reusing cached ones. Files the entry
-/// never reaches are compiled too (cheaply, in parallel) but their errors
-/// are only reported if they are reached. Returns the modules, the time
-/// each stage took summed over the modules compiled, and how many were
-/// compiled; `Err(())` when the deadline passed.
-fn compile_all(
-    jobs: Vec<Job<'_>>,
-    options: ModuleOptions,
-    cache: &ModuleCache,
+/// Runs `work` on every item on all cores, the items in their order.
+/// `Err(())` when the deadline passed.
+fn on_all_cores<T: Send, R: Send>(
+    items: Vec<T>,
     deadline: Instant,
-) -> Result<(Compiled, StageTimes, usize), ()> {
-    let mut compiled = Compiled::new();
-    let mut todo = Vec::new();
-    for (path, source, loader, keep) in jobs {
-        let key = ModuleCache::key(path, source, options, keep);
-        match cache.get(&key, source) {
-            Some(output) => {
-                compiled.insert(path.clone(), Ok(output));
-            }
-            None => todo.push((path, source, loader, key)),
-        }
-    }
-    // Big files first, so the last thread to finish does not start one late.
-    todo.sort_by_key(|(_, source, _, _)| std::cmp::Reverse(source.len()));
-    let next = AtomicUsize::new(0);
-    let timed_out = std::sync::atomic::AtomicBool::new(false);
+    work: impl Fn(T) -> R + Sync,
+) -> Result<Vec<R>, ()> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(todo.len().max(1));
-    let results: Mutex<Vec<(String, ModuleResult)>> = Mutex::new(Vec::new());
+        .min(items.len().max(1));
+    let queue = Mutex::new(items.into_iter());
+    let timed_out = std::sync::atomic::AtomicBool::new(false);
+    let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            // swc recurses deeply on big expressions: give workers room.
             let worker = std::thread::Builder::new()
-                .stack_size(64 * 1024 * 1024)
+                .stack_size(WORKER_STACK)
                 .spawn_scoped(scope, || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((path, source, loader, key)) = todo.get(i) else {
+                    let Some(item) = queue.lock().ok().and_then(|mut q| q.next()) else {
                         break;
                     };
                     if Instant::now() > deadline {
                         timed_out.store(true, Ordering::Relaxed);
                         break;
                     }
-                    let result =
-                        compile_module(path, source, *loader, options, key.keep.as_deref())
-                            .map(Arc::new);
-                    if let Ok(output) = &result {
-                        cache.put(key.clone(), source, output.clone());
-                    }
+                    let result = work(item);
                     if let Ok(mut results) = results.lock() {
-                        results.push(((*path).clone(), result));
+                        results.push(result);
                     }
                 });
             if worker.is_err() {
@@ -452,7 +493,91 @@ fn compile_all(
     if timed_out.load(Ordering::Relaxed) {
         return Err(());
     }
-    let results = results.into_inner().unwrap_or_default();
+    Ok(results.into_inner().unwrap_or_default())
+}
+
+/// Scans every JS-like file of the VFS on all cores, reusing cached scans.
+/// Files the entry never reaches are scanned too (cheaply) but their errors
+/// are only reported if they are reached. Returns the scans, the modules
+/// parsed (for the compile) and the time the stages took.
+#[allow(clippy::type_complexity)]
+fn scan_all(
+    vfs: &BTreeMap<String, String>,
+    cache: &ModuleCache,
+    deadline: Instant,
+) -> Result<(Scans, HashMap<String, Parsed>, StageTimes), ()> {
+    let mut scans = Scans::new();
+    let mut todo = Vec::new();
+    for (path, source) in vfs {
+        let Some(loader) = Loader::for_path(path).filter(|l| *l != Loader::Css) else {
+            continue;
+        };
+        let key = ModuleCache::key(path, source, None, None);
+        match cache.get_scan(&key, source) {
+            Some(scan) => {
+                scans.insert(path.clone(), Ok(scan));
+            }
+            None => todo.push((path, source, loader, key)),
+        }
+    }
+    // Big files first, so the last thread to finish does not start one late.
+    todo.sort_by_key(|(_, source, _, _)| std::cmp::Reverse(source.len()));
+    let results = on_all_cores(todo, deadline, |(path, source, loader, key)| {
+        let (scan, parsed, times) = scan_module(path, source, loader);
+        let scan = scan.map(Arc::new);
+        if let Ok(scan) = &scan {
+            cache.put(key, source, Cached::Scan(scan.clone()));
+        }
+        (path, scan, parsed, times)
+    })?;
+    let mut stages = StageTimes::default();
+    let mut parsed = HashMap::new();
+    for (path, scan, module, times) in results {
+        stages.add(&times);
+        scans.insert(path.clone(), scan);
+        if let Some(module) = module {
+            parsed.insert(path.clone(), module);
+        }
+    }
+    Ok((scans, parsed, stages))
+}
+
+/// Compiles modules on all cores, reusing cached ones. Returns the modules,
+/// the time each stage took summed over the modules compiled, and how many
+/// were compiled; `Err(())` when the deadline passed.
+fn compile_all(
+    jobs: Vec<Job<'_>>,
+    options: ModuleOptions,
+    cache: &ModuleCache,
+    deadline: Instant,
+) -> Result<(Compiled, StageTimes, usize), ()> {
+    let mut compiled = Compiled::new();
+    let mut todo = Vec::new();
+    for job in jobs {
+        let key = ModuleCache::key(job.path, job.source, Some(options), job.keep.clone());
+        match cache.get_module(&key, job.source) {
+            Some(output) => {
+                compiled.insert(job.path.clone(), Ok(output));
+            }
+            None => todo.push((job, key)),
+        }
+    }
+    todo.sort_by_key(|(job, _)| std::cmp::Reverse(job.source.len()));
+    let results = on_all_cores(todo, deadline, |(job, key)| {
+        let result = compile_module(
+            job.path,
+            job.source,
+            job.loader,
+            options,
+            job.keep.as_deref(),
+            job.parsed,
+        )
+        .map(Arc::new);
+        if let Ok(output) = &result {
+            cache.put(key, job.source, Cached::Module(output.clone()));
+        }
+        (job.path, result)
+    })?;
     let mut stages = StageTimes::default();
     for (_, result) in &results {
         if let Ok(output) = result {
@@ -460,7 +585,7 @@ fn compile_all(
         }
     }
     let count = results.len();
-    compiled.extend(results);
+    compiled.extend(results.into_iter().map(|(path, r)| (path.clone(), r)));
     Ok((compiled, stages, count))
 }
 
@@ -488,8 +613,8 @@ fn add_helpers(
             let Some(source) = module::helper_source(&specifier) else {
                 continue;
             };
-            let key = ModuleCache::key(&specifier, &source, options, None);
-            let output = match cache.get(&key, &source) {
+            let key = ModuleCache::key(&specifier, &source, Some(options), None);
+            let output = match cache.get_module(&key, &source) {
                 Some(output) => output,
                 None => {
                     let output = Arc::new(compile_module(
@@ -498,8 +623,9 @@ fn add_helpers(
                         Loader::Js,
                         options,
                         None,
+                        None,
                     )?);
-                    cache.put(key, &source, output.clone());
+                    cache.put(key, &source, Cached::Module(output.clone()));
                     output
                 }
             };
