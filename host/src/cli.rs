@@ -321,6 +321,9 @@ pub enum ClientCommand {
         action: Option<String>,
         #[arg(long, default_value_t = 20)]
         limit: u32,
+        /// Keep printing each new run as it comes (oldest first), until Ctrl-C.
+        #[arg(long, short)]
+        follow: bool,
     },
 }
 

@@ -43,17 +43,22 @@ impl Cli {
         }
     }
 
-    fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_appbox"))
+    /// `appbox ARGS` in `dir` as this user, not started yet.
+    fn command(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_appbox"));
+        command
             .args(args)
             .current_dir(dir)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("APPBOX_CONFIG_DIR", &self.config)
             .env("APPBOX_SERVER", &self.server)
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("run appbox");
+            .env("RUST_LOG", "warn");
+        command
+    }
+
+    fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let output = self.command(dir, args).output().expect("run appbox");
         Run {
             ok: output.status.success(),
             code: output.status.code(),
@@ -342,4 +347,76 @@ async fn new_pull_edit_push_compile_publish_and_a_refused_push() {
     let run = builder.run_in(&requests, &["publish", "--json"]);
     assert_eq!(run.code, Some(1), "a second request: {}", run.stdout);
     assert_eq!(run.json()["status"], 423, "{}", run.stdout);
+}
+
+/// `appbox logs --follow` prints the runs so far, then each new run as it
+/// comes, one JSON value per line with `--json`, until it is stopped.
+#[tokio::test]
+async fn logs_follow_prints_each_new_run_as_it_comes() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let server = Server::start();
+    let work = tempfile::tempdir().expect("tempdir");
+    let cli = Cli::new(&server, work.path().join("config"));
+    let here = work.path();
+    cli.ok(
+        here,
+        &[
+            "login",
+            "--email",
+            ADMIN_EMAIL,
+            "--password",
+            ADMIN_PASSWORD,
+        ],
+    );
+    cli.ok(here, &["new", "Runs", "runs"]);
+    let app = here.join("runs");
+    let run = |n: u32| {
+        let params = json!({"n": n}).to_string();
+        cli.ok(
+            &app,
+            &["actions", "run", "example_action", "--params", &params],
+        )
+    };
+    run(1);
+
+    let mut follow = cli
+        .command(&app, &["logs", "--follow", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn appbox logs --follow");
+    let stdout = follow.stdout.take().expect("stdout");
+    let (lines, incoming) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let next = || -> Value {
+        let line = incoming
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a line from appbox logs --follow");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    };
+    let first = next();
+    assert_eq!(first["action"], "example_action", "{first}");
+    assert_eq!(first["status"], "ok", "{first}");
+
+    // A run after it started shows up without asking again.
+    run(2);
+    let second = next();
+    assert_eq!(second["action"], "example_action", "{second}");
+    assert_ne!(second["id"], first["id"], "the same run printed twice");
+    run(3);
+    let third = next();
+    assert_ne!(third["id"], second["id"]);
+    assert!(
+        incoming.recv_timeout(Duration::from_millis(1500)).is_err(),
+        "a run was printed twice"
+    );
+    let _ = follow.kill();
+    let _ = follow.wait();
 }

@@ -315,7 +315,8 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             dir,
             action,
             limit,
-        } => actions::logs(&out, &opts, &dir, action.as_deref(), limit).await,
+            follow,
+        } => actions::logs(&out, &opts, &dir, action.as_deref(), limit, follow).await,
     };
     result.map_err(|err| {
         if json && !matches!(err, ClientError::Printed(_)) {
