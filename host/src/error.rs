@@ -39,6 +39,9 @@ pub enum AppError {
     /// says how to get out (wait for the decision, or cancel the request).
     #[error("{0}")]
     Locked(String),
+    /// 416: a `Range` outside the file; the text gives the file's size.
+    #[error("{0}")]
+    RangeNotSatisfiable(String),
     /// 415: the body is not `application/json`.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -109,6 +112,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             AppError::Locked(_) => StatusCode::LOCKED,
             AppError::Unprocessable(_) | AppError::Invalid { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY

@@ -468,6 +468,8 @@ async fn full_cycle(server: &Server) -> (String, impl std::future::Future<Output
         generated_hash(90 * MB),
         "the served bytes are the uploaded ones"
     );
+    assert_eq!(headers["accept-ranges"], "bytes");
+    check_byte_ranges(&url, 90 * MB).await;
 
     // The builder sees the tenant's storage.
     let (status, usage) = admin.get("/api/v1/builder/storage/usage").await;
@@ -506,6 +508,62 @@ async fn full_cycle(server: &Server) -> (String, impl std::future::Future<Output
         assert_eq!(usage["total_bytes"], 0, "{usage}");
     };
     (big_path, delete_app)
+}
+
+/// A player seeking or a resumed download: one byte range is a 206 with
+/// exactly those bytes; an open or suffix range is cut at the end; several
+/// ranges get the whole file; a range past the end is a 416 that names
+/// the size.
+async fn check_byte_ranges(url: &str, size: u64) {
+    let ranged = |range: String| async move {
+        let response = reqwest::Client::new()
+            .get(url)
+            .header("range", range)
+            .send()
+            .await
+            .expect("GET with Range");
+        let status = response.status();
+        let headers = response.headers().clone();
+        (
+            status,
+            headers,
+            response.bytes().await.expect("body").to_vec(),
+        )
+    };
+    let middle = size / 2 + 7;
+    for (range, first, last) in [
+        (
+            format!("bytes={middle}-{}", middle + 99),
+            middle,
+            middle + 99,
+        ),
+        (format!("bytes={}-", size - 10), size - 10, size - 1),
+        ("bytes=-5".to_owned(), size - 5, size - 1),
+        (
+            format!("bytes={}-{}", size - 3, size + 1000),
+            size - 3,
+            size - 1,
+        ),
+    ] {
+        let (status, headers, body) = ranged(range.clone()).await;
+        assert_eq!(status, StatusCode::PARTIAL_CONTENT, "{range}");
+        assert_eq!(
+            headers["content-range"],
+            format!("bytes {first}-{last}/{size}").as_str(),
+            "{range}"
+        );
+        assert_eq!(
+            body,
+            (first..=last).map(byte_at).collect::<Vec<u8>>(),
+            "{range}"
+        );
+    }
+    let (status, headers, _) = ranged(format!("bytes={size}-")).await;
+    assert_eq!(status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(headers["content-range"], format!("bytes */{size}").as_str());
+    let (status, headers, _) = ranged("bytes=0-0,5-5".to_owned()).await;
+    assert_eq!(status, StatusCode::OK, "several ranges: the whole file");
+    assert_eq!(headers["content-length"], size.to_string().as_str());
 }
 
 /// Files left anywhere under `dir` (staging included), as paths relative to it.

@@ -248,22 +248,66 @@ fn content_disposition(mime: &str, name: &str) -> String {
     )
 }
 
+/// The one byte range a `Range` header asks for (players and resumed
+/// downloads send one); `None` for the whole file, including when several
+/// ranges are asked for (RFC 9110 lets a server answer those with all of
+/// it). `Err` when the range lies outside the file: a 416.
+fn requested_range(
+    headers: &HeaderMap,
+    size: u64,
+) -> Result<Option<std::ops::RangeInclusive<u64>>, ()> {
+    let Some(value) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    if size == 0 {
+        return Err(());
+    }
+    let Ok(parsed) = http_range_header::parse_range_header(value) else {
+        // Not a bytes range at all: ignored, as RFC 9110 §14.2 allows.
+        return Ok(None);
+    };
+    match parsed.validate(size) {
+        Ok(ranges) if ranges.len() == 1 => Ok(ranges.into_iter().next()),
+        Ok(_) => Ok(None),
+        Err(_) => Err(()),
+    }
+}
+
 /// A file by its signed URL: no token, the signature is the permission.
 /// Served with its content type and `Content-Disposition`, sandboxed so an
 /// uploaded page can never run as appbox.
 #[utoipa::path(get, path = "/api/v1/storage/object", tag = "storage",
     params(SignedQuery),
-    responses((status = 200, description = "the file's bytes"), (status = 403, body = ErrorBody, description = "expired or not a valid signature"),
-        (status = 404, body = ErrorBody)))]
+    params(("Range" = Option<String>, Header, description = "one byte range, e.g. `bytes=0-1023`")),
+    responses((status = 200, description = "the file's bytes"), (status = 206, description = "the asked byte range, with Content-Range"),
+        (status = 403, body = ErrorBody, description = "expired or not a valid signature"),
+        (status = 404, body = ErrorBody), (status = 416, body = ErrorBody, description = "the range lies outside the file")))]
 async fn serve_file(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<SignedQuery>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let store = files(&state)?;
     store.verify(&query.path, query.expires, &query.signature)?;
     let path = FilePath::signed(&query.path)?;
     let (mime, size) = store.find(state.db(), &path).await?;
-    let bytes = store.open_file(&path).await?;
+    let size = u64::try_from(size).unwrap_or_default();
+    let range = match requested_range(&headers, size) {
+        Ok(range) => range,
+        Err(()) => {
+            let mut refused = AppError::RangeNotSatisfiable(format!(
+                "The file has {size} bytes: ask for a range within them, or no Range for all of it"
+            ))
+            .into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                refused.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            return Ok(refused);
+        }
+    };
+    let bytes = store
+        .open_file(&path, range.clone().map(|r| *r.start()..*r.end() + 1))
+        .await?;
     let header_value = |text: &str| {
         HeaderValue::from_str(text)
             .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
@@ -271,7 +315,23 @@ async fn serve_file(
     let mut response = Body::from_stream(bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, header_value(&mime));
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    match range {
+        Some(range) => {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_LENGTH,
+                HeaderValue::from(range.end() - range.start() + 1),
+            );
+            let content_range = format!("bytes {}-{}/{size}", range.start(), range.end());
+            headers.insert(header::CONTENT_RANGE, header_value(&content_range));
+        }
+        None => {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+        }
+    }
+    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&content_disposition(&mime, &path.name)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

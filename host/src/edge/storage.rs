@@ -516,12 +516,17 @@ impl FileStore {
         row.ok_or(StorageError::NotFound)
     }
 
-    /// The bytes of a stored file, as a stream.
+    /// The bytes of a stored file (or of `range` in it), as a stream.
     pub async fn open_file(
         &self,
         path: &FilePath,
+        range: Option<std::ops::Range<u64>>,
     ) -> Result<impl Stream<Item = Result<Bytes, object_store::Error>> + use<>, StorageError> {
-        match self.store.get(&path.object()).await {
+        let options = object_store::GetOptions {
+            range: range.map(object_store::GetRange::Bounded),
+            ..Default::default()
+        };
+        match self.store.get_opts(&path.object(), options).await {
             Ok(found) => Ok(found.into_stream()),
             Err(object_store::Error::NotFound { .. }) => Err(StorageError::NotFound),
             Err(err) => Err(err.into()),
