@@ -13,6 +13,7 @@ mod actions;
 mod apps;
 mod build;
 mod dev;
+mod progress;
 mod session;
 mod sync;
 
@@ -186,11 +187,25 @@ pub(crate) async fn request(
         request = request.bearer_auth(token);
     }
     if let Some(body) = body {
-        request = request.json(body);
+        let bytes = bytes::Bytes::from(serde_json::to_vec(body).unwrap_or_default());
+        let bar = progress::bytes("Sending", bytes.len() as u64);
+        request = request.header(reqwest::header::CONTENT_TYPE, "application/json");
+        request = if bar.is_hidden() {
+            request.body(bytes)
+        } else {
+            request.body(reqwest::Body::wrap_stream(progress::upload(bytes, bar)))
+        };
     }
-    let response = request.send().await.map_err(unreachable)?;
+    let mut response = request.send().await.map_err(unreachable)?;
     let status = response.status();
-    let text = response.text().await.map_err(unreachable)?;
+    let bar = progress::bytes("Receiving", response.content_length().unwrap_or(0));
+    let mut received = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        bar.inc(chunk.len() as u64);
+        received.extend_from_slice(&chunk);
+    }
+    bar.finish_and_clear();
+    let text = String::from_utf8_lossy(&received).into_owned();
     let body = if text.is_empty() {
         Value::Null
     } else {
@@ -275,6 +290,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
         | ClientCommand::Actions(ActionsCommand::Run { opts, .. }) => opts.json,
     };
     let out = Output { json };
+    progress::enable(!json);
     let result = match command {
         ClientCommand::Login {
             opts,
