@@ -152,13 +152,16 @@ pub fn walk(
 }
 
 /// For tree shaking: the modules, the entry aside, that export names no
-/// other module imports, each with the exports to keep (sorted).
+/// other module imports, each with the exports to keep (sorted). A name
+/// read through an `export *` barrel counts for the modules behind it.
 pub fn unused_exports<'a>(graph: &'a Graph, scans: &Scans) -> Vec<(&'a String, Vec<String>)> {
     // By module: the names imported from it; `None`: all of them.
     let mut used: HashMap<&str, Option<BTreeSet<String>>> = HashMap::new();
     if let Some(entry) = graph.modules.first() {
         used.insert(entry, None);
     }
+    // `export * from` edges: (barrel, target).
+    let mut stars: Vec<(&str, &str)> = Vec::new();
     for path in &graph.modules {
         let (Some(Ok(output)), Some(links)) = (scans.get(path), graph.links.get(path)) else {
             continue;
@@ -172,6 +175,31 @@ pub fn unused_exports<'a>(graph: &'a Graph, scans: &Scans) -> Vec<(&'a String, V
                 (Names::All, names) => *names = None,
                 (Names::Some(read), Some(names)) => names.extend(read.iter().cloned()),
                 (Names::Some(_), None) => {}
+                (Names::Star, _) => stars.push((path, target)),
+            }
+        }
+    }
+    // What a barrel's importers read, its targets export (`default` aside,
+    // which `export *` does not pass on); barrels of barrels too.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (barrel, target) in &stars {
+            let from = used.get(barrel).cloned().unwrap_or_default();
+            let to = used.entry(target).or_insert_with(|| Some(BTreeSet::new()));
+            match (from, to) {
+                (_, None) => {}
+                (None, to) => {
+                    *to = None;
+                    changed = true;
+                }
+                (Some(read), Some(to)) => {
+                    for name in read {
+                        if name != "default" && to.insert(name) {
+                            changed = true;
+                        }
+                    }
+                }
             }
         }
     }

@@ -42,7 +42,8 @@ use std::time::{Duration, Instant};
 
 pub use diagnostic::{Diagnostic, Location, Severity};
 use module::{
-    compile_module, scan_module, Loader, ModuleOptions, ModuleOutput, Parsed, Scan, StageTimes,
+    compile_module, scan_module, Context, Loader, ModuleOptions, ModuleOutput, Parsed, Scan,
+    StageTimes,
 };
 
 /// The file every app starts from.
@@ -113,8 +114,7 @@ struct CacheKey {
     /// `None`: the module's scan (the same in every mode).
     options: Option<ModuleOptions>,
     content_hash: u64,
-    /// The exports kept (tree shaking); `None`: all.
-    keep: Option<Vec<String>>,
+    context: Context,
 }
 
 struct CacheEntry {
@@ -136,19 +136,14 @@ impl ModuleCache {
         ModuleCache::default()
     }
 
-    fn key(
-        path: &str,
-        source: &str,
-        options: Option<ModuleOptions>,
-        keep: Option<Vec<String>>,
-    ) -> CacheKey {
+    fn key(path: &str, source: &str, options: Option<ModuleOptions>, context: Context) -> CacheKey {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         source.hash(&mut hasher);
         CacheKey {
             path: path.to_owned(),
             options,
             content_hash: hasher.finish(),
-            keep,
+            context,
         }
     }
 
@@ -294,6 +289,19 @@ pub fn compile(
     } else {
         bundle::unused_exports(&graph, &scans).into_iter().collect()
     };
+    // Minified, a module reads the stable exports of the modules it
+    // imports once (dev keeps every read live, as written).
+    let stable = |path: &String| -> Vec<(String, Vec<String>)> {
+        let links = graph.links.get(path).filter(|_| !options.dev);
+        links
+            .into_iter()
+            .flatten()
+            .filter_map(|(specifier, target)| {
+                let scan = scans.get(target)?.as_ref().ok()?;
+                (!scan.stable.is_empty()).then(|| (specifier.clone(), scan.stable.clone()))
+            })
+            .collect()
+    };
     // Second pass: compile the modules reached, on all cores, beside the
     // stylesheet.
     let jobs: Vec<Job> = graph
@@ -305,7 +313,10 @@ pub fn compile(
                 path,
                 source,
                 loader: Loader::for_path(path)?,
-                keep: keep.remove(path),
+                context: Context {
+                    keep: keep.remove(path),
+                    stable: stable(path),
+                },
                 parsed: parsed.remove(path),
             };
             Some(job)
@@ -449,8 +460,7 @@ struct Job<'a> {
     path: &'a String,
     source: &'a String,
     loader: Loader,
-    /// The exports to keep (tree shaking); `None`: all.
-    keep: Option<Vec<String>>,
+    context: Context,
     /// The module as the scan parsed it, if it was.
     parsed: Option<Parsed>,
 }
@@ -512,7 +522,7 @@ fn scan_all(
         let Some(loader) = Loader::for_path(path).filter(|l| *l != Loader::Css) else {
             continue;
         };
-        let key = ModuleCache::key(path, source, None, None);
+        let key = ModuleCache::key(path, source, None, Context::default());
         match cache.get_scan(&key, source) {
             Some(scan) => {
                 scans.insert(path.clone(), Ok(scan));
@@ -554,7 +564,7 @@ fn compile_all(
     let mut compiled = Compiled::new();
     let mut todo = Vec::new();
     for job in jobs {
-        let key = ModuleCache::key(job.path, job.source, Some(options), job.keep.clone());
+        let key = ModuleCache::key(job.path, job.source, Some(options), job.context.clone());
         match cache.get_module(&key, job.source) {
             Some(output) => {
                 compiled.insert(job.path.clone(), Ok(output));
@@ -569,7 +579,7 @@ fn compile_all(
             job.source,
             job.loader,
             options,
-            job.keep.as_deref(),
+            &job.context,
             job.parsed,
         )
         .map(Arc::new);
@@ -613,7 +623,7 @@ fn add_helpers(
             let Some(source) = module::helper_source(&specifier) else {
                 continue;
             };
-            let key = ModuleCache::key(&specifier, &source, Some(options), None);
+            let key = ModuleCache::key(&specifier, &source, Some(options), Context::default());
             let output = match cache.get_module(&key, &source) {
                 Some(output) => output,
                 None => {
@@ -622,7 +632,7 @@ fn add_helpers(
                         &source,
                         Loader::Js,
                         options,
-                        None,
+                        &Context::default(),
                         None,
                     )?);
                     cache.put(key, &source, Cached::Module(output.clone()));

@@ -15,11 +15,11 @@ use swc_core::common::{
 };
 use swc_core::ecma::ast::{
     ArrowExpr, ArrowFunctionBody, AssignExpr, AssignOp, AssignTarget, CallExpr, Callee, ClassDecl,
-    ClassExpr, Decl, DefaultDecl, EsVersion, ExportSpecifier, Expr, ExprStmt, FnDecl, FnExpr,
-    Function, FunctionBody, Ident, IdentName, ImportDecl, ImportSpecifier, KeyValueProp, Lit,
-    MemberExpr, MemberProp, Module, ModuleDecl, ModuleExportName, ModuleItem, Number, ObjectLit,
-    Param, Pat, Program, Prop, PropName, PropOrSpread, ReturnStmt, Script, SimpleAssignTarget,
-    Stmt, Str, VarDecl, VarDeclKind, VarDeclarator,
+    ClassExpr, Decl, DefaultDecl, EsVersion, ExportDefaultDecl, ExportSpecifier, Expr, ExprStmt,
+    FnDecl, FnExpr, Function, FunctionBody, Ident, IdentName, ImportDecl, ImportSpecifier,
+    KeyValueProp, Lit, MemberExpr, MemberProp, Module, ModuleDecl, ModuleExportName, ModuleItem,
+    Number, ObjectLit, Param, Pat, Program, Prop, PropName, PropOrSpread, ReturnStmt, Script,
+    SimpleAssignTarget, Stmt, Str, VarDecl, VarDeclKind, VarDeclarator,
 };
 use swc_core::ecma::codegen::text_writer::{omit_trailing_semi, JsWriter, WriteJs};
 use swc_core::ecma::codegen::Emitter;
@@ -65,8 +65,10 @@ pub struct Import {
 /// Which exports of a module an import reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Names {
-    /// A namespace import or `export *`: any of them.
+    /// A namespace import: any of them.
     All,
+    /// `export * from`: the names the module's own importers read.
+    Star,
     /// These, by exported name (`default` for a default import).
     Some(Vec<String>),
 }
@@ -160,6 +162,17 @@ impl Loader {
     }
 }
 
+/// What the rest of the graph tells a module's compile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Context {
+    /// The exports to keep (tree shaking): the others become local, and go
+    /// if unused. `None`: all.
+    pub keep: Option<Vec<String>>,
+    /// By specifier, the [`Scan::stable`] exports of the module it names,
+    /// which the module may read once where it requires it.
+    pub stable: Vec<(String, Vec<String>)>,
+}
+
 /// Options that change a module's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ModuleOptions {
@@ -168,15 +181,14 @@ pub struct ModuleOptions {
 }
 
 /// Compiles one file that is not CSS. Errors carry file, line and column.
-/// `keep`: the exports to keep (the others become local, and go if unused);
-/// `None` keeps them all. `parsed`: the file as [`scan_module`] parsed it
+/// `parsed`: the file as [`scan_module`] parsed it
 /// (else it is parsed again).
 pub fn compile_module(
     path: &str,
     source: &str,
     loader: Loader,
     options: ModuleOptions,
-    keep: Option<&[String]>,
+    context: &Context,
     parsed: Option<Parsed>,
 ) -> Result<ModuleOutput, Vec<Diagnostic>> {
     // A file loaded as a value: a factory that exports it.
@@ -199,7 +211,7 @@ pub fn compile_module(
             Ok(value_module(format!("\"data:{mime};base64,{data}\"")))
         }
         Loader::Ts { .. } | Loader::Js => GLOBALS.set(&Globals::new(), || {
-            script_module(path, source, loader, options, keep, parsed)
+            script_module(path, source, loader, options, context, parsed)
         }),
         Loader::Css => Err(vec![Diagnostic::error(
             format!("{path} is CSS and cannot be compiled as a module"),
@@ -353,6 +365,10 @@ pub struct Scan {
     /// The names the module exports (ES syntax); `None` when not known
     /// (`export *`, `export =`) or not an ES module.
     pub exports: Option<Vec<String>>,
+    /// Exports bound to a function declaration the module never assigns:
+    /// defined before the module's code runs (hoisted), even in an import
+    /// cycle, and never changed, so an importer may read them once.
+    pub stable: Vec<String>,
     pub imports: Vec<Import>,
     pub warnings: Vec<Diagnostic>,
 }
@@ -392,6 +408,8 @@ pub fn scan_module(
                 start,
                 imports: Vec::new(),
                 exports: Some(Vec::new()),
+                functions: Vec::new(),
+                assigned: Vec::new(),
                 errors: Vec::new(),
             };
             module.visit_with(&mut scan);
@@ -409,8 +427,15 @@ pub fn scan_module(
                 trailing: std::mem::take(&mut *trailing.borrow_mut()),
             };
             laps.lap(1);
+            let stable = scan
+                .functions
+                .iter()
+                .filter(|(_, local)| !local.as_ref().is_some_and(|l| scan.assigned.contains(l)))
+                .map(|(name, _)| name.clone())
+                .collect();
             let scan = Scan {
                 exports: scan.exports,
+                stable,
                 imports: scan.imports,
                 warnings: lints.into_warnings(),
             };
@@ -479,7 +504,7 @@ fn script_module(
     source: &str,
     loader: Loader,
     options: ModuleOptions,
-    keep: Option<&[String]>,
+    context: &Context,
     parsed: Option<Parsed>,
 ) -> Result<ModuleOutput, Vec<Diagnostic>> {
     let mut laps = Laps::start();
@@ -552,7 +577,7 @@ fn script_module(
             support_block_scoping: true,
             support_arrow: true,
         };
-        if let (Some(keep), Program::Module(module)) = (keep, &mut program) {
+        if let (Some(keep), Program::Module(module)) = (&context.keep, &mut program) {
             unexport(module, keep);
         }
         // The bundle is strict as a whole: no "use strict" per module.
@@ -562,7 +587,7 @@ fn script_module(
         };
         program.mutate(common_js(Resolver::Default, unresolved, config, features));
         program.mutate(inject_helpers(unresolved));
-        let (mut program, requires) = into_factory(program, unresolved);
+        let (mut program, requires) = into_factory(program, unresolved, &context.stable);
         laps.lap(5);
         if options.minify {
             program = swc_core::ecma::minifier::optimize(
@@ -656,7 +681,11 @@ const FRAME_NAMES: [&str; 4] = ["exports", "require", "module", "define_exports"
 /// parameters (so the minifier may shorten them), helper imports become
 /// `require`s, and every `require("specifier")` becomes `require(i)`, `i`
 /// the index of the specifier in the list returned.
-fn into_factory(program: Program, unresolved: Mark) -> (Program, Vec<String>) {
+fn into_factory(
+    program: Program,
+    unresolved: Mark,
+    stable: &[(String, Vec<String>)],
+) -> (Program, Vec<String>) {
     let unresolved = SyntaxContext::empty().apply_mark(unresolved);
     let frame = SyntaxContext::empty().apply_mark(Mark::new());
     let items = match program {
@@ -702,7 +731,7 @@ fn into_factory(program: Program, unresolved: Mark) -> (Program, Vec<String>) {
         })
         .collect();
     define_exports(&mut body, unresolved);
-    hoist_package_members(&mut body, unresolved);
+    hoist_package_members(&mut body, unresolved, stable);
     let mut factory = Factory {
         unresolved,
         frame,
@@ -951,9 +980,14 @@ fn getter_prop(name: &str, body: &[Stmt]) -> Option<PropOrSpread> {
 /// package is required: `const _react = require("react")` gains
 /// `const _react_useState = _react.useState`, and `(0, _react.useState)(…)`
 /// becomes `(0, _react_useState)(…)`, which the minifier shortens to `a(…)`.
-/// Only for the runtime's packages, which are complete before the bundle
-/// runs (an app's own modules keep live bindings and cycles).
-fn hoist_package_members(body: &mut Vec<Stmt>, unresolved: SyntaxContext) {
+/// For the runtime's packages, which are complete before the bundle runs,
+/// and for the `stable` exports of the app's own modules (by specifier: see
+/// [`Scan::stable`]); their other exports keep live bindings and cycles.
+fn hoist_package_members(
+    body: &mut Vec<Stmt>,
+    unresolved: SyntaxContext,
+    stable: &[(String, Vec<String>)],
+) {
     let mut hoist = PackageMembers {
         packages: HashMap::new(),
         members: Vec::new(),
@@ -969,6 +1003,20 @@ fn hoist_package_members(body: &mut Vec<Stmt>, unresolved: SyntaxContext) {
             let Expr::Call(call) = &**init else {
                 continue;
             };
+            // `_interop_require_default(require("./x"))` (and `_wildcard`)
+            // is the module itself when it is an ES module, which every
+            // module with stable exports is.
+            let interop = matches!(&call.callee, Callee::Expr(callee)
+                if matches!(&**callee, Expr::Ident(i) if i.sym.starts_with("_interop_require_default")
+                    || i.sym.starts_with("_interop_require_wildcard")));
+            let call = match (call.args.as_slice(), interop) {
+                (_, false) => call,
+                ([arg], true) if arg.spread.is_none() => match &*arg.expr {
+                    Expr::Call(inner) => inner,
+                    _ => continue,
+                },
+                _ => continue,
+            };
             let is_require = matches!(&call.callee, Callee::Expr(callee)
                 if matches!(&**callee, Expr::Ident(i) if i.sym == *"require" && i.ctxt == unresolved));
             let package = match call.args.as_slice() {
@@ -978,8 +1026,12 @@ fn hoist_package_members(body: &mut Vec<Stmt>, unresolved: SyntaxContext) {
                 },
                 _ => continue,
             };
-            if crate::resolve::EXTERNALS.contains(&&*package) {
-                hoist.packages.insert(binding.id.to_id(), at);
+            if crate::resolve::EXTERNALS.contains(&&*package) && !interop {
+                hoist.packages.insert(binding.id.to_id(), (at, None));
+            } else if let Some((_, names)) = stable.iter().find(|(s, _)| *s == package) {
+                hoist
+                    .packages
+                    .insert(binding.id.to_id(), (at, Some(names.clone())));
             }
         }
     }
@@ -1011,8 +1063,9 @@ fn hoist_package_members(body: &mut Vec<Stmt>, unresolved: SyntaxContext) {
 
 /// See [`hoist_package_members`].
 struct PackageMembers {
-    /// The bindings of required packages, with the statement requiring each.
-    packages: HashMap<swc_core::ecma::ast::Id, usize>,
+    /// The bindings of required packages, with the statement requiring each
+    /// and the members that may be read once (`None`: all).
+    packages: HashMap<swc_core::ecma::ast::Id, (usize, Option<Vec<String>>)>,
     members: Vec<PackageMember>,
 }
 
@@ -1040,7 +1093,13 @@ impl VisitMut for PackageMembers {
         {
             if let Expr::Ident(package) = &**obj {
                 let id = package.to_id();
-                if let Some(&at) = self.packages.get(&id) {
+                let hoisted = self.packages.get(&id).and_then(|(at, names)| {
+                    let allowed = names
+                        .as_ref()
+                        .is_none_or(|n| n.iter().any(|n| name.sym == *n));
+                    allowed.then_some(*at)
+                });
+                if let Some(at) = hoisted {
                     let existing = self
                         .members
                         .iter()
@@ -1181,6 +1240,11 @@ struct ImportScan<'a> {
     start: u32,
     imports: Vec<Import>,
     exports: Option<Vec<String>>,
+    /// Exports bound to a function declaration: exported name, local name
+    /// (`None`: an anonymous default export).
+    functions: Vec<(String, Option<String>)>,
+    /// Names assigned anywhere in the module (any scope).
+    assigned: Vec<String>,
     errors: Vec<Diagnostic>,
 }
 
@@ -1241,7 +1305,7 @@ impl Visit for ImportScan<'_> {
             }
             ModuleDecl::ExportAll(export) if !export.type_only => {
                 self.exports = None;
-                self.add(&export.src, Names::All);
+                self.add(&export.src, Names::Star);
             }
             ModuleDecl::ExportNamed(export) if !export.type_only => {
                 let mut names = Vec::new();
@@ -1269,9 +1333,21 @@ impl Visit for ImportScan<'_> {
                 }
             }
             ModuleDecl::ExportDecl(export) => {
+                if let Decl::Fn(f) = &export.decl {
+                    let name = f.ident.sym.to_string();
+                    self.functions.push((name.clone(), Some(name)));
+                }
                 for name in decl_names(&export.decl) {
                     self.export(name);
                 }
+            }
+            ModuleDecl::ExportDefaultDecl(ExportDefaultDecl {
+                decl: DefaultDecl::Fn(f),
+                ..
+            }) => {
+                let local = f.ident.as_ref().map(|i| i.sym.to_string());
+                self.functions.push(("default".into(), local));
+                self.export("default".into());
             }
             ModuleDecl::ExportDefaultDecl(_) | ModuleDecl::ExportDefaultExpr(_) => {
                 self.export("default".into());
@@ -1280,6 +1356,34 @@ impl Visit for ImportScan<'_> {
             _ => {}
         }
         decl.visit_children_with(self);
+    }
+
+    fn visit_simple_assign_target(&mut self, target: &SimpleAssignTarget) {
+        if let SimpleAssignTarget::Ident(ident) = target {
+            self.assigned.push(ident.sym.to_string());
+        }
+        target.visit_children_with(self);
+    }
+
+    fn visit_update_expr(&mut self, update: &swc_core::ecma::ast::UpdateExpr) {
+        if let Expr::Ident(ident) = &*update.arg {
+            self.assigned.push(ident.sym.to_string());
+        }
+        update.visit_children_with(self);
+    }
+
+    fn visit_assign_pat_prop(&mut self, prop: &swc_core::ecma::ast::AssignPatProp) {
+        self.assigned.push(prop.key.sym.to_string());
+        prop.visit_children_with(self);
+    }
+
+    fn visit_pat(&mut self, pat: &Pat) {
+        // `[f] = …` and `({ f } = …)` assign too (and declarations, which
+        // only makes this more careful).
+        if let Pat::Ident(ident) = pat {
+            self.assigned.push(ident.sym.to_string());
+        }
+        pat.visit_children_with(self);
     }
 
     fn visit_call_expr(&mut self, call: &CallExpr) {

@@ -101,6 +101,33 @@ console.log(counter, all.counter, def(), fromB(), Object.keys(all).sort().join("
 }
 
 #[test]
+fn function_exports_read_once_still_work_in_cycles_and_reassigned_ones_stay_live() {
+    let files = [
+        ("src/main.tsx", r#"
+import { early } from "./x";
+import show, { mutable, change } from "./y";
+console.log(early, mutable(), change(), mutable(), show(), show === show);
+"#),
+        ("src/x.ts", "import { yName } from './y';\nexport function xName() { return 'x'; }\nexport const early = yName();\n"),
+        // y runs inside the cycle, before x's body: x's function is hoisted.
+        ("src/y.ts", "import { xName } from './x';\nexport const atLoad = xName();\nexport function yName() { return 'y saw ' + atLoad; }\nexport function mutable() { return 'old'; }\nexport function change() { mutable = function () { return 'new'; }; return 'changed'; }\nexport default function () { return 'default'; }\n"),
+    ];
+    for out in both(&files) {
+        assert_eq!(out.trim(), "y saw x old changed new default true");
+    }
+    let minified = build(&files, false).expect("compile").bundle_js;
+    assert!(
+        !minified.contains(".default)"),
+        "a default-exported function is read once, not at each call: {minified}"
+    );
+    assert_eq!(
+        minified.matches(".mutable)").count(),
+        2,
+        "a reassigned function is read at each call: {minified}"
+    );
+}
+
+#[test]
 fn json_and_css_imports() {
     let files = [
         ("src/main.tsx", "import data from './data.json';\nimport { name } from './data.json';\nimport './b.css';\nimport './a.css';\nconsole.log(data.items.length, name);\n"),
@@ -385,6 +412,33 @@ fn unused_exports_are_left_out_of_minified_bundles() {
     assert!(
         dev.contains("UNUSED_MARKER"),
         "dev bundles keep every export"
+    );
+}
+
+#[test]
+fn names_read_through_export_star_barrels_are_the_only_ones_kept() {
+    let files = [
+        (
+            "src/main.tsx",
+            "import { one } from './utils';\nimport * as ns from './spread';\nconsole.log(one(), ns.three());\n",
+        ),
+        ("src/utils/index.ts", "export * from '../a';\nexport * from '../inner';\n"),
+        ("src/inner.ts", "export * from './b';\n"),
+        ("src/spread.ts", "export * from './c';\n"),
+        ("src/a.ts", "export function one() { return 'one'; }\nexport function aUnused() { return 'A_UNUSED'; }\n"),
+        ("src/b.ts", "export function bUnused() { return 'B_UNUSED'; }\nexport default 'B_DEFAULT';\n"),
+        ("src/c.ts", "export function three() { return 'three'; }\nexport function cKept() { return 'C_KEPT'; }\n"),
+    ];
+    for out in both(&files) {
+        assert_eq!(out, "one three\n");
+    }
+    let minified = build(&files, false).expect("compile").bundle_js;
+    for gone in ["A_UNUSED", "B_UNUSED", "B_DEFAULT"] {
+        assert!(!minified.contains(gone), "{gone}: {minified}");
+    }
+    assert!(
+        minified.contains("C_KEPT"),
+        "a namespace import of a barrel keeps every export behind it"
     );
 }
 
