@@ -302,6 +302,21 @@ pub fn compile(
             })
             .collect()
     };
+    // Minified, a default or namespace import of an ES module needs no
+    // interop helper.
+    let esm = |path: &String| -> Vec<String> {
+        let links = graph.links.get(path).filter(|_| !options.dev);
+        links
+            .into_iter()
+            .flatten()
+            .filter(|(_, target)| {
+                scans
+                    .get(*target)
+                    .is_some_and(|s| s.as_ref().is_ok_and(|s| s.esm))
+            })
+            .map(|(specifier, _)| specifier.clone())
+            .collect()
+    };
     // Second pass: compile the modules reached, on all cores, beside the
     // stylesheet.
     let jobs: Vec<Job> = graph
@@ -316,6 +331,7 @@ pub fn compile(
                 context: Context {
                     keep: keep.remove(path),
                     stable: stable(path),
+                    esm: esm(path),
                 },
                 parsed: parsed.remove(path),
             };

@@ -171,6 +171,9 @@ pub struct Context {
     /// By specifier, the [`Scan::stable`] exports of the module it names,
     /// which the module may read once where it requires it.
     pub stable: Vec<(String, Vec<String>)>,
+    /// The specifiers naming [`Scan::esm`] modules: importing them needs no
+    /// interop helper.
+    pub esm: Vec<String>,
 }
 
 /// Options that change a module's output.
@@ -369,6 +372,10 @@ pub struct Scan {
     /// defined before the module's code runs (hoisted), even in an import
     /// cycle, and never changed, so an importer may read them once.
     pub stable: Vec<String>,
+    /// The module is written with ES import/export syntax (and no TS
+    /// `export =`): its exports object is marked `__esModule`, so swc's
+    /// interop helpers return it as it is.
+    pub esm: bool,
     pub imports: Vec<Import>,
     pub warnings: Vec<Diagnostic>,
 }
@@ -410,6 +417,7 @@ pub fn scan_module(
                 exports: Some(Vec::new()),
                 functions: Vec::new(),
                 assigned: Vec::new(),
+                module_syntax: false,
                 errors: Vec::new(),
             };
             module.visit_with(&mut scan);
@@ -434,6 +442,7 @@ pub fn scan_module(
                 .map(|(name, _)| name.clone())
                 .collect();
             let scan = Scan {
+                esm: scan.module_syntax && scan.exports.is_some(),
                 exports: scan.exports,
                 stable,
                 imports: scan.imports,
@@ -587,7 +596,7 @@ fn script_module(
         };
         program.mutate(common_js(Resolver::Default, unresolved, config, features));
         program.mutate(inject_helpers(unresolved));
-        let (mut program, requires) = into_factory(program, unresolved, &context.stable);
+        let (mut program, requires) = into_factory(program, unresolved, context);
         laps.lap(5);
         if options.minify {
             program = swc_core::ecma::minifier::optimize(
@@ -681,11 +690,7 @@ const FRAME_NAMES: [&str; 4] = ["exports", "require", "module", "define_exports"
 /// parameters (so the minifier may shorten them), helper imports become
 /// `require`s, and every `require("specifier")` becomes `require(i)`, `i`
 /// the index of the specifier in the list returned.
-fn into_factory(
-    program: Program,
-    unresolved: Mark,
-    stable: &[(String, Vec<String>)],
-) -> (Program, Vec<String>) {
+fn into_factory(program: Program, unresolved: Mark, context: &Context) -> (Program, Vec<String>) {
     let unresolved = SyntaxContext::empty().apply_mark(unresolved);
     let frame = SyntaxContext::empty().apply_mark(Mark::new());
     let items = match program {
@@ -730,8 +735,9 @@ fn into_factory(
             ModuleItem::ModuleDecl(_) => None,
         })
         .collect();
+    drop_interop(&mut body, unresolved, &context.esm);
     define_exports(&mut body, unresolved);
-    hoist_package_members(&mut body, unresolved, stable);
+    hoist_package_members(&mut body, unresolved, &context.stable);
     let mut factory = Factory {
         unresolved,
         frame,
@@ -788,6 +794,84 @@ pub fn helper_source(specifier: &str) -> Option<String> {
         .collect();
     source.push_str(&format!("export {{ {} as _ }};\n", helper.local));
     Some(source)
+}
+
+/// `_interop_require_default(require("./x"))` (or `_wildcard`) becomes
+/// `require("./x")` when `./x` is one of the `esm` specifiers, where the
+/// helper would return its argument; a helper no longer called is not
+/// required at all (so the bundle may not hold it).
+fn drop_interop(body: &mut Vec<Stmt>, unresolved: SyntaxContext, esm: &[String]) {
+    struct Unwrap<'a> {
+        unresolved: SyntaxContext,
+        esm: &'a [String],
+    }
+    impl VisitMut for Unwrap<'_> {
+        fn visit_mut_expr(&mut self, expr: &mut Expr) {
+            expr.visit_mut_children_with(self);
+            let Expr::Call(call) = expr else {
+                return;
+            };
+            let Callee::Expr(callee) = &call.callee else {
+                return;
+            };
+            let Expr::Ident(helper) = &**callee else {
+                return;
+            };
+            let is_interop = helper.sym.starts_with("_interop_require_default")
+                || helper.sym.starts_with("_interop_require_wildcard");
+            let [arg] = call.args.as_slice() else {
+                return;
+            };
+            let Expr::Call(inner) = &*arg.expr else {
+                return;
+            };
+            let required = match (&inner.callee, inner.args.as_slice()) {
+                (Callee::Expr(f), [spec]) if spec.spread.is_none() => match (&**f, &*spec.expr) {
+                    (Expr::Ident(f), Expr::Lit(Lit::Str(s)))
+                        if f.sym == *"require" && f.ctxt == self.unresolved =>
+                    {
+                        Some(s.value.to_string_lossy().into_owned())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            if is_interop && arg.spread.is_none() && required.is_some_and(|r| self.esm.contains(&r))
+            {
+                *expr = Expr::Call(inner.clone());
+            }
+        }
+    }
+    /// How often each name appears.
+    struct Uses(HashMap<swc_core::ecma::ast::Id, usize>);
+    impl Visit for Uses {
+        fn visit_ident(&mut self, ident: &Ident) {
+            *self.0.entry(ident.to_id()).or_default() += 1;
+        }
+    }
+    if esm.is_empty() {
+        return;
+    }
+    body.visit_mut_with(&mut Unwrap { unresolved, esm });
+    let mut uses = Uses(HashMap::new());
+    body.visit_with(&mut uses);
+    // A helper's `var local = require("@swc/helpers/…")._` is the only
+    // place its name appears once it is no longer called.
+    body.retain(|stmt| {
+        let Stmt::Decl(Decl::Var(var)) = stmt else {
+            return true;
+        };
+        let [VarDeclarator {
+            name: Pat::Ident(local),
+            ..
+        }] = var.decls.as_slice()
+        else {
+            return true;
+        };
+        let is_interop = local.sym.starts_with("_interop_require_default")
+            || local.sym.starts_with("_interop_require_wildcard");
+        !(is_interop && uses.0.get(&local.to_id()) == Some(&1))
+    });
 }
 
 /// swc's CommonJS marks an ES module's exports object with
@@ -1245,6 +1329,8 @@ struct ImportScan<'a> {
     functions: Vec<(String, Option<String>)>,
     /// Names assigned anywhere in the module (any scope).
     assigned: Vec<String>,
+    /// An import or export was seen.
+    module_syntax: bool,
     errors: Vec<Diagnostic>,
 }
 
@@ -1281,6 +1367,7 @@ impl ImportScan<'_> {
 
 impl Visit for ImportScan<'_> {
     fn visit_module_decl(&mut self, decl: &ModuleDecl) {
+        self.module_syntax = true;
         match decl {
             ModuleDecl::Import(import) if !import.type_only => {
                 let mut names = Vec::new();

@@ -125,6 +125,10 @@ console.log(early, mutable(), change(), mutable(), show(), show === show);
         2,
         "a reassigned function is read at each call: {minified}"
     );
+    assert!(
+        !minified.contains("WeakMap"),
+        "importing the app's own ES modules needs no interop helper: {minified}"
+    );
 }
 
 #[test]
