@@ -1,8 +1,12 @@
 //! `appbox dev [DIR]`: watches the app folder and, after each save, pushes
-//! what changed (`sync::push`) and compiles it in dev mode (`build::compile`,
-//! which prints errors as esbuild does). The server tells every open dev
-//! page of the app (`/dev/{slug}`) what changed, over server-sent events
-//! (`api/dev.rs`), so the browser follows without a reload by hand.
+//! what changed (`sync::push`). The push rings the app's bell on the
+//! server, which compiles the files in dev mode for every open dev page of
+//! the app (`/dev/{slug}`) and tells it what changed over server-sent
+//! events (`api/dev.rs`), so the browser follows without a reload by hand.
+//! The folder is compiled here once at the start (errors printed as esbuild
+//! does); after that the dev page shows them: a compile request per save
+//! would cost the server as much again as the page's own compile (the
+//! actions check and an answer with the bundle twice), on the same cores.
 
 use std::path::Path;
 use std::time::Duration;
@@ -47,13 +51,13 @@ pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(
         ),
         json!({"watching": dir, "app": state.app, "dev_page": page}),
     );
-    update(out, opts, &dir).await;
+    update(out, opts, &dir, true).await;
     loop {
         tokio::select! {
             change = changes.recv() => match change {
                 Some(Ok(events)) => {
                     if events.iter().any(|e| sync::is_app_path(&dir, &e.path)) {
-                        update(out, opts, &dir).await;
+                        update(out, opts, &dir, false).await;
                     }
                 }
                 Some(Err(e)) => out.note(format!("Watching {}: {e}", dir.display())),
@@ -65,12 +69,12 @@ pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(
     Ok(())
 }
 
-/// Pushes the folder's changes and compiles them; a failure is reported
-/// and the watch goes on.
-async fn update(out: &Output, opts: &ClientOpts, dir: &Path) {
+/// Pushes the folder's changes (and compiles them, `compile`); a failure
+/// is reported and the watch goes on.
+async fn update(out: &Output, opts: &ClientOpts, dir: &Path, compile: bool) {
     let result = match sync::push(out, opts, dir, false).await {
-        Ok(()) => build::compile(out, opts, dir, true).await,
-        Err(e) => Err(e),
+        Ok(()) if compile => build::compile(out, opts, dir, true).await,
+        other => other,
     };
     match result {
         Ok(()) => {}
