@@ -63,7 +63,8 @@ async fn compile_api_builds_the_template_and_reports_errors() {
         "vfs;dur=",
         "sdk;dur=",
         "hash;dur=",
-        "modules-all-cores;dur=",
+        "scan-all-cores;dur=",
+        "modules-and-CSS-all-cores;dur=",
         "link;dur=",
         "answer;dur=",
     ] {
