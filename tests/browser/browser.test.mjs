@@ -219,8 +219,9 @@ test("internal apps need a sign-in of their own organisation", async () => {
     const outsider = await login(server.base, OUTSIDER.email, OUTSIDER.password);
     await startSession(page, outsider);
     const res = await page.goto(`${server.base}/runtime/${medium.slug}`);
-    assert.equal(res.status(), 403);
-    assert.match(await page.textContent("body"), /無法存取此應用/);
+    // Another organisation's app is not there at all for them: the page of an app that does not exist.
+    assert.equal(res.status(), 404);
+    assert.match(await page.textContent("body"), /does not exist or has not been published/);
   } finally {
     await page.close();
   }
