@@ -183,3 +183,21 @@ async fn every_whitelisted_module_imports() {
     let o = run(&format!("def execute(ctx):\n{imports}    return 'ok'\n")).await;
     assert_eq!(o.result.expect("imports").data, "ok");
 }
+
+/// The pooling allocator hands a finished run's memory slot to the next
+/// run: what one run wrote into the interpreter's memory (a module attribute
+/// holding a 3 MB buffer, a `json.loads` the runner itself needs to start a
+/// run) must be gone in the next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_leaves_nothing_for_the_next_run() {
+    let write = "import json\ndef execute(ctx):\n    json.leak = b'SECRET' * 500_000\n    json.loads = None\n    return len(json.leak)\n";
+    let read =
+        "import json\ndef execute(ctx):\n    return [hasattr(json, 'leak'), json.loads('[1]')]\n";
+    for _ in 0..5 {
+        assert_eq!(run(write).await.result.expect("write").data, 3_000_000);
+        assert_eq!(
+            run(read).await.result.expect("read").data,
+            json!([false, [1]])
+        );
+    }
+}

@@ -7,7 +7,10 @@
 //! - the trivial action from 8 concurrent callers: p50/p99 and runs/s.
 //!
 //! The PyO3 engine of the issue is not built (see README "Actions"), so its
-//! column is absent. `APPBOX_BENCH_N` sets the sequential call count.
+//! column is absent. `APPBOX_BENCH_N` sets the sequential call count. The
+//! table's first line names the profile (`--profile dev` or the default
+//! bench profile, i.e. release) and the machine's load average, without
+//! which figures from a shared machine cannot be compared.
 
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
@@ -19,6 +22,15 @@ const PASSWORD: &str = "bench-password-1234";
 const TRIVIAL: &str =
     "def execute(ctx):\n    ctx.response.json({'ok': True, 'n': ctx.params.get('n', 0) + 1})\n";
 const QUERIES: &str = "def execute(ctx):\n    total = 0\n    for i in range(100):\n        total += len(ctx.db.query('customers', limit=5, offset=i % 3))\n    ctx.response.json({'rows': total})\n";
+
+/// The 1-minute load average: the figures are only comparable at a
+/// similar load (the development machine is shared).
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -67,6 +79,7 @@ async fn main() {
         .expect("start appbox");
     let base = format!("http://127.0.0.1:{port}/api/v1");
     let client = reqwest::Client::new();
+    let load_before = load();
     let started = Instant::now();
     let token = loop {
         if let Ok(r) = client
@@ -208,6 +221,13 @@ async fn main() {
     let (c50, c99) = summary(concurrent);
     let (p50, p99) = summary(python);
     println!();
+    println!(
+        "profile: {} (debug assertions {}); load average {load_before} at start, {} at end; {} cores",
+        if cfg!(debug_assertions) { "dev" } else { "bench/release" },
+        if cfg!(debug_assertions) { "on" } else { "off" },
+        load(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
     println!("| workload | appbox (wasm sandbox, over HTTP) p50 / p99 | fresh python3 per call p50 / p99 |");
     println!("|---|---|---|");
     println!("| trivial action, sequential | {t50:.2} / {t99:.2} ms | {p50:.2} / {p99:.2} ms |");
