@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::callers::Builder;
 use crate::builder::apps;
-use crate::builder::compile::{app_page, Outcome};
+use crate::builder::compile::{app_page, Outcome, Problem};
 use crate::error::{ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::state::AppState;
 
@@ -26,29 +26,6 @@ struct CompileQuery {
     /// `true`: readable output with an inline source map; `false` (default): minified.
     #[serde(default)]
     dev: bool,
-}
-
-/// A compile error or warning with its place.
-#[derive(Serialize, utoipa::ToSchema)]
-struct Problem {
-    file: Option<String>,
-    /// 1-based; 0 when the problem is not in one file.
-    line: u32,
-    /// 0-based, in characters.
-    column: u32,
-    message: String,
-}
-
-impl From<&appbox_compiler::Diagnostic> for Problem {
-    fn from(d: &appbox_compiler::Diagnostic) -> Problem {
-        let location = d.location.as_ref();
-        Problem {
-            file: location.map(|l| l.file.clone()),
-            line: location.map_or(0, |l| l.line),
-            column: location.map_or(0, |l| l.column),
-            message: d.message.clone(),
-        }
-    }
 }
 
 /// Borrows the compile's outcome: the bundle is in the answer twice (in

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use appbox_compiler::{compile, CompileOptions, Diagnostic, ModuleCache, Timings};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
@@ -17,6 +18,30 @@ use crate::builder::vfs::Files;
 const RESULT_CACHE_ENTRIES: usize = 64;
 /// The compile limit of spec 001 §20.4.
 pub const TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// A compile error or warning with its place, as the compile API answers
+/// it and the dev page's overlay shows it.
+#[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Problem {
+    pub file: Option<String>,
+    /// 1-based; 0 when the problem is not in one file.
+    pub line: u32,
+    /// 0-based, in characters.
+    pub column: u32,
+    pub message: String,
+}
+
+impl From<&Diagnostic> for Problem {
+    fn from(d: &Diagnostic) -> Problem {
+        let location = d.location.as_ref();
+        Problem {
+            file: location.map(|l| l.file.clone()),
+            line: location.map_or(0, |l| l.line),
+            column: location.map_or(0, |l| l.column),
+            message: d.message.clone(),
+        }
+    }
+}
 
 /// What a compile produced; errors are part of the outcome, not a failure.
 #[derive(Debug)]

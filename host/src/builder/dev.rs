@@ -13,16 +13,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use appbox_compiler::Diagnostic;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use serde::Serialize;
 use sha2::Sha256;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::assets::short_hash;
-use super::compile::Outcome;
+use super::compile::{Outcome, Problem};
 
 /// Event streams one user may hold open on one app (tabs of the dev page).
 pub const STREAMS_PER_USER_AND_APP: usize = 8;
@@ -175,17 +173,6 @@ impl Seen {
     }
 }
 
-/// One compile error as the overlay shows it.
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct Problem {
-    pub file: Option<String>,
-    /// 1-based; 0 when the problem is not in one file.
-    pub line: u32,
-    /// 0-based, in characters.
-    pub column: u32,
-    pub message: String,
-}
-
 /// What a dev page must do next.
 #[derive(Debug, PartialEq, Eq)]
 pub enum DevEvent {
@@ -250,23 +237,14 @@ pub fn step(seen: &mut Seen, outcome: &Outcome) -> Vec<DevEvent> {
     seen.error = true;
     vec![DevEvent::CompileError {
         text: appbox_compiler::diagnostic::render_all(errors),
-        errors: errors.iter().map(problem).collect(),
+        errors: errors.iter().map(Problem::from).collect(),
     }]
-}
-
-fn problem(d: &Diagnostic) -> Problem {
-    let location = d.location.as_ref();
-    Problem {
-        file: location.map(|l| l.file.clone()),
-        line: location.map_or(0, |l| l.line),
-        column: location.map_or(0, |l| l.column),
-        message: d.message.clone(),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use appbox_compiler::Diagnostic;
 
     fn built(js: &str, css: &str) -> Outcome {
         Outcome::Success {
