@@ -75,8 +75,15 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true);
+            // No ping before handing out an idle connection: a SQLite
+            // connection is in this process and cannot lose its server, and
+            // the ping is a round trip to the connection's worker thread
+            // before every statement (sqlx still pings on release, off the
+            // caller's path). An action's `ctx.db.query` loop pays it once a
+            // query.
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
             sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
