@@ -4,11 +4,14 @@
 // Chromium. appbox: `appbox dev` (a process) pushes, the host recompiles and
 // the dev page reloads itself. Vite: the same files (with the SDK files the
 // host adds) under Vite's dev server with @vitejs/plugin-react (HMR, React
-// Fast Refresh) and the real npm packages, pinned in package-lock.json.
+// Fast Refresh) and the real npm packages, pinned in this folder's
+// package-lock.json (apart from the browser tests' packages, so that their
+// `npm ci` in CI stays small).
 // Both are measured the same way: the page is asked every 5 ms over CDP
 // (appbox: a function called on the closed shadow root).
 //
-// Run: cargo build, then `npm run bench:dev` here. Prints p50/p95 side by side.
+// Run: cargo build, then `npm run bench:dev` in tests/browser (it installs
+// this folder's packages first). Prints p50/p95 side by side.
 
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from "node:fs";
@@ -29,7 +32,7 @@ import {
   login,
   openPage,
   startServer,
-} from "./lib.mjs";
+} from "../lib.mjs";
 
 const EDITS = 20;
 /** Between two edits: both dev servers finish what the last save started. */
