@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crate::diagnostic::Diagnostic;
 use crate::module::{ImportKind, Loader, ModuleOutput, Names};
 use crate::resolve::{resolve, ResolveError, Target, EXTERNALS};
-use crate::{Compiled, Scans};
+use crate::{Compiled, ModuleTable, Scans};
 
 /// The loader that runs the module table. A module's `require(i)` reads
 /// entry `i` of its targets: a number below `defs.length` is a module of
@@ -61,6 +61,48 @@ function load(id) {
   });
   return module.exports;
 }
+"#;
+
+/// Dev bundles only: hot updates for `appbox dev`'s page. `apply` replaces
+/// table entries (each the source of `[factory, [targets]]`) and runs the
+/// changed modules again with every module that imports them, the entry
+/// last. React state below the re-run modules is lost (the production React
+/// of the runtime has no Fast Refresh), but the page is not reloaded.
+/// The entry's `createRoot` gets the root it made before, so running the
+/// entry again renders into it instead of stacking a second root.
+const HOT_LOADER: &str = r#"var plainExternal = external, hotClient;
+external = function (name) {
+  var found = plainExternal(name);
+  if (name !== "react-dom/client") return found;
+  if (!hotClient) {
+    var roots = new Map();
+    hotClient = Object.assign({}, found, {
+      createRoot: function (container, options) {
+        var root = roots.get(container);
+        if (!root) roots.set(container, root = found.createRoot(container, options));
+        return root;
+      }
+    });
+  }
+  return hotClient;
+};
+globalThis.__APPBOX_HOT__ = {
+  apply: function (updates) {
+    var stale = {};
+    updates.forEach(function (update) {
+      defs[update.index] = (0, eval)("\"use strict\";(" + update.entry + ")\n//# sourceURL=" + update.path);
+      stale[update.index] = true;
+    });
+    for (var grew = true; grew; ) {
+      grew = false;
+      defs.forEach(function (def, i) {
+        if (!stale[i] && def[1].some(function (t) { return stale[t]; })) grew = stale[i] = true;
+      });
+    }
+    Object.keys(stale).forEach(function (i) { delete cache[i]; });
+    load(0);
+  }
+};
 "#;
 
 /// [`LOADER`], minified: `packages` is `P`, `defs` `D`, `cache` `C`,
@@ -217,9 +259,17 @@ pub fn unused_exports<'a>(graph: &'a Graph, scans: &Scans) -> Vec<(&'a String, V
         .collect()
 }
 
-/// Joins the modules into one script, the entry first. Returns the script
-/// and the line each module's code starts on (for the dev source map).
-pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> (String, Vec<(String, u32)>) {
+/// A linked bundle.
+pub struct Linked {
+    pub script: String,
+    /// The line each module's code starts on (for the dev source map).
+    pub starts: Vec<(String, u32)>,
+    /// Where each module's table entry is in the script.
+    pub table: ModuleTable,
+}
+
+/// Joins the modules into one script, the entry first.
+pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> Linked {
     let modules: Vec<(&String, &ModuleOutput)> = graph
         .modules
         .iter()
@@ -255,6 +305,7 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> (String, Vec<(S
             }
         }
     }
+    let mut entries = Vec::with_capacity(modules.len());
     let mut line = 0u32;
     let push = |out: &mut String, line: &mut u32, text: &str| {
         *line += text.matches('\n').count() as u32;
@@ -297,12 +348,15 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> (String, Vec<(S
         if !minify {
             push(&mut out, &mut line, &format!("// {path}\n"));
         }
+        let entry_start = out.len();
         push(&mut out, &mut line, "[");
         starts.push(((*path).clone(), line));
         push(&mut out, &mut line, output.code.trim_end());
         push(&mut out, &mut line, if minify { ",[" } else { ", [" });
         push(&mut out, &mut line, &targets.join(","));
-        push(&mut out, &mut line, if minify { "]]," } else { "]],\n" });
+        push(&mut out, &mut line, "]]");
+        entries.push(((*path).clone(), entry_start..out.len()));
+        push(&mut out, &mut line, if minify { "," } else { ",\n" });
     }
     push(&mut out, &mut line, if minify { "];" } else { "];\n" });
     push(
@@ -310,6 +364,9 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> (String, Vec<(S
         &mut line,
         if minify { COMPACT_LOADER } else { LOADER },
     );
+    if !minify {
+        push(&mut out, &mut line, HOT_LOADER);
+    }
     push(
         &mut out,
         &mut line,
@@ -319,7 +376,14 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> (String, Vec<(S
             "load(0);\n})();\n"
         },
     );
-    (out, starts)
+    Linked {
+        script: out,
+        starts,
+        table: ModuleTable {
+            entries,
+            packages: packages.iter().map(|p| (*p).to_owned()).collect(),
+        },
+    }
 }
 
 fn json_string(text: &str) -> String {

@@ -80,8 +80,62 @@ pub struct Output {
     pub css: String,
     /// Runtime pitfalls (spec 001 §10-§11), each with file and line.
     pub warnings: Vec<Diagnostic>,
+    /// The bundle's module table.
+    pub table: ModuleTable,
     /// Where the time went.
     pub timings: Timings,
+}
+
+/// Where each module's entry of the module table (`[factory, [targets]]`,
+/// see `bundle.rs`) is in `bundle_js`, in table order, and the runtime
+/// packages the table names. Two builds with the same paths and packages
+/// differ only in the entries whose text differs: a dev bundle's page takes
+/// those as a hot update (`globalThis.__APPBOX_HOT__.apply`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModuleTable {
+    pub entries: Vec<(String, std::ops::Range<usize>)>,
+    pub packages: Vec<String>,
+}
+
+/// One module's new table entry, for a hot update of a dev page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HotModule<'a> {
+    /// Its index in the module table.
+    pub index: usize,
+    pub path: &'a str,
+    /// The entry's source: `[factory, [targets]]`.
+    pub entry: &'a str,
+}
+
+impl ModuleTable {
+    /// The entries of `script` (built with this table) whose text differs
+    /// from those of `before_script` (built with `before`): a page running
+    /// the older build takes them as a hot update. `None` when the tables
+    /// do not have the same modules in the same order and the same
+    /// packages (an import added or removed): the page must load again.
+    pub fn hot_update<'a>(
+        &'a self,
+        script: &'a str,
+        before: &ModuleTable,
+        before_script: &str,
+    ) -> Option<Vec<HotModule<'a>>> {
+        if self.packages != before.packages || self.entries.len() != before.entries.len() {
+            return None;
+        }
+        let mut changed = Vec::new();
+        for (index, ((path, range), (old_path, old_range))) in
+            self.entries.iter().zip(&before.entries).enumerate()
+        {
+            if path != old_path {
+                return None;
+            }
+            let entry = script.get(range.clone())?;
+            if before_script.get(old_range.clone())? != entry {
+                changed.push(HotModule { index, path, entry });
+            }
+        }
+        Some(changed)
+    }
 }
 
 /// Where a compile spent its time (read by the bench and the compile API's
@@ -375,7 +429,11 @@ pub fn compile(
         .flat_map(|scan| scan.warnings.iter().cloned())
         .collect();
     warnings.extend(css.warnings.iter().cloned());
-    let (mut bundle_js, starts) = bundle::link(&graph, &compiled, !options.dev);
+    let bundle::Linked {
+        script: mut bundle_js,
+        starts,
+        table,
+    } = bundle::link(&graph, &compiled, !options.dev);
     step("link");
     if options.dev {
         bundle_js.push_str(&source_map_comment(&starts, &compiled, &vfs));
@@ -390,6 +448,7 @@ pub fn compile(
         bundle_js,
         css: css.code.clone(),
         warnings,
+        table,
         timings,
     })
 }

@@ -35,6 +35,7 @@ fn run(bundle: &str) -> String {
     let prelude = r#"globalThis.__APPBOX_EXTERNALS__ = {
   "react/jsx-runtime": { jsx: (t, p) => ({ t, p }), jsxs: (t, p) => ({ t, p }), Fragment: "F" },
   "react": { __esModule: false, version: "stand-in", useState: (v) => [v, () => {}] },
+  "react-dom/client": { createRoot: (c) => (console.log("createRoot " + c), { render: (x) => console.log("render " + x) }) },
 };
 "#;
     std::fs::write(&path, format!("{prelude}{bundle}")).expect("write");
@@ -356,6 +357,64 @@ fn a_one_file_edit_recompiles_one_module() {
     );
     assert_eq!(run(&first.bundle_js).trim(), "1");
     assert_eq!(run(&second.bundle_js).trim(), "42");
+}
+
+#[test]
+fn a_dev_bundle_takes_a_hot_update_of_the_edited_module() {
+    let cache = ModuleCache::new();
+    let dev = CompileOptions {
+        dev: true,
+        ..Default::default()
+    };
+    let mut files = vfs(&[
+        (
+            "src/main.tsx",
+            "import { createRoot } from 'react-dom/client';\nimport { a } from './a';\nimport { b } from './b';\ncreateRoot('root').render(a + b);\n",
+        ),
+        ("src/a.ts", "export const a = 'one';\n"),
+        ("src/b.ts", "console.log('b runs');\nexport const b = '!';\n"),
+    ]);
+    let first = compile(&files, &BTreeMap::new(), &dev, &cache).expect("compile");
+    files.insert("src/a.ts".into(), "export const a = 'two';\n".into());
+    let second = compile(&files, &BTreeMap::new(), &dev, &cache).expect("compile");
+    let update = second
+        .table
+        .hot_update(&second.bundle_js, &first.table, &first.bundle_js)
+        .expect("same modules: a hot update");
+    let paths: Vec<&str> = update.iter().map(|m| m.path).collect();
+    assert_eq!(paths, ["src/a.ts"]);
+    let json: Vec<serde_json::Value> = update
+        .iter()
+        .map(|m| serde_json::json!({"index": m.index, "path": m.path, "entry": m.entry}))
+        .collect();
+    let script = format!(
+        "{}\nglobalThis.__APPBOX_HOT__.apply({});\n",
+        first.bundle_js,
+        serde_json::Value::from(json)
+    );
+    // The edited module and its importer run again, into the same root;
+    // b.ts, which does not import it, does not.
+    assert_eq!(
+        run(&script).lines().collect::<Vec<_>>(),
+        ["b runs", "createRoot root", "render one!", "render two!"]
+    );
+    // A new import changes the table: no hot update, the page loads again.
+    files.insert(
+        "src/a.ts".into(),
+        "import { b } from './b';\nexport const a = b;\n".into(),
+    );
+    files.insert("src/c.ts".into(), "export const c = 3;\n".into());
+    files.insert(
+        "src/b.ts".into(),
+        "import { c } from './c';\nexport const b = c;\n".into(),
+    );
+    let third = compile(&files, &BTreeMap::new(), &dev, &cache).expect("compile");
+    assert_eq!(
+        third
+            .table
+            .hot_update(&third.bundle_js, &second.table, &second.bundle_js),
+        None
+    );
 }
 
 #[test]
