@@ -144,18 +144,20 @@ test("appbox dev: an edit shows within 1 s, CSS swaps in place, a syntax error s
     await page.goto(`${server.base}/dev/${slug}`);
     await waitFor(cdp, "the first text", titleIs, "First text");
 
-    // 1. A page text edit: visible within 1 s.
+    // 1. A page text edit: visible within 1 s, in the same document (a hot
+    // update, not a reload).
+    await page.evaluate(() => (window.__sameDocument = true));
     const saved = Date.now();
     save("src/App.tsx", app("Second text"));
     await waitFor(cdp, "the edited text", titleIs, "Second text");
     const elapsed = Date.now() - saved;
     console.log(`edit to pixels: ${elapsed} ms`);
     assert.ok(elapsed < 1000, `the edit took ${elapsed} ms to show`);
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, "the text edit reloaded the page");
     assert.deepEqual(problems, [], "after the text edit");
 
     // 2. A CSS-only edit: the new colour, and the typed value (React state) stays.
     await typeInShadow(page, cdp, await shadowRoot(cdp), '[data-testid="name"]', "typed by a user");
-    await page.evaluate(() => (window.__sameDocument = true));
     save("src/App.css", css("rgb(255, 0, 0)"));
     await waitFor(cdp, "the new colour", function () {
       return getComputedStyle(this.querySelector('[data-testid="title"]')).color === "rgb(255, 0, 0)";
@@ -179,6 +181,7 @@ test("appbox dev: an edit shows within 1 s, CSS swaps in place, a syntax error s
     save("src/App.tsx", app("Fixed text"));
     await waitFor(cdp, "the fixed text", titleIs, "Fixed text");
     await overlay.waitFor({ state: "detached", timeout: 10_000 });
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, "the fix reloaded the page");
     assert.deepEqual(problems, [], "after the fix");
   } finally {
     await page.close();

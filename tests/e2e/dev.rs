@@ -3,7 +3,8 @@
 //! without builder.access, a script instead of a navigation, a stream
 //! without the page's ticket, too many streams; nothing of dev mode in the
 //! published page. Then what a dev page hears after each write: `css` for a
-//! CSS-only edit, `reload` for new JS, `compile-error` with file and line,
+//! CSS-only edit, `modules` (the edited module) for new JS, `reload` for a
+//! new import, `compile-error` with file and line,
 //! `fixed` when the same JS compiles again.
 
 use std::time::Duration;
@@ -235,8 +236,26 @@ async fn each_write_tells_the_dev_page_what_to_do() {
         "{data}"
     );
 
-    // New JS: reload.
+    // New JS, same imports: the edited module, to run again in place.
     write(json!({"src/App.tsx": APP.replace("Hello dev", "Hello again")})).await;
+    let (name, data) = events.next().await;
+    assert_eq!(name, "modules", "{data}");
+    let modules = data["modules"].as_array().unwrap();
+    assert_eq!(modules.len(), 1, "only the edited module: {data}");
+    assert_eq!(modules[0]["path"], "src/App.tsx");
+    let entry = modules[0]["entry"].as_str().unwrap();
+    assert!(
+        entry.starts_with("[function") && entry.contains("Hello again"),
+        "{entry}"
+    );
+    assert!(modules[0]["index"].as_u64().unwrap() > 0, "{data}");
+
+    // A new import changes the module table: the page loads again.
+    write(json!({
+        "src/extra.ts": "export const extra = '!';\n",
+        "src/App.tsx": format!("import {{ extra }} from './extra';\nconsole.log(extra);\n{}", APP.replace("Hello dev", "Hello again")),
+    }))
+    .await;
     assert_eq!(events.next().await.0, "reload");
 
     // A syntax error: file, line and the esbuild text with its code frame.
@@ -252,6 +271,6 @@ async fn each_write_tells_the_dev_page_what_to_do() {
     );
 
     // Fixed with the JS the page runs: the overlay goes.
-    write(json!({"src/App.tsx": APP.replace("Hello dev", "Hello again")})).await;
+    write(json!({"src/App.tsx": format!("import {{ extra }} from './extra';\nconsole.log(extra);\n{}", APP.replace("Hello dev", "Hello again"))})).await;
     assert_eq!(events.next().await.0, "fixed");
 }

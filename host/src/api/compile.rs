@@ -86,6 +86,7 @@ async fn compile_app(
             bundle_js,
             css,
             warnings,
+            ..
         } => CompileResponse::Success {
             success: true,
             html: app_page(&app.name, &app.id.to_string(), &app.slug, css, bundle_js),

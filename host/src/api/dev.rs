@@ -61,8 +61,8 @@ async fn builder_app(
 }
 
 /// The app's working copy (not its published version), compiled in dev
-/// mode, in a page that follows every change of its files: new JS reloads
-/// it, new CSS is swapped in place, a compile error shows as an overlay
+/// mode, in a page that follows every change of its files: changed modules
+/// run again in place (a new import reloads it), new CSS is swapped in place, a compile error shows as an overlay
 /// with file, line, column and code frame. What `appbox dev` prints.
 #[utoipa::path(get, path = "/dev/{slug}", tag = "pages",
     params(("slug" = String, Path, description = "slug, id or subdomain")),
@@ -160,7 +160,9 @@ struct EventsQuery {
 }
 
 /// The dev page's events (`text/event-stream`): after every change of the
-/// app's files, `reload` (new JS), `css` (`{"css"}`: only the CSS changed),
+/// app's files, `modules` (`{"modules": [{index, path, entry}]}`: modules to
+/// run again in place), `reload` (the import graph changed), `css`
+/// (`{"css"}`: the new stylesheet, swapped in place),
 /// `compile-error` (`{"text", "errors": [{file, line, column, message}]}`)
 /// or `fixed`. The first event compares the page's build (`js`, `css`) with
 /// the files now. At most 8 streams per user and app, 32 per app.
@@ -201,6 +203,7 @@ async fn dev_events(
             js: query.js,
             css: query.css,
             error: false,
+            build: None,
         },
         listener,
         first: true,

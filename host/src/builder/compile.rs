@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use appbox_compiler::{compile, CompileOptions, Diagnostic, ModuleCache, Timings};
+use appbox_compiler::{compile, CompileOptions, Diagnostic, ModuleCache, ModuleTable, Timings};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -50,6 +50,8 @@ pub enum Outcome {
         bundle_js: String,
         css: String,
         warnings: Vec<Diagnostic>,
+        /// Where each module is in `bundle_js` (for dev pages' hot updates).
+        table: ModuleTable,
     },
     Failure {
         errors: Vec<Diagnostic>,
@@ -161,6 +163,7 @@ impl CompileService {
                         bundle_js: output.bundle_js,
                         css: output.css,
                         warnings: output.warnings,
+                        table: output.table,
                     },
                     output.timings,
                 )

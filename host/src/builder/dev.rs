@@ -2,8 +2,9 @@
 //! live in the browser. `appbox dev` pushes each saved file; every write of
 //! an app's files rings the app's bell here ([`DevHub::changed`]); each open
 //! dev page listens on a server-sent event stream that recompiles and says
-//! what the page must do ([`step`]): swap the CSS in place, reload for new
-//! JS, show a compile error, or hide it.
+//! what the page must do ([`step`]): run the changed modules again in place
+//! (a hot update), swap the CSS in place, reload when the import graph
+//! changed, show a compile error, or hide it.
 //!
 //! Only builders of the app's tenant reach it (`api/dev.rs`), with a ticket
 //! that only the dev page (a top-level navigation) carries, and a bounded
@@ -150,33 +151,52 @@ impl DevHub {
 }
 
 /// What a dev page shows: the hashes of its JS and CSS (empty when the
-/// page was served while the app did not compile), and whether it shows a
-/// compile error.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// page was served while the app did not compile), whether it shows a
+/// compile error, and the build its JS came from when known (a hot update
+/// is the difference between that build and the next).
+#[derive(Debug, Clone, Default)]
 pub struct Seen {
     pub js: String,
     pub css: String,
     pub error: bool,
+    pub build: Option<Arc<Outcome>>,
+}
+
+impl PartialEq for Seen {
+    fn eq(&self, other: &Seen) -> bool {
+        (&self.js, &self.css, self.error) == (&other.js, &other.css, other.error)
+    }
 }
 
 impl Seen {
     /// What a page built from `outcome` shows.
-    pub fn of(outcome: &Outcome) -> Seen {
-        match outcome {
+    pub fn of(outcome: &Arc<Outcome>) -> Seen {
+        match &**outcome {
             Outcome::Success { bundle_js, css, .. } => Seen {
                 js: short_hash(bundle_js.as_bytes()),
                 css: short_hash(css.as_bytes()),
                 error: false,
+                build: Some(outcome.clone()),
             },
             Outcome::Failure { .. } => Seen::default(),
         }
     }
 }
 
+/// One module's new table entry (see `appbox_compiler::ModuleTable`).
+#[derive(Debug, PartialEq, Eq, serde::Serialize)]
+pub struct HotModule {
+    pub index: usize,
+    pub path: String,
+    pub entry: String,
+}
+
 /// What a dev page must do next.
 #[derive(Debug, PartialEq, Eq)]
 pub enum DevEvent {
-    /// The JS changed: load the page again.
+    /// Modules changed, the import graph did not: run these again in place.
+    Modules(Vec<HotModule>),
+    /// The import graph changed: load the page again.
     Reload,
     /// Only the CSS changed: this is the new CSS, swap it in place.
     Css(String),
@@ -191,6 +211,7 @@ impl DevEvent {
     /// The event's name on the stream.
     pub fn name(&self) -> &'static str {
         match self {
+            DevEvent::Modules(_) => "modules",
             DevEvent::Reload => "reload",
             DevEvent::Css(_) => "css",
             DevEvent::CompileError { .. } => "compile-error",
@@ -202,6 +223,7 @@ impl DevEvent {
     pub fn data(&self) -> serde_json::Value {
         match self {
             DevEvent::Reload | DevEvent::Fixed => serde_json::Value::Null,
+            DevEvent::Modules(modules) => serde_json::json!({ "modules": modules }),
             DevEvent::Css(css) => serde_json::json!({ "css": css }),
             DevEvent::CompileError { text, errors } => {
                 serde_json::json!({ "text": text, "errors": errors })
@@ -212,20 +234,24 @@ impl DevEvent {
 
 /// What a page that shows `seen` must do after a compile with `outcome`;
 /// `seen` becomes what it shows then.
-pub fn step(seen: &mut Seen, outcome: &Outcome) -> Vec<DevEvent> {
-    let errors = match outcome {
+pub fn step(seen: &mut Seen, outcome: &Arc<Outcome>) -> Vec<DevEvent> {
+    let errors = match &**outcome {
         Outcome::Failure { errors } => errors,
-        Outcome::Success { .. } => {
+        Outcome::Success { css, .. } => {
             let now = Seen::of(outcome);
-            if now.js != seen.js {
-                *seen = now;
-                return vec![DevEvent::Reload];
-            }
             let mut events = Vec::new();
-            if now.css != seen.css {
-                if let Outcome::Success { css, .. } = outcome {
-                    events.push(DevEvent::Css(css.clone()));
+            if now.js != seen.js {
+                match hot_update(seen.build.as_deref(), outcome) {
+                    Some(modules) if modules.is_empty() => {}
+                    Some(modules) => events.push(DevEvent::Modules(modules)),
+                    None => {
+                        *seen = now;
+                        return vec![DevEvent::Reload];
+                    }
                 }
+            }
+            if now.css != seen.css {
+                events.push(DevEvent::Css(css.clone()));
             }
             if seen.error {
                 events.push(DevEvent::Fixed);
@@ -241,57 +267,149 @@ pub fn step(seen: &mut Seen, outcome: &Outcome) -> Vec<DevEvent> {
     }]
 }
 
+/// The modules of `now` that differ from `before`'s, when both compiled
+/// with the same import graph; `None` when a reload is needed.
+fn hot_update(before: Option<&Outcome>, now: &Outcome) -> Option<Vec<HotModule>> {
+    let (
+        Outcome::Success {
+            bundle_js: old_js,
+            table: old_table,
+            ..
+        },
+        Outcome::Success {
+            bundle_js, table, ..
+        },
+    ) = (before?, now)
+    else {
+        return None;
+    };
+    let modules = table.hot_update(bundle_js, old_table, old_js)?;
+    Some(
+        modules
+            .into_iter()
+            .map(|m| HotModule {
+                index: m.index,
+                path: m.path.to_owned(),
+                entry: m.entry.to_owned(),
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use appbox_compiler::Diagnostic;
+    use appbox_compiler::{Diagnostic, ModuleTable};
 
-    fn built(js: &str, css: &str) -> Outcome {
-        Outcome::Success {
-            bundle_js: js.into(),
+    /// A build of `modules` (path, table entry), with `css`.
+    fn built(modules: &[(&str, &str)], css: &str) -> Arc<Outcome> {
+        let mut bundle_js = String::from("var defs = [");
+        let mut entries = Vec::new();
+        for (path, entry) in modules {
+            let start = bundle_js.len();
+            bundle_js.push_str(entry);
+            entries.push((path.to_string(), start..bundle_js.len()));
+            bundle_js.push(',');
+        }
+        Arc::new(Outcome::Success {
+            bundle_js,
             css: css.into(),
             warnings: Vec::new(),
-        }
+            table: ModuleTable {
+                entries,
+                packages: vec!["react".into()],
+            },
+        })
     }
 
-    fn broken() -> Outcome {
-        Outcome::Failure {
+    fn broken() -> Arc<Outcome> {
+        Arc::new(Outcome::Failure {
             errors: vec![Diagnostic::error("Expected \";\"", None)],
+        })
+    }
+
+    const MAIN: (&str, &str) = ("src/main.tsx", "[function(){ main() }, [1]]");
+    const PAGE: (&str, &str) = ("src/Page.tsx", "[function(){ page() }, []]");
+    const PAGE_EDITED: (&str, &str) = ("src/Page.tsx", "[function(){ edited() }, []]");
+
+    fn hot(index: usize, (path, entry): (&str, &str)) -> HotModule {
+        HotModule {
+            index,
+            path: path.into(),
+            entry: entry.into(),
         }
     }
 
     #[test]
-    fn a_css_edit_swaps_the_css_and_a_js_edit_reloads() {
-        let mut seen = Seen::of(&built("a()", "p{}"));
-        assert_eq!(step(&mut seen, &built("a()", "p{}")), vec![]);
+    fn a_js_edit_is_a_hot_update_a_css_edit_a_swap_and_a_new_import_a_reload() {
+        let mut seen = Seen::of(&built(&[MAIN, PAGE], "p{}"));
+        assert_eq!(step(&mut seen, &built(&[MAIN, PAGE], "p{}")), vec![]);
         assert_eq!(
-            step(&mut seen, &built("a()", "p{color:red}")),
+            step(&mut seen, &built(&[MAIN, PAGE], "p{color:red}")),
             vec![DevEvent::Css("p{color:red}".into())]
         );
         assert_eq!(
-            step(&mut seen, &built("b()", "p{color:red}")),
+            step(&mut seen, &built(&[MAIN, PAGE_EDITED], "p{color:red}")),
+            vec![DevEvent::Modules(vec![hot(1, PAGE_EDITED)])]
+        );
+        assert_eq!(
+            step(
+                &mut seen,
+                &built(&[MAIN, PAGE, ("src/New.tsx", "[0,[]]")], "p{}")
+            ),
             vec![DevEvent::Reload]
         );
-        assert_eq!(seen, Seen::of(&built("b()", "p{color:red}")));
+        assert_eq!(
+            seen,
+            Seen::of(&built(&[MAIN, PAGE, ("src/New.tsx", "[0,[]]")], "p{}"))
+        );
+        // A page whose build the stream does not know (it only has the
+        // page's hashes) loads again when the JS differs.
+        let mut from_page = Seen {
+            build: None,
+            ..Seen::of(&built(&[MAIN, PAGE], "p{}"))
+        };
+        assert_eq!(step(&mut from_page, &built(&[MAIN, PAGE], "p{}")), vec![]);
+        assert!(
+            from_page.build.is_some(),
+            "the stream now knows the page's build"
+        );
+        let mut stale = Seen {
+            build: None,
+            ..Seen::of(&built(&[MAIN, PAGE], "p{}"))
+        };
+        assert_eq!(
+            step(&mut stale, &built(&[MAIN, PAGE_EDITED], "p{}")),
+            vec![DevEvent::Reload]
+        );
     }
 
     #[test]
-    fn an_error_shows_until_fixed_and_a_fix_with_new_js_reloads() {
-        let mut seen = Seen::of(&built("a()", "p{}"));
+    fn an_error_shows_until_fixed_and_the_fix_is_a_hot_update() {
+        let mut seen = Seen::of(&built(&[MAIN, PAGE], "p{}"));
         let events = step(&mut seen, &broken());
         assert!(
             matches!(&events[..], [DevEvent::CompileError { errors, .. }] if errors[0].message.contains("Expected")),
             "{events:?}"
         );
-        assert_eq!(step(&mut seen, &built("a()", "p{}")), vec![DevEvent::Fixed]);
+        assert_eq!(
+            step(&mut seen, &built(&[MAIN, PAGE], "p{}")),
+            vec![DevEvent::Fixed]
+        );
         step(&mut seen, &broken());
         assert_eq!(
-            step(&mut seen, &built("c()", "p{}")),
-            vec![DevEvent::Reload]
+            step(&mut seen, &built(&[MAIN, PAGE_EDITED], "p{}")),
+            vec![
+                DevEvent::Modules(vec![hot(1, PAGE_EDITED)]),
+                DevEvent::Fixed
+            ]
         );
         // A page served while the app did not compile has nothing to keep.
         let mut empty = Seen::of(&broken());
-        assert_eq!(step(&mut empty, &built("a()", "")), vec![DevEvent::Reload]);
+        assert_eq!(
+            step(&mut empty, &built(&[MAIN, PAGE], "")),
+            vec![DevEvent::Reload]
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 // The dev page's client (builder/dev.rs): inlined into /dev/{slug} only,
 // never into the published runtime. It listens to the page's event stream:
-//   reload         the app's JS changed: load the page again
+//   modules        modules changed: the dev bundle's loader runs them again,
+//                  with their importers, into the same React root
+//   reload         the import graph changed: load the page again
 //   css            only the CSS changed: swap it inside the app's shadow root
 //                  (React state is kept)
 //   compile-error  show an overlay with file, line, column and code frame
@@ -57,6 +59,17 @@
 
   const events = new EventSource(config.events);
   const data = (event) => JSON.parse(event.data);
+  events.addEventListener("modules", (event) => {
+    const hot = window.__APPBOX_HOT__;
+    if (!hot) return location.reload();
+    try {
+      hot.apply(data(event).modules);
+    } catch (error) {
+      // The new code threw while starting: a fresh page shows it plainly.
+      console.error(error);
+      location.reload();
+    }
+  });
   events.addEventListener("reload", () => location.reload());
   events.addEventListener("css", (event) => swapCss(data(event).css));
   events.addEventListener("compile-error", (event) => showOverlay(data(event)));
