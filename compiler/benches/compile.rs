@@ -5,8 +5,9 @@
 //!
 //! For each app: the median cold compile (a fresh module cache each time,
 //! minified), the median one-file edit (a page changes, warm cache), JS and
-//! CSS bytes; then, for medium and large, where a cold compile and an edit
-//! spend their time, stage by stage.
+//! CSS bytes; appbox's bytes again on the anchors' input (their reference
+//! SDK files instead of the host's, which differ); then, for medium and
+//! large, where a cold compile and an edit spend their time, stage by stage.
 //!
 //! `BENCH_RUNS` (default 9) sets the timed runs; `BENCH_OUT` a folder to
 //! write appbox's bundles to (APP.js, APP.css); `APPBOX_ANCHORS` the anchors
@@ -37,14 +38,15 @@ fn load(name: &str) -> BTreeMap<String, String> {
     serde_json::from_str(&text).expect("corpus app")
 }
 
-fn sdk() -> BTreeMap<String, String> {
+/// The SDK files in `dir`, at the paths the host injects them.
+fn sdk_files(dir: &Path) -> BTreeMap<String, String> {
     ["api.ts", "db.ts", "action.ts", "data.json", "db.json"]
         .iter()
         .map(|name| {
-            (
-                format!("src/{name}"),
-                std::fs::read_to_string(root().join("sdk-js/src").join(name)).expect("sdk file"),
-            )
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (format!("src/{name}"), text)
         })
         .collect()
 }
@@ -202,7 +204,11 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(9)
         .max(1);
-    let sdk = sdk();
+    let sdk = sdk_files(&root().join("sdk-js/src"));
+    // The anchors build each app with the reference SDK files of
+    // `esbuild-baseline/sdk-reference`, not the host's: appbox's bytes on
+    // exactly those files too, for a like-for-like size comparison.
+    let reference = sdk_files(&shared().join("esbuild-baseline/sdk-reference"));
     let anchors = anchors(runs);
     let ours: Vec<(&str, Ours)> = APPS
         .iter()
@@ -232,6 +238,21 @@ fn main() {
             ours.edit_ms,
             ours.output.bundle_js.len(),
             ours.output.css.len()
+        );
+        let same_input = compile(
+            &load(app),
+            &reference,
+            &CompileOptions::default(),
+            &ModuleCache::new(),
+        )
+        .expect("compile with the reference SDK");
+        println!(
+            "{app:<7} {:<38} {:>9} {:>9} {:>10} {:>9}",
+            "appbox compiler, the anchors' SDK files",
+            "-",
+            "-",
+            same_input.bundle_js.len(),
+            same_input.css.len()
         );
         if let Ok(anchors) = &anchors {
             for anchor in anchors.get(*app).into_iter().flatten() {
