@@ -33,6 +33,7 @@ mod jsx_tags;
 mod lints;
 mod module;
 pub mod resolve;
+mod settled;
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -343,16 +344,18 @@ pub fn compile(
     } else {
         bundle::unused_exports(&graph, &scans).into_iter().collect()
     };
-    // Minified, a module reads the stable exports of the modules it
-    // imports once (dev keeps every read live, as written).
+    // Minified, a module reads the exports of the modules it imports that
+    // cannot change once, where it requires them ([`settled`]; dev keeps
+    // every read live, as written).
+    let readable = settled::Readable::new(&graph, &scans);
     let stable = |path: &String| -> Vec<(String, Vec<String>)> {
         let links = graph.links.get(path).filter(|_| !options.dev);
         links
             .into_iter()
             .flatten()
             .filter_map(|(specifier, target)| {
-                let scan = scans.get(target)?.as_ref().ok()?;
-                (!scan.stable.is_empty()).then(|| (specifier.clone(), scan.stable.clone()))
+                let names = readable.names(path, target);
+                (!names.is_empty()).then(|| (specifier.clone(), names))
             })
             .collect()
     };

@@ -372,12 +372,33 @@ pub struct Scan {
     /// defined before the module's code runs (hoisted), even in an import
     /// cycle, and never changed, so an importer may read them once.
     pub stable: Vec<String>,
+    /// Exports that never change once the module's code has run: bound to
+    /// a top-level declaration the module never assigns after it (a
+    /// function, class, enum, or a variable declared once), or an
+    /// anonymous default. An importer the module cannot reach back to (in
+    /// another strongly connected part of the import graph) may read them
+    /// once, where it requires the module: the module has run by then.
+    pub settled: Vec<String>,
+    /// `export … from` re-exports: what another module's settled exports
+    /// make settled here.
+    pub reexports: Vec<Reexport>,
+    /// Every name the module exports itself, `export *` aside.
+    pub own_exports: Vec<String>,
     /// The module is written with ES import/export syntax (and no TS
     /// `export =`): its exports object is marked `__esModule`, so swc's
     /// interop helpers return it as it is.
     pub esm: bool,
     pub imports: Vec<Import>,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// `export { imported as exported } from "specifier"`; `imported` is
+/// `None` for `export * as exported from`.
+#[derive(Debug, Clone)]
+pub struct Reexport {
+    pub exported: String,
+    pub specifier: String,
+    pub imported: Option<String>,
 }
 
 /// A module parsed by [`scan_module`], handed to [`compile_module`] so that
@@ -416,6 +437,10 @@ pub fn scan_module(
                 imports: Vec::new(),
                 exports: Some(Vec::new()),
                 functions: Vec::new(),
+                bindings: Vec::new(),
+                reexports: Vec::new(),
+                own_exports: Vec::new(),
+                export_assign: false,
                 assigned: Vec::new(),
                 module_syntax: false,
                 errors: Vec::new(),
@@ -441,10 +466,14 @@ pub fn scan_module(
                 .filter(|(_, local)| !local.as_ref().is_some_and(|l| scan.assigned.contains(l)))
                 .map(|(name, _)| name.clone())
                 .collect();
+            let settled = settled_exports(&parsed.module, &scan.bindings, &scan.assigned);
             let scan = Scan {
-                esm: scan.module_syntax && scan.exports.is_some(),
+                esm: scan.module_syntax && !scan.export_assign,
                 exports: scan.exports,
                 stable,
+                settled,
+                reexports: scan.reexports,
+                own_exports: scan.own_exports,
                 imports: scan.imports,
                 warnings: lints.into_warnings(),
             };
@@ -1327,7 +1356,14 @@ struct ImportScan<'a> {
     /// Exports bound to a function declaration: exported name, local name
     /// (`None`: an anonymous default export).
     functions: Vec<(String, Option<String>)>,
-    /// Names assigned anywhere in the module (any scope).
+    /// Exports bound to a local name (`None`: an anonymous default).
+    bindings: Vec<(String, Option<String>)>,
+    reexports: Vec<Reexport>,
+    own_exports: Vec<String>,
+    /// A TS `export =`.
+    export_assign: bool,
+    /// Names bound or assigned anywhere in the module (any scope), once per
+    /// binding pattern or assignment.
     assigned: Vec<String>,
     /// An import or export was seen.
     module_syntax: bool,
@@ -1336,6 +1372,7 @@ struct ImportScan<'a> {
 
 impl ImportScan<'_> {
     fn export(&mut self, name: String) {
+        self.own_exports.push(name.clone());
         if let Some(exports) = &mut self.exports {
             exports.push(name);
         }
@@ -1400,9 +1437,19 @@ impl Visit for ImportScan<'_> {
                 for specifier in &export.specifiers {
                     match specifier {
                         ExportSpecifier::Named(named) if !named.is_type_only => {
-                            names.push(export_name(&named.orig));
-                            let exported = named.exported.as_ref().unwrap_or(&named.orig);
-                            self.export(export_name(exported));
+                            let orig = export_name(&named.orig);
+                            names.push(orig.clone());
+                            let exported =
+                                export_name(named.exported.as_ref().unwrap_or(&named.orig));
+                            self.export(exported.clone());
+                            match &export.src {
+                                Some(src) => self.reexports.push(Reexport {
+                                    exported,
+                                    specifier: src.value.to_string_lossy().into_owned(),
+                                    imported: Some(orig),
+                                }),
+                                None => self.bindings.push((exported, Some(orig))),
+                            }
                         }
                         ExportSpecifier::Named(_) => {}
                         ExportSpecifier::Default(default) => {
@@ -1411,7 +1458,15 @@ impl Visit for ImportScan<'_> {
                         }
                         ExportSpecifier::Namespace(namespace) => {
                             all = true;
-                            self.export(export_name(&namespace.name));
+                            let exported = export_name(&namespace.name);
+                            self.export(exported.clone());
+                            if let Some(src) = &export.src {
+                                self.reexports.push(Reexport {
+                                    exported,
+                                    specifier: src.value.to_string_lossy().into_owned(),
+                                    imported: None,
+                                });
+                            }
                         }
                     }
                 }
@@ -1425,6 +1480,7 @@ impl Visit for ImportScan<'_> {
                     self.functions.push((name.clone(), Some(name)));
                 }
                 for name in decl_names(&export.decl) {
+                    self.bindings.push((name.clone(), Some(name.clone())));
                     self.export(name);
                 }
             }
@@ -1433,13 +1489,28 @@ impl Visit for ImportScan<'_> {
                 ..
             }) => {
                 let local = f.ident.as_ref().map(|i| i.sym.to_string());
-                self.functions.push(("default".into(), local));
+                self.functions.push(("default".into(), local.clone()));
+                self.bindings.push(("default".into(), local));
                 self.export("default".into());
             }
-            ModuleDecl::ExportDefaultDecl(_) | ModuleDecl::ExportDefaultExpr(_) => {
+            ModuleDecl::ExportDefaultDecl(ExportDefaultDecl {
+                decl: DefaultDecl::Class(c),
+                ..
+            }) => {
+                let local = c.ident.as_ref().map(|i| i.sym.to_string());
+                self.bindings.push(("default".into(), local));
                 self.export("default".into());
             }
-            ModuleDecl::TsExportAssignment(_) => self.exports = None,
+            ModuleDecl::ExportDefaultDecl(_) => self.export("default".into()),
+            ModuleDecl::ExportDefaultExpr(_) => {
+                // swc keeps the value in a `const` of its own.
+                self.bindings.push(("default".into(), None));
+                self.export("default".into());
+            }
+            ModuleDecl::TsExportAssignment(_) => {
+                self.exports = None;
+                self.export_assign = true;
+            }
             _ => {}
         }
         decl.visit_children_with(self);
@@ -1496,6 +1567,57 @@ impl Visit for ImportScan<'_> {
         }
         call.visit_children_with(self);
     }
+}
+
+/// [`Scan::settled`]: of the exports bound to a local name, those whose
+/// name is declared at the top level and bound nowhere else: a function,
+/// class or enum never assigned, a variable whose declaration is its only
+/// binding or assignment (`assigned` has one entry per binding pattern and
+/// assignment, any scope, so a shadowing parameter also counts, to be safe).
+fn settled_exports(
+    module: &Module,
+    bindings: &[(String, Option<String>)],
+    assigned: &[String],
+) -> Vec<String> {
+    // Top-level declarations, with whether they are variables.
+    let mut declared: HashMap<String, bool> = HashMap::new();
+    for item in &module.body {
+        let decl = match item {
+            ModuleItem::Stmt(Stmt::Decl(decl)) => decl,
+            ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(export)) => &export.decl,
+            ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultDecl(export)) => {
+                let ident = match &export.decl {
+                    DefaultDecl::Fn(f) => f.ident.as_ref(),
+                    DefaultDecl::Class(c) => c.ident.as_ref(),
+                    DefaultDecl::TsInterfaceDecl(_) => None,
+                };
+                if let Some(ident) = ident {
+                    declared.insert(ident.sym.to_string(), false);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let is_var = matches!(decl, Decl::Var(_));
+        for name in decl_names(decl) {
+            // A variable declared twice is bound twice: `assigned` counts it.
+            declared.insert(name, is_var);
+        }
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for name in assigned {
+        *counts.entry(name).or_default() += 1;
+    }
+    bindings
+        .iter()
+        .filter(|(_, local)| match local {
+            None => true,
+            Some(local) => declared.get(local).is_some_and(|is_var| {
+                counts.get(local.as_str()).copied().unwrap_or(0) <= usize::from(*is_var)
+            }),
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 fn export_name(name: &ModuleExportName) -> String {

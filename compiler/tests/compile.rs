@@ -133,6 +133,42 @@ console.log(early, mutable(), change(), mutable(), show(), show === show);
 }
 
 #[test]
+fn settled_exports_are_read_once_outside_cycles_and_live_inside() {
+    let files = [
+        ("src/main.tsx", r#"
+import { LABEL, table, total, add, fromCycle } from "./barrel";
+add(); add();
+console.log(LABEL, LABEL.length, table.a, total, total + 1, fromCycle(), LABEL + "!");
+"#),
+        ("src/barrel.ts", "export * from './consts';\nexport { fromCycle } from './c1';\n"),
+        ("src/consts.ts", "export const LABEL = 'label';\nexport const table = { a: 1 };\nexport let total = 0;\nexport function add() { total++; }\n"),
+        // c1 and c2 import each other: c2 runs before c1's body, so it
+        // must read NAME when called, not where it requires c1.
+        ("src/c1.ts", "import { fromC2 } from './c2';\nexport const NAME = 'c1';\nexport const fromCycle = () => fromC2();\n"),
+        ("src/c2.ts", "import { NAME } from './c1';\nexport function fromC2() { return 'c2 sees ' + NAME + NAME.length; }\n"),
+    ];
+    for out in both(&files) {
+        assert_eq!(out.trim(), "label 5 1 2 3 c2 sees c12 label!");
+    }
+    let minified = build(&files, false).expect("compile").bundle_js;
+    assert_eq!(
+        minified.matches(".LABEL").count(),
+        1,
+        "a const read through a barrel is read once: {minified}"
+    );
+    assert_eq!(
+        minified.matches(".total").count(),
+        2,
+        "a reassigned export is read at each use: {minified}"
+    );
+    assert_eq!(
+        minified.matches(".NAME").count(),
+        2,
+        "inside a cycle a const is read at each use: {minified}"
+    );
+}
+
+#[test]
 fn json_and_css_imports() {
     let files = [
         ("src/main.tsx", "import data from './data.json';\nimport { name } from './data.json';\nimport './b.css';\nimport './a.css';\nconsole.log(data.items.length, name);\n"),
