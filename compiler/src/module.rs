@@ -4,7 +4,7 @@
 //! module's output can be cached by its content.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -196,8 +196,9 @@ pub fn compile_module(
 ) -> Result<ModuleOutput, Vec<Diagnostic>> {
     // A file loaded as a value: a factory that exports it.
     let value_module = |value: String| ModuleOutput {
+        // Minified, `module` is the third parameter (see COMPACT_FRAME_NAMES).
         code: if options.minify {
-            format!("function(e,r,m){{m.exports={value}}}")
+            format!("(r,d,m)=>m.exports={value}")
         } else {
             format!("function (exports, require, module) {{\nmodule.exports = {value};\n}}")
         },
@@ -625,7 +626,7 @@ fn script_module(
         };
         program.mutate(common_js(Resolver::Default, unresolved, config, features));
         program.mutate(inject_helpers(unresolved));
-        let (mut program, requires) = into_factory(program, unresolved, context);
+        let (mut program, requires) = into_factory(program, unresolved, context, options.minify);
         laps.lap(5);
         if options.minify {
             program = swc_core::ecma::minifier::optimize(
@@ -711,15 +712,24 @@ pub const HELPERS_PREFIX: &str = "@swc/helpers/_/";
 /// (an assignment keeps the minifier from dropping it); never in a bundle.
 const FACTORY_GLOBAL: &str = "__appbox_factory";
 /// The names CommonJS code reads from its frame, and the loader's
-/// [`define_exports`].
+/// [`define_exports`], in the order of the factory's parameters (dev).
 const FRAME_NAMES: [&str; 4] = ["exports", "require", "module", "define_exports"];
+/// The same names in the order of a minified factory's parameters: those an
+/// ES module uses first, so that it declares only them (the loader's
+/// `COMPACT_LOADER` passes them in this order).
+const COMPACT_FRAME_NAMES: [&str; 4] = ["require", "define_exports", "module", "exports"];
 
 /// Turns a CommonJS module into `__appbox_factory = function (exports,
 /// require, module) { … }`: the frame's names become the function's own
 /// parameters (so the minifier may shorten them), helper imports become
 /// `require`s, and every `require("specifier")` becomes `require(i)`, `i`
 /// the index of the specifier in the list returned.
-fn into_factory(program: Program, unresolved: Mark, context: &Context) -> (Program, Vec<String>) {
+fn into_factory(
+    program: Program,
+    unresolved: Mark,
+    context: &Context,
+    minify: bool,
+) -> (Program, Vec<String>) {
     let unresolved = SyntaxContext::empty().apply_mark(unresolved);
     let frame = SyntaxContext::empty().apply_mark(Mark::new());
     let items = match program {
@@ -771,23 +781,52 @@ fn into_factory(program: Program, unresolved: Mark, context: &Context) -> (Progr
         unresolved,
         frame,
         requires: Vec::new(),
+        used: Vec::new(),
+        arguments: false,
     };
     body.visit_mut_with(&mut factory);
-    let params = FRAME_NAMES
+    // Minified: the parameters up to the last one used, and an arrow
+    // function (swc's CommonJS makes a top-level `this` `undefined`) unless
+    // the module says `arguments`.
+    let names: &[&str] = if minify {
+        let used = COMPACT_FRAME_NAMES
+            .iter()
+            .rposition(|name| factory.used.contains(name))
+            .map_or(0, |last| last + 1);
+        &COMPACT_FRAME_NAMES[..used]
+    } else {
+        &FRAME_NAMES
+    };
+    let params: Vec<Pat> = names
         .iter()
-        .map(|name| Param {
-            span: DUMMY_SP,
-            decorators: Vec::new(),
-            pat: Pat::Ident(Ident::new((*name).into(), DUMMY_SP, frame).into()),
-        })
+        .map(|name| Pat::Ident(Ident::new((*name).into(), DUMMY_SP, frame).into()))
         .collect();
-    let function = Function {
-        params,
-        body: Some(FunctionBody {
-            span: DUMMY_SP,
-            stmts: body,
-        }),
-        ..Default::default()
+    let body = FunctionBody {
+        span: DUMMY_SP,
+        stmts: body,
+    };
+    let factory_expr = if minify && !factory.arguments {
+        Expr::Arrow(ArrowExpr {
+            params,
+            body: Box::new(ArrowFunctionBody::FunctionBody(body)),
+            ..Default::default()
+        })
+    } else {
+        Expr::Fn(FnExpr {
+            ident: None,
+            function: Box::new(Function {
+                params: params
+                    .into_iter()
+                    .map(|pat| Param {
+                        span: DUMMY_SP,
+                        decorators: Vec::new(),
+                        pat,
+                    })
+                    .collect(),
+                body: Some(body),
+                ..Default::default()
+            }),
+        })
     };
     let assign = AssignExpr {
         span: DUMMY_SP,
@@ -795,10 +834,7 @@ fn into_factory(program: Program, unresolved: Mark, context: &Context) -> (Progr
         left: AssignTarget::Simple(SimpleAssignTarget::Ident(
             Ident::new(FACTORY_GLOBAL.into(), DUMMY_SP, unresolved).into(),
         )),
-        right: Box::new(Expr::Fn(FnExpr {
-            ident: None,
-            function: Box::new(function),
-        })),
+        right: Box::new(factory_expr),
     };
     let script = Script {
         span: DUMMY_SP,
@@ -1103,6 +1139,7 @@ fn hoist_package_members(
 ) {
     let mut hoist = PackageMembers {
         packages: HashMap::new(),
+        worth: HashSet::new(),
         members: Vec::new(),
     };
     for (at, stmt) in body.iter().enumerate() {
@@ -1139,7 +1176,9 @@ fn hoist_package_members(
                 },
                 _ => continue,
             };
-            if crate::resolve::EXTERNALS.contains(&&*package) && !interop {
+            // A runtime package is complete before the bundle runs, and so
+            // is what an interop helper makes of it.
+            if crate::resolve::EXTERNALS.contains(&&*package) {
                 hoist.packages.insert(binding.id.to_id(), (at, None));
             } else if let Some((_, names)) = stable.iter().find(|(s, _)| *s == package) {
                 hoist
@@ -1151,6 +1190,12 @@ fn hoist_package_members(
     if hoist.packages.is_empty() {
         return;
     }
+    let mut uses = MemberUses {
+        hoist: &hoist,
+        uses: HashMap::new(),
+    };
+    body.visit_with(&mut uses);
+    hoist.worth = uses.worth();
     body.visit_mut_with(&mut hoist);
     // Insert after each package's `require`, the last statement first.
     let mut members = hoist.members;
@@ -1179,7 +1224,107 @@ struct PackageMembers {
     /// The bindings of required packages, with the statement requiring each
     /// and the members that may be read once (`None`: all).
     packages: HashMap<swc_core::ecma::ast::Id, (usize, Option<Vec<String>>)>,
+    /// The members worth a `const` of their own (see [`MemberUses`]).
+    worth: HashSet<(swc_core::ecma::ast::Id, swc_core::atoms::Atom)>,
     members: Vec<PackageMember>,
+}
+
+impl PackageMembers {
+    /// `package.name`, when it may be read once: the package's binding and
+    /// the statement requiring it.
+    fn hoistable(&self, expr: &Expr) -> Option<(swc_core::ecma::ast::Id, usize)> {
+        let Expr::Member(MemberExpr {
+            obj,
+            prop: MemberProp::Ident(name),
+            ..
+        }) = expr
+        else {
+            return None;
+        };
+        let Expr::Ident(package) = &**obj else {
+            return None;
+        };
+        let id = package.to_id();
+        let (at, names) = self.packages.get(&id)?;
+        let allowed = names
+            .as_ref()
+            .is_none_or(|n| n.iter().any(|n| name.sym == *n));
+        allowed.then_some((id, *at))
+    }
+}
+
+/// Counts the reads of each hoistable member, to hoist only those where a
+/// `const` of their own makes the module shorter once minified: a read
+/// costs `(0,p.name)` when called (swc's CommonJS calls imports that way)
+/// and `p.name` otherwise, the `const` costs `,x=p.name` once and `x` (one
+/// or two characters) per read.
+struct MemberUses<'a> {
+    hoist: &'a PackageMembers,
+    /// By package and member: reads, and reads that are calls.
+    uses: HashMap<(swc_core::ecma::ast::Id, swc_core::atoms::Atom), (usize, usize)>,
+}
+
+impl MemberUses<'_> {
+    fn worth(self) -> HashSet<(swc_core::ecma::ast::Id, swc_core::atoms::Atom)> {
+        self.uses
+            .into_iter()
+            .filter(|((_, name), (reads, calls))| {
+                let name = name.len();
+                let inline = calls * (name + 5) + (reads - calls) * (name + 2);
+                // In halves of a byte: a mangled name is 1.5 bytes on average.
+                2 * inline > 2 * (name + 5) + 3 * reads
+            })
+            .map(|(key, _)| key)
+            .collect()
+    }
+
+    fn key(&self, expr: &Expr) -> Option<(swc_core::ecma::ast::Id, swc_core::atoms::Atom)> {
+        let (id, _) = self.hoist.hoistable(expr)?;
+        let Expr::Member(MemberExpr {
+            prop: MemberProp::Ident(name),
+            ..
+        }) = expr
+        else {
+            return None;
+        };
+        Some((id, name.sym.clone()))
+    }
+}
+
+impl Visit for MemberUses<'_> {
+    fn visit_unary_expr(&mut self, unary: &swc_core::ecma::ast::UnaryExpr) {
+        if unary.op != swc_core::ecma::ast::UnaryOp::Delete {
+            unary.visit_children_with(self);
+        }
+    }
+
+    fn visit_call_expr(&mut self, call: &CallExpr) {
+        // `(0, p.name)(…)`
+        if let Callee::Expr(callee) = &call.callee {
+            let mut callee = &**callee;
+            while let Expr::Paren(paren) = callee {
+                callee = &paren.expr;
+            }
+            if let Expr::Seq(seq) = callee {
+                if let [first, member] = seq.exprs.as_slice() {
+                    if matches!(&**first, Expr::Lit(Lit::Num(n)) if n.value == 0.0) {
+                        if let Some(key) = self.key(member) {
+                            self.uses.entry(key).or_default().1 += 1;
+                        }
+                    }
+                }
+            }
+        }
+        call.visit_children_with(self);
+    }
+
+    fn visit_expr(&mut self, expr: &Expr) {
+        if let Some(key) = self.key(expr) {
+            self.uses.entry(key).or_default().0 += 1;
+            return;
+        }
+        expr.visit_children_with(self);
+    }
 }
 
 struct PackageMember {
@@ -1198,6 +1343,7 @@ impl VisitMut for PackageMembers {
     }
 
     fn visit_mut_expr(&mut self, expr: &mut Expr) {
+        let hoisted = self.hoistable(expr);
         if let Expr::Member(MemberExpr {
             obj,
             prop: MemberProp::Ident(name),
@@ -1205,14 +1351,9 @@ impl VisitMut for PackageMembers {
         }) = expr
         {
             if let Expr::Ident(package) = &**obj {
-                let id = package.to_id();
-                let hoisted = self.packages.get(&id).and_then(|(at, names)| {
-                    let allowed = names
-                        .as_ref()
-                        .is_none_or(|n| n.iter().any(|n| name.sym == *n));
-                    allowed.then_some(*at)
-                });
-                if let Some(at) = hoisted {
+                let hoisted =
+                    hoisted.filter(|(id, _)| self.worth.contains(&(id.clone(), name.sym.clone())));
+                if let Some((id, at)) = hoisted {
                     let existing = self
                         .members
                         .iter()
@@ -1248,12 +1389,24 @@ struct Factory {
     unresolved: SyntaxContext,
     frame: SyntaxContext,
     requires: Vec<String>,
+    /// The frame's names the module uses.
+    used: Vec<&'static str>,
+    /// The module says `arguments` somewhere.
+    arguments: bool,
 }
 
 impl VisitMut for Factory {
     fn visit_mut_ident(&mut self, ident: &mut Ident) {
-        if ident.ctxt == self.unresolved && FRAME_NAMES.contains(&&*ident.sym) {
-            ident.ctxt = self.frame;
+        if ident.sym == *"arguments" {
+            self.arguments = true;
+        }
+        if ident.ctxt == self.unresolved {
+            if let Some(name) = FRAME_NAMES.iter().find(|n| ident.sym == **n) {
+                ident.ctxt = self.frame;
+                if !self.used.contains(name) {
+                    self.used.push(name);
+                }
+            }
         }
     }
 

@@ -169,6 +169,20 @@ console.log(LABEL, LABEL.length, table.a, total, total + 1, fromCycle(), LABEL +
 }
 
 #[test]
+fn a_commonjs_module_reading_its_frame_keeps_it_when_minified() {
+    // A minified factory is an arrow function declaring only the frame
+    // names it uses, unless it reads `arguments` (then all four, as dev).
+    let files = [
+        ("src/main.tsx", "import frame from './frame.js';\nimport { late } from './late.js';\nconsole.log(frame, late);\n"),
+        ("src/frame.js", "module.exports = arguments.length + ' ' + typeof module;\n"),
+        ("src/late.js", "exports.late = 'late';\n"),
+    ];
+    for out in both(&files) {
+        assert_eq!(out.trim(), "4 object late");
+    }
+}
+
+#[test]
 fn json_and_css_imports() {
     let files = [
         ("src/main.tsx", "import data from './data.json';\nimport { name } from './data.json';\nimport './b.css';\nimport './a.css';\nconsole.log(data.items.length, name);\n"),
