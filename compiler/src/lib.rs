@@ -439,7 +439,7 @@ pub fn compile(
     } = bundle::link(&graph, &compiled, !options.dev);
     step("link");
     if options.dev {
-        bundle_js.push_str(&source_map_comment(&starts, &compiled, &vfs));
+        bundle_js.push_str(&source_map_comment(&starts, &compiled));
         step("source map");
     }
     if started.elapsed() > options.time_limit {
@@ -724,15 +724,14 @@ fn add_helpers(
     Ok(())
 }
 
-/// An inline source map for a dev bundle: each module's mappings, moved to
-/// the line the module starts on in the bundle.
-fn source_map_comment(
-    starts: &[(String, u32)],
-    compiled: &Compiled,
-    vfs: &BTreeMap<String, String>,
-) -> String {
+/// An inline source map for a dev bundle: an index map with one section
+/// per module, at the line the module starts on in the bundle. Each
+/// module's map is made once (and cached with the module), so a recompile
+/// after an edit only joins them.
+fn source_map_comment(starts: &[(String, u32)], compiled: &Compiled) -> String {
     use base64::Engine as _;
-    let mut builder = swc_sourcemap::SourceMapBuilder::new(None);
+    let mut json = String::from(r#"{"version":3,"sections":["#);
+    let mut first = true;
     for (path, first_line) in starts {
         let Some(Ok(output)) = compiled.get(path) else {
             continue;
@@ -740,25 +739,16 @@ fn source_map_comment(
         let Some(map) = &output.source_map else {
             continue;
         };
-        let source_id = builder.add_source(path.clone().into());
-        builder.set_source_contents(source_id, vfs.get(path).map(|s| s.clone().into()));
-        for token in map.tokens() {
-            let name = token.get_name().cloned();
-            builder.add(
-                token.get_dst_line() + first_line,
-                token.get_dst_col(),
-                token.get_src_line(),
-                token.get_src_col(),
-                Some(path.clone().into()),
-                name,
-                false,
-            );
+        if !std::mem::take(&mut first) {
+            json.push(',');
         }
+        json.push_str(&format!(
+            r#"{{"offset":{{"line":{first_line},"column":0}},"map":"#
+        ));
+        json.push_str(map);
+        json.push('}');
     }
-    let mut json = Vec::new();
-    if builder.into_sourcemap().to_writer(&mut json).is_err() {
-        return String::new();
-    }
+    json.push_str("]}");
     format!(
         "//# sourceMappingURL=data:application/json;base64,{}\n",
         base64::engine::general_purpose::STANDARD.encode(json)

@@ -84,7 +84,9 @@ pub struct ModuleOutput {
     /// runtime packages and [`HELPERS_PREFIX`] helpers.
     pub requires: Vec<String>,
     /// Mappings from `code` to the original file (dev builds only).
-    pub source_map: Option<swc_sourcemap::SourceMap>,
+    /// Dev: the module's source map as JSON (sources content included),
+    /// made once, so that a bundle's map is a concatenation of these.
+    pub source_map: Option<String>,
     /// Where compiling this module spent its time.
     pub stages: StageTimes,
 }
@@ -1440,7 +1442,7 @@ fn emit(
     program: &Program,
     comments: Option<&SingleThreadedComments>,
     options: ModuleOptions,
-) -> std::io::Result<(String, Option<swc_sourcemap::SourceMap>)> {
+) -> std::io::Result<(String, Option<String>)> {
     let mut buf = Vec::new();
     let mut mappings = Vec::new();
     {
@@ -1462,9 +1464,15 @@ fn emit(
         }
     }
     let code = String::from_utf8(buf).map_err(std::io::Error::other)?;
-    let map = options
-        .source_map
-        .then(|| cm.build_source_map(&mappings, None, SourceNames));
+    let map = if options.source_map {
+        let mut json = Vec::new();
+        cm.build_source_map(&mappings, None, SourceNames)
+            .to_writer(&mut json)
+            .map_err(std::io::Error::other)?;
+        Some(String::from_utf8(json).map_err(std::io::Error::other)?)
+    } else {
+        None
+    };
     Ok((code, map))
 }
 

@@ -228,6 +228,7 @@ fn minified_output_is_smaller_and_has_no_source_map() {
             .expect("base64"),
     )
     .expect("json");
+    let map = &map["sections"][0]["map"];
     assert_eq!(map["sources"], serde_json::json!(["src/main.tsx"]));
     assert_eq!(map["sourcesContent"][0], files[0].1);
     assert!(map["mappings"].as_str().is_some_and(|m| m.len() > 10));
@@ -465,6 +466,51 @@ fn a_dev_bundle_takes_a_hot_update_of_the_edited_module() {
             .hot_update(&third.bundle_js, &second.table, &second.bundle_js),
         None
     );
+}
+
+#[test]
+fn the_dev_source_map_leads_from_the_bundle_to_each_file() {
+    use base64::Engine as _;
+    let output = build(
+        &[
+            (
+                "src/main.tsx",
+                "import { a } from './a';\nconsole.log(a);\n",
+            ),
+            (
+                "src/a.ts",
+                "// one\n// two\nexport const a: string = 'marker';\n",
+            ),
+        ],
+        true,
+    )
+    .expect("compile");
+    let (code, map) = output
+        .bundle_js
+        .split_once("//# sourceMappingURL=data:application/json;base64,")
+        .expect("an inline source map");
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(map.trim())
+        .expect("base64");
+    let map = match swc_sourcemap::decode_slice(&json).expect("a source map") {
+        swc_sourcemap::DecodedMap::Index(index) => index.flatten().expect("sections"),
+        _ => panic!("an index map, one section per module"),
+    };
+    let (line, text) = code
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("marker"))
+        .expect("the marker in the bundle");
+    let column = text.find("marker").expect("marker") as u32 - 1;
+    let token = map.lookup_token(line as u32, column).expect("a mapping");
+    assert_eq!(token.get_source().map(|s| &**s), Some("src/a.ts"));
+    assert_eq!(token.get_src_line(), 2, "the third line of src/a.ts");
+    let source = (0..map.get_source_count())
+        .find(|i| map.get_source(*i).is_some_and(|s| &**s == "src/a.ts"))
+        .expect("src/a.ts is a source");
+    assert!(map
+        .get_source_contents(source)
+        .is_some_and(|c| c.contains("// two")));
 }
 
 #[test]
