@@ -108,8 +108,9 @@ globalThis.__APPBOX_HOT__ = {
 /// [`LOADER`], minified: `packages` is `P`, `defs` `D`, `cache` `C`,
 /// `external` `X` and `load` `L`; a factory (most are arrow functions) gets
 /// `require`, `define_exports`, `module`, `exports`, in this order, so that
-/// an ES module declares only the first two.
-const COMPACT_LOADER: &str = "var C=[],O=Object,X=n=>{var r=globalThis.__APPBOX_EXTERNALS__;if(r&&O.prototype.hasOwnProperty.call(r,n))return r[n];throw Error('appbox: the runtime does not provide the module \"'+n+'\"')},L=i=>{var h=C[i];if(h)return h.exports;var d=D[i],m=C[i]={exports:{}},e=m.exports;d[0].call(e,s=>{var t=typeof s==\"number\"?d[1][s]:s;return typeof t!=\"number\"?X(t):t<D.length?L(t):X(P[t-D.length])},g=>{O.defineProperty(e,\"__esModule\",{value:!0});for(var k in g)O.defineProperty(e,k,{enumerable:!0,get:g[k]})},m,e);return m.exports};";
+/// an ES module declares only the first two. `define_exports(values,
+/// getters)`: an export that cannot change is a value, the others getters.
+const COMPACT_LOADER: &str = "var C=[],O=Object,X=n=>{var r=globalThis.__APPBOX_EXTERNALS__;if(r&&O.prototype.hasOwnProperty.call(r,n))return r[n];throw Error('appbox: the runtime does not provide the module \"'+n+'\"')},L=i=>{var h=C[i];if(h)return h.exports;var d=D[i],m=C[i]={exports:{}},e=m.exports;d[0].call(e,s=>{var t=typeof s==\"number\"?d[1][s]:s;return typeof t!=\"number\"?X(t):t<D.length?L(t):X(P[t-D.length])},(v,g)=>{O.defineProperty(e,\"__esModule\",{value:!0});for(var k in v)O.defineProperty(e,k,{enumerable:!0,value:v[k]});for(k in g)O.defineProperty(e,k,{enumerable:!0,get:g[k]})},m,e);return m.exports};";
 
 /// What the graph walk found.
 pub struct Graph {

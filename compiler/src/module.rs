@@ -777,7 +777,7 @@ fn into_factory(
         })
         .collect();
     drop_interop(&mut body, unresolved, &context.esm);
-    define_exports(&mut body, unresolved);
+    define_exports(&mut body, unresolved, minify);
     hoist_package_members(&mut body, unresolved, &context.stable);
     let mut factory = Factory {
         unresolved,
@@ -948,7 +948,12 @@ fn drop_interop(body: &mut Vec<Stmt>, unresolved: SyntaxContext, esm: &[String])
 /// of the loader's `define_exports({ name: () => local, … })`, where the
 /// first of them was (exports are defined before any import runs, for
 /// cycles).
-fn define_exports(body: &mut Vec<Stmt>, unresolved: SyntaxContext) {
+///
+/// Minified, exports bound to a top-level function declaration the module
+/// never assigns are values, not getters (`define_exports({ name: local },
+/// { other: () => x })`): hoisted, such a function is there before the
+/// module's code runs, and stays.
+fn define_exports(body: &mut Vec<Stmt>, unresolved: SyntaxContext, minify: bool) {
     let is_exports =
         |expr: &Expr| matches!(expr, Expr::Ident(i) if i.sym == *"exports" && i.ctxt == unresolved);
     let mut getters: Vec<PropOrSpread> = Vec::new();
@@ -972,17 +977,55 @@ fn define_exports(body: &mut Vec<Stmt>, unresolved: SyntaxContext) {
     let Some(at) = at else {
         return;
     };
+    let object = |props: Vec<PropOrSpread>| -> swc_core::ecma::ast::ExprOrSpread {
+        Expr::Object(ObjectLit {
+            span: DUMMY_SP,
+            props,
+        })
+        .into()
+    };
+    let args = if minify {
+        let functions = fixed_functions(body);
+        let (values, getters): (Vec<PropOrSpread>, Vec<PropOrSpread>) =
+            getters.into_iter().partition(|getter| {
+                getter_local(getter).is_some_and(|local| functions.contains(&local.to_id()))
+            });
+        let values: Vec<PropOrSpread> = values
+            .into_iter()
+            .filter_map(|getter| {
+                let PropOrSpread::Prop(prop) = getter else {
+                    return None;
+                };
+                let Prop::KeyValue(KeyValueProp { key, value }) = *prop else {
+                    return None;
+                };
+                let Expr::Arrow(arrow) = *value else {
+                    return None;
+                };
+                let ArrowFunctionBody::Expr(local) = *arrow.body else {
+                    return None;
+                };
+                Some(PropOrSpread::Prop(Box::new(Prop::KeyValue(KeyValueProp {
+                    key,
+                    value: local,
+                }))))
+            })
+            .collect();
+        match (values.is_empty(), getters.is_empty()) {
+            (true, true) => Vec::new(),
+            (_, true) => vec![object(values)],
+            _ => vec![object(values), object(getters)],
+        }
+    } else {
+        vec![object(getters)]
+    };
     let call = CallExpr {
         callee: Callee::Expr(Box::new(Expr::Ident(Ident::new(
             "define_exports".into(),
             DUMMY_SP,
             unresolved,
         )))),
-        args: vec![Expr::Object(ObjectLit {
-            span: DUMMY_SP,
-            props: getters,
-        })
-        .into()],
+        args,
         ..Default::default()
     };
     let removed_before = at.min(body.len());
@@ -993,6 +1036,87 @@ fn define_exports(body: &mut Vec<Stmt>, unresolved: SyntaxContext) {
             expr: Box::new(Expr::Call(call)),
         }),
     );
+}
+
+/// The local a getter `name: () => local` returns.
+fn getter_local(getter: &PropOrSpread) -> Option<&Ident> {
+    let PropOrSpread::Prop(prop) = getter else {
+        return None;
+    };
+    let Prop::KeyValue(KeyValueProp { value, .. }) = &**prop else {
+        return None;
+    };
+    let Expr::Arrow(ArrowExpr { body, .. }) = &**value else {
+        return None;
+    };
+    match &**body {
+        ArrowFunctionBody::Expr(expr) => match &**expr {
+            Expr::Ident(local) => Some(local),
+            _ => None,
+        },
+        ArrowFunctionBody::FunctionBody(_) => None,
+    }
+}
+
+/// The functions declared at the top of `body` that nothing assigns or
+/// declares again.
+fn fixed_functions(body: &[Stmt]) -> HashSet<swc_core::ecma::ast::Id> {
+    /// Every name bound or assigned: declarations, assignments,
+    /// destructuring, `++`.
+    #[derive(Default)]
+    struct Bound(HashSet<swc_core::ecma::ast::Id>);
+    impl Visit for Bound {
+        fn visit_simple_assign_target(&mut self, target: &SimpleAssignTarget) {
+            if let SimpleAssignTarget::Ident(ident) = target {
+                self.0.insert(ident.to_id());
+            }
+            target.visit_children_with(self);
+        }
+        fn visit_update_expr(&mut self, update: &swc_core::ecma::ast::UpdateExpr) {
+            if let Expr::Ident(ident) = &*update.arg {
+                self.0.insert(ident.to_id());
+            }
+            update.visit_children_with(self);
+        }
+        fn visit_pat(&mut self, pat: &Pat) {
+            if let Pat::Ident(ident) = pat {
+                self.0.insert(ident.to_id());
+            }
+            pat.visit_children_with(self);
+        }
+        fn visit_assign_pat_prop(&mut self, prop: &swc_core::ecma::ast::AssignPatProp) {
+            self.0.insert(prop.key.to_id());
+            prop.visit_children_with(self);
+        }
+        fn visit_fn_decl(&mut self, f: &FnDecl) {
+            self.0.insert(f.ident.to_id());
+            f.visit_children_with(self);
+        }
+        fn visit_class_decl(&mut self, c: &ClassDecl) {
+            self.0.insert(c.ident.to_id());
+            c.visit_children_with(self);
+        }
+    }
+    // Every binding but each top-level function's own declaration.
+    let mut bound = Bound::default();
+    let mut functions = Vec::new();
+    for stmt in body {
+        match stmt {
+            Stmt::Decl(Decl::Fn(f)) => {
+                let id = f.ident.to_id();
+                if functions.contains(&id) {
+                    bound.0.insert(id.clone());
+                }
+                functions.push(id);
+                f.function.visit_with(&mut bound);
+            }
+            other => other.visit_with(&mut bound),
+        }
+    }
+    functions
+        .into_iter()
+        .filter(|id| !bound.0.contains(id))
+        .collect()
 }
 
 enum ExportDefinition {

@@ -183,6 +183,19 @@ fn a_commonjs_module_reading_its_frame_keeps_it_when_minified() {
 }
 
 #[test]
+fn function_exports_are_read_only_namespace_members_in_both_modes() {
+    // Minified, an unassigned function export is a value, not a getter.
+    let files = [
+        ("src/main.tsx", "import * as ns from './f';\nlet threw = false;\ntry { (ns as any).f = 1; } catch { threw = true; }\nconsole.log(Object.keys(ns).sort().join(), ns.f(), ns.g(), typeof ns.C, threw);\n"),
+        ("src/f.ts", "import { g } from './g';\nexport function f() { return 'f' + g(); }\nexport { g };\nexport class C {}\n"),
+        ("src/g.ts", "import { f } from './f';\nexport function g() { return typeof f; }\n"),
+    ];
+    for out in both(&files) {
+        assert_eq!(out.trim(), "C,f,g ffunction function function true");
+    }
+}
+
+#[test]
 fn json_and_css_imports() {
     let files = [
         ("src/main.tsx", "import data from './data.json';\nimport { name } from './data.json';\nimport './b.css';\nimport './a.css';\nconsole.log(data.items.length, name);\n"),
