@@ -589,3 +589,16 @@ async fn a_manifest_timeout_lowers_the_cap() {
     assert!(detail(&out).contains("0.5 秒"), "{out}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+/// `ctx.db.query(table, filters={column: value})`: a dict of equalities,
+/// beside the proxy's own list of filters.
+#[tokio::test]
+async fn a_dict_of_filters_is_a_list_of_equalities() {
+    let source = "def execute(ctx):\n    by_dict = ctx.db.query('customers', filters={'name': 'Bob'})\n    by_list = ctx.db.query('customers', filters=[{'column': 'name', 'op': 'ne', 'value': 'Bob'}])\n    ctx.response.json([[r['name'] for r in by_dict], [r['name'] for r in by_list]])\n";
+    let app = app_with(start(), "internal", &[("filtered", source)]).await;
+    seed_customer(&app.server, "Ada");
+    seed_customer(&app.server, "Bob");
+    let (status, out) = app.run("filtered", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["data"], json!([["Bob"], ["Ada"]]), "{out}");
+}

@@ -746,7 +746,7 @@ fn query_body(args: &Value) -> Result<QueryBody, CtxError> {
         Some(Value::Object(map)) => {
             let list: Vec<Value> = map
                 .iter()
-                .map(|(k, v)| json!({"column": k, "operator": "eq", "value": v}))
+                .map(|(k, v)| json!({"column": k, "op": "eq", "value": v}))
                 .collect();
             body.insert("filters".into(), Value::Array(list));
         }
