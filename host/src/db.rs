@@ -7,7 +7,7 @@
 //! body once per concrete pool type, so every query is type-checked for both.
 
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use std::time::Instant;
@@ -223,18 +223,40 @@ pub fn query_timeout() -> Duration {
     *QUERY_TIMEOUT.get().unwrap_or(&DEFAULT_QUERY_TIMEOUT)
 }
 
+/// Milliseconds on a clock of this process (never 0, which means
+/// "disarmed" in a [`TimedSqlite`]'s deadline).
+fn clock_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
+}
+
 /// A pooled SQLite connection whose statements stop at the query timeout
 /// (SQLite has no statement timeout: a progress handler interrupts it).
-/// Fields drop in order: the deadline is disarmed before the connection goes
-/// back to the pool, so the next user of the connection is never interrupted.
-pub struct TimedSqlite {
-    armed: Arc<AtomicBool>,
+/// The handler reads the deadline from an atomic this value shares, so
+/// re-arming it for the next statement ([`TimedSqlite::arm`]) needs no
+/// round trip to the connection's worker thread; installing the handler
+/// does, once per acquire. Fields drop in order: the deadline is disarmed
+/// before the connection goes back to the pool, so the next user of the
+/// connection is never interrupted.
+struct TimedSqlite {
+    /// [`clock_ms`] at which statements stop; 0: disarmed.
+    deadline: Arc<AtomicU64>,
     conn: PoolConnection<Sqlite>,
+}
+
+impl TimedSqlite {
+    /// Gives the next statement the whole query timeout.
+    fn arm(&self) {
+        self.deadline.store(
+            clock_ms() + query_timeout().as_millis() as u64,
+            Ordering::Relaxed,
+        );
+    }
 }
 
 impl Drop for TimedSqlite {
     fn drop(&mut self) {
-        self.armed.store(false, Ordering::Relaxed);
+        self.deadline.store(0, Ordering::Relaxed);
     }
 }
 
@@ -252,18 +274,114 @@ impl std::ops::DerefMut for TimedSqlite {
 }
 
 /// A connection from `pool` whose statements stop at the query timeout.
-pub async fn timed(pool: &SqlitePool) -> Result<TimedSqlite, sqlx::Error> {
+async fn timed(pool: &SqlitePool) -> Result<TimedSqlite, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    let armed = Arc::new(AtomicBool::new(true));
-    let deadline = Instant::now() + query_timeout();
-    let flag = armed.clone();
+    let deadline = Arc::new(AtomicU64::new(0));
+    let flag = deadline.clone();
     // Checked every 10,000 virtual machine steps (well under a millisecond).
     conn.lock_handle()
         .await?
         .set_progress_handler(10_000, move || {
-            !flag.load(Ordering::Relaxed) || Instant::now() < deadline
+            let at = flag.load(Ordering::Relaxed);
+            at == 0 || clock_ms() < at
         });
-    Ok(TimedSqlite { armed, conn })
+    let timed = TimedSqlite { deadline, conn };
+    timed.arm();
+    Ok(timed)
+}
+
+/// Connections kept by leases at once, process-wide: a quarter of the pool,
+/// so requests always find the rest.
+fn lease_slots(pool: &SqlitePool) -> Arc<tokio::sync::Semaphore> {
+    static SLOTS: OnceLock<Arc<tokio::sync::Semaphore>> = OnceLock::new();
+    SLOTS
+        .get_or_init(|| {
+            let n = (pool.options().get_max_connections() as usize / 4).max(1);
+            Arc::new(tokio::sync::Semaphore::new(n))
+        })
+        .clone()
+}
+
+/// One SQLite connection kept between the reads of a short job with many
+/// of them (an action run's `ctx.db.query` calls): each read re-arms the
+/// query timeout instead of acquiring a connection, installing the timeout
+/// handler and pinging it back into the pool — three round trips to the
+/// connection's worker thread per read, two thirds of an action's cost per
+/// query on a small machine. Only the connection is kept, never a
+/// transaction or a statement: every read still runs the whole proxy
+/// pipeline (references, permissions, tenant) and sees the latest commits.
+/// At most [`lease_slots`] leases keep one at a time; beyond them a lease
+/// reads like any request. Dropping the lease returns its connection.
+#[derive(Default)]
+pub struct Lease {
+    held: std::sync::Mutex<Option<(TimedSqlite, tokio::sync::OwnedSemaphorePermit)>>,
+}
+
+/// A connection for one read: the lease's (given back when dropped), or
+/// one of the pool's.
+pub struct Reader<'a> {
+    conn: Option<TimedSqlite>,
+    kept: Option<(&'a Lease, tokio::sync::OwnedSemaphorePermit)>,
+}
+
+impl Lease {
+    /// A connection for the next read, armed with the whole query timeout.
+    pub async fn reader(&self, pool: &SqlitePool) -> Result<Reader<'_>, sqlx::Error> {
+        if let Some((conn, slot)) = self.held.lock().ok().and_then(|mut h| h.take()) {
+            conn.arm();
+            return Ok(Reader {
+                conn: Some(conn),
+                kept: Some((self, slot)),
+            });
+        }
+        let slot = lease_slots(pool).try_acquire_owned().ok();
+        let conn = timed(pool).await?;
+        Ok(Reader {
+            conn: Some(conn),
+            kept: slot.map(|slot| (self, slot)),
+        })
+    }
+}
+
+/// A connection for one read: `lease`'s if given, else the pool's.
+pub async fn reader<'a>(
+    pool: &SqlitePool,
+    lease: Option<&'a Lease>,
+) -> Result<Reader<'a>, sqlx::Error> {
+    match lease {
+        Some(lease) => lease.reader(pool).await,
+        None => Ok(Reader {
+            conn: Some(timed(pool).await?),
+            kept: None,
+        }),
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let (Some(conn), Some((lease, slot))) = (self.conn.take(), self.kept.take()) {
+            if let Ok(mut held) = lease.held.lock() {
+                *held = Some((conn, slot));
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        self.conn
+            .as_deref()
+            .expect("a reader has its connection until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Reader<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        self.conn
+            .as_deref_mut()
+            .expect("a reader has its connection until dropped")
+    }
 }
 
 /// The pool had no connection free within its acquire timeout.

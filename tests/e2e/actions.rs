@@ -37,7 +37,9 @@ pub(crate) fn start_with(env: &[(&str, &str)]) -> Server {
         appbox_host::serving::actions::warm_cache().expect("the action sandbox compiles")
     });
     let mut env = env.to_vec();
-    env.push(("APPBOX_ACTION_TIMEOUT_MS", TIMEOUT_MS));
+    if !env.iter().any(|(k, _)| *k == "APPBOX_ACTION_TIMEOUT_MS") {
+        env.push(("APPBOX_ACTION_TIMEOUT_MS", TIMEOUT_MS));
+    }
     Server::start_with(&env)
 }
 
@@ -588,6 +590,156 @@ async fn a_manifest_timeout_lowers_the_cap() {
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{out}");
     assert!(detail(&out).contains("0.5 秒"), "{out}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+/// A run's queries read on one kept connection (`db::Lease`), and that
+/// changes nothing an action sees: the query timeout still stops a slow
+/// query, every later query gets the whole timeout again (the run's queries
+/// together outlast it by far), and a write between two queries is seen by
+/// the second.
+#[tokio::test]
+async fn every_query_of_a_run_gets_the_whole_query_timeout_and_sees_the_latest_writes() {
+    let server = start_with(&[
+        ("APPBOX_QUERY_TIMEOUT_MS", "300"),
+        ("APPBOX_ACTION_TIMEOUT_MS", "30000"),
+    ]);
+    let source = r#"import datetime
+def execute(ctx):
+    out = {}
+    try:
+        ctx.db.query("customers", search="zz", search_columns=["name", "email", "phone", "note"], order_by="-email", limit=500)
+        out["slow"] = "answered"
+    except ActionError as e:
+        out["slow"] = e.status
+    started = datetime.datetime.now()
+    out["queries"] = 0
+    while (datetime.datetime.now() - started).total_seconds() < 1.0:
+        ctx.db.query("customers", count_only=True)
+        out["queries"] += 1
+    before = ctx.db.query("customers", count_only=True)["total"]
+    ctx.db.insert("customers", {"name": "Added", "email": "added@example.com"})
+    out["added"] = ctx.db.query("customers", count_only=True)["total"] - before
+    out["newest"] = [r["name"] for r in ctx.db.query("customers", limit=1)]
+    ctx.response.json(out)
+"#;
+    let app = app_with(server, "internal", &[("many", source)]).await;
+    let reference = customers_reference(&app).await;
+    let (status, out) = app
+        .admin
+        .patch(
+            &format!("/api/v1/refs/{reference}"),
+            json!({"columns": ["name", "email", "phone", "note"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let tenant = app
+        .server
+        .sql("SELECT CAST(id AS TEXT) FROM tenants LIMIT 1")[0]
+        .clone()
+        .expect("tenant");
+    // Enough rows that the slow query meets the timeout and every count
+    // runs long enough for SQLite to check its deadline.
+    crate::hardening::bulk_customers(&app.server, &tenant, 300_000).await;
+    let (status, out) = app.run("many", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["data"]["slow"], 503, "{out}");
+    assert!(out["data"]["queries"].as_u64().unwrap_or(0) >= 3, "{out}");
+    assert_eq!(out["data"]["added"], 1, "{out}");
+    assert_eq!(out["data"]["newest"], json!(["Added"]), "{out}");
+}
+
+/// The id of the app's `customers` reference.
+async fn customers_reference(app: &ActionApp) -> String {
+    let (status, refs) = app
+        .admin
+        .get(&format!("/api/v1/refs/apps/{}", app.id))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{refs}");
+    refs.as_array()
+        .and_then(|r| r.first())
+        .and_then(|r| r["id"].as_str())
+        .expect("the customers reference")
+        .to_owned()
+}
+
+/// References are checked on every query, never kept with the connection:
+/// a reference that loses `read` after a run stops the next run's queries,
+/// on the builder's route and the members' one.
+#[tokio::test]
+async fn a_revoked_reference_stops_the_next_run() {
+    let source = "def execute(ctx):\n    try:\n        ctx.response.json(len(ctx.db.query('customers')))\n    except ActionError as e:\n        ctx.response.json({'status': e.status, 'detail': e.detail})\n";
+    let app = app_with(start(), "internal", &[("read", source)]).await;
+    seed_customer(&app.server, "Ada");
+    let member_route = format!("/api/v1/actions/{}/read", app.id);
+    let (status, out) = app.run("read", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["data"], 1, "{out}");
+    let (status, out) = app.admin.post(&member_route, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["data"], 1, "{out}");
+
+    let reference = customers_reference(&app).await;
+    let (status, out) = app
+        .admin
+        .patch(
+            &format!("/api/v1/refs/{reference}"),
+            json!({"permissions": ["create"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    for (status, out) in [
+        app.run("read", json!({})).await,
+        app.admin.post(&member_route, json!({})).await,
+    ] {
+        assert_eq!(status, StatusCode::OK, "{out}");
+        assert_eq!(out["data"]["status"], 403, "{out}");
+        assert!(
+            out["data"]["detail"]
+                .as_str()
+                .unwrap_or("")
+                .contains("read"),
+            "{out}"
+        );
+    }
+}
+
+/// More runs reading at once than there are kept connections: the runs
+/// beyond them read on a connection per query, every run gets its answer,
+/// and the proxy keeps answering requests meanwhile.
+#[tokio::test]
+async fn more_runs_than_kept_connections_all_answer() {
+    let source = "def execute(ctx):\n    n = 0\n    for i in range(100):\n        n += len(ctx.db.query('customers', limit=5, offset=i % 2))\n    ctx.response.json(n)\n";
+    let app = app_with(start(), "internal", &[("loop", source)]).await;
+    seed_customer(&app.server, "Ada");
+    seed_customer(&app.server, "Bob");
+    let proxy = async {
+        let mut answered = 0;
+        for _ in 0..20 {
+            let (status, out) = app
+                .admin
+                .post(
+                    &format!("/api/v1/proxy/{}/customers/query", app.id),
+                    json!({"limit": 5}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{out}");
+            answered += out["data"].as_array().map_or(0, Vec::len);
+        }
+        answered
+    };
+    let (a, b, c, d, answered) = tokio::join!(
+        app.run("loop", json!({})),
+        app.run("loop", json!({})),
+        app.run("loop", json!({})),
+        app.run("loop", json!({})),
+        proxy
+    );
+    for (status, out) in [a, b, c, d] {
+        assert_eq!(status, StatusCode::OK, "{out}");
+        // 50 queries see both customers, 50 (offset 1) one of them.
+        assert_eq!(out["data"], 150, "{out}");
+    }
+    assert_eq!(answered, 40);
 }
 
 /// `ctx.db.query(table, filters={column: value})`: a dict of equalities,

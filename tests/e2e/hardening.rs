@@ -725,7 +725,7 @@ async fn query_sizes_are_capped_with_the_cap_named() {
 
 /// Many customers for tenant `tenant`, written straight into the database
 /// (loading them through the API would take minutes).
-async fn bulk_customers(server: &Server, tenant: &str, count: usize) {
+pub(crate) async fn bulk_customers(server: &Server, tenant: &str, count: usize) {
     let url = server.database_url();
     let name = "ACME supplies and services ".repeat(8);
     if url.starts_with("postgres") {

@@ -193,7 +193,7 @@ async fn query_rows(
 ) -> ApiResult<Response> {
     Ok(json_text(
         StatusCode::OK,
-        proxy::query(state.db(), caller, &path.table, &body).await?,
+        proxy::query(state.db(), None, caller, &path.table, &body).await?,
     ))
 }
 

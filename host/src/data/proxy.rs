@@ -26,7 +26,7 @@ use crate::data::approvals::{self, Effect, Operation};
 use crate::data::catalog::{self, SYSTEM_COLUMNS};
 use crate::data::refs::{self, Access};
 use crate::data::triggers;
-use crate::db::{Db, Id};
+use crate::db::{Db, Id, Lease};
 use crate::on_db;
 
 /// Who calls the proxy, and so which reference version and limits apply.
@@ -595,7 +595,7 @@ pub async fn list(
         offset,
         ..Default::default()
     };
-    let (rows, _, _) = select(db, caller, table, &body).await?;
+    let (rows, _, _) = select(db, None, caller, table, &body).await?;
     Ok(rows)
 }
 
@@ -603,11 +603,12 @@ pub async fn list(
 /// "offset"}`, or `{"total"}` with `count_only`.
 pub async fn query(
     db: &Db,
+    lease: Option<&Lease>,
     caller: Caller,
     table: &str,
     body: &QueryBody,
 ) -> Result<String, ProxyError> {
-    let (rows, limit, offset) = select(db, caller, table, body).await?;
+    let (rows, limit, offset) = select(db, lease, caller, table, body).await?;
     if body.count_only {
         return Ok(rows);
     }
@@ -617,9 +618,11 @@ pub async fn query(
 }
 
 /// Runs a read; answers the rows as JSON text (or `{"total": n}`) and the
-/// limit and offset used.
+/// limit and offset used. On SQLite, `lease` (an action run's) lends the
+/// connection.
 async fn select(
     db: &Db,
+    lease: Option<&Lease>,
     caller: Caller,
     table: &str,
     body: &QueryBody,
@@ -683,7 +686,7 @@ async fn select(
             }
             Db::Sqlite(pool) => {
                 let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
-                let mut conn = crate::db::timed(pool).await?;
+                let mut conn = crate::db::reader(pool, lease).await?;
                 sqlx::query_scalar_with(&sql, values)
                     .fetch_one(&mut *conn)
                     .await
@@ -779,7 +782,7 @@ async fn select(
                 .from_subquery(inner.to_owned(), Alias::new("t"))
                 .to_owned();
             let (sql, values) = outer.build_sqlx(SqliteQueryBuilder);
-            let mut conn = crate::db::timed(pool).await?;
+            let mut conn = crate::db::reader(pool, lease).await?;
             sqlx::query_scalar_with(&sql, values)
                 .fetch_one(&mut *conn)
                 .await

@@ -23,7 +23,7 @@ use crate::app_users::secrets::SecretBox;
 use crate::builder::vfs::Files;
 use crate::data::custom_tables::{self, RecordQuery, Scope};
 use crate::data::proxy::{self, Caller, QueryBody};
-use crate::db::{Db, Id};
+use crate::db::{Db, Id, Lease};
 use crate::error::AppError;
 use crate::on_db;
 
@@ -400,6 +400,7 @@ impl ActionsService {
             keys: keys.clone(),
             outbound: self.outbound.clone(),
             deadline: Instant::now() + limits.timeout,
+            lease: Lease::default(),
         });
         let outcome = sandbox
             .run(
@@ -672,6 +673,9 @@ struct HostCtx {
     outbound: Outbound,
     /// When the run's cap ends: an outbound call gets at most what is left.
     deadline: Instant,
+    /// The SQLite connection the run's `ctx.db.query` calls read on, kept
+    /// until the run ends (see [`Lease`]).
+    lease: Lease,
 }
 
 /// The trial load makes no ctx calls (only the module's top level runs).
@@ -811,7 +815,7 @@ impl CtxHost for HostCtx {
             "db.query" => {
                 let table = arg_str(&args, "table")?;
                 let body = query_body(&args)?;
-                let text = proxy::query(db, self.caller, table, &body)
+                let text = proxy::query(db, Some(&self.lease), self.caller, table, &body)
                     .await
                     .map_err(refuse)?;
                 let mut v: Value = serde_json::from_str(&text)
