@@ -361,18 +361,32 @@ pub fn compile(
     };
     // Minified, a default or namespace import of an ES module needs no
     // interop helper.
-    let esm = |path: &String| -> Vec<String> {
+    // (The specifiers of a module's imports whose target passes `test`.)
+    let linked = |path: &String, test: &dyn Fn(&str) -> bool| -> Vec<String> {
         let links = graph.links.get(path).filter(|_| !options.dev);
         links
             .into_iter()
             .flatten()
-            .filter(|(_, target)| {
-                scans
-                    .get(*target)
-                    .is_some_and(|s| s.as_ref().is_ok_and(|s| s.esm))
-            })
+            .filter(|(_, target)| test(target))
             .map(|(specifier, _)| specifier.clone())
             .collect()
+    };
+    let esm = |path: &String| {
+        linked(path, &|target| {
+            scans
+                .get(target)
+                .is_some_and(|s| s.as_ref().is_ok_and(|s| s.esm))
+        })
+    };
+    // Minified, a default import of a JSON, text or image file is the
+    // file's value itself.
+    let values = |path: &String| {
+        linked(path, &|target| {
+            matches!(
+                Loader::for_path(target),
+                Some(Loader::Json | Loader::Text | Loader::DataUrl(_))
+            )
+        })
     };
     // Second pass: compile the modules reached, on all cores, beside the
     // stylesheet.
@@ -389,6 +403,7 @@ pub fn compile(
                     keep: keep.remove(path),
                     stable: stable(path),
                     esm: esm(path),
+                    values: values(path),
                 },
                 parsed: parsed.remove(path),
             };

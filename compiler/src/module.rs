@@ -176,6 +176,9 @@ pub struct Context {
     /// The specifiers naming [`Scan::esm`] modules: importing them needs no
     /// interop helper.
     pub esm: Vec<String>,
+    /// The specifiers naming JSON, text and image files, whose exports
+    /// object is the file's value: their default import is that value.
+    pub values: Vec<String>,
 }
 
 /// Options that change a module's output.
@@ -776,7 +779,7 @@ fn into_factory(
             ModuleItem::ModuleDecl(_) => None,
         })
         .collect();
-    drop_interop(&mut body, unresolved, &context.esm);
+    drop_interop(&mut body, unresolved, &context.esm, &context.values);
     define_exports(&mut body, unresolved, minify);
     hoist_package_members(&mut body, unresolved, &context.stable);
     let mut factory = Factory {
@@ -867,7 +870,16 @@ pub fn helper_source(specifier: &str) -> Option<String> {
 /// `require("./x")` when `./x` is one of the `esm` specifiers, where the
 /// helper would return its argument; a helper no longer called is not
 /// required at all (so the bundle may not hold it).
-fn drop_interop(body: &mut Vec<Stmt>, unresolved: SyntaxContext, esm: &[String]) {
+///
+/// A default import of a `values` specifier (a JSON, text or image file),
+/// `const x = _interop_require_default(require("./f.json"))` read only as
+/// `x.default`, becomes `const x = require("./f.json")` read as `x`.
+fn drop_interop(
+    body: &mut Vec<Stmt>,
+    unresolved: SyntaxContext,
+    esm: &[String],
+    values: &[String],
+) {
     struct Unwrap<'a> {
         unresolved: SyntaxContext,
         esm: &'a [String],
@@ -916,12 +928,17 @@ fn drop_interop(body: &mut Vec<Stmt>, unresolved: SyntaxContext, esm: &[String])
             *self.0.entry(ident.to_id()).or_default() += 1;
         }
     }
-    if esm.is_empty() {
+    if esm.is_empty() && values.is_empty() {
         return;
     }
     body.visit_mut_with(&mut Unwrap { unresolved, esm });
     let mut uses = Uses(HashMap::new());
     body.visit_with(&mut uses);
+    if !values.is_empty() {
+        value_defaults(body, unresolved, values, &uses.0);
+        uses.0.clear();
+        body.visit_with(&mut uses);
+    }
     // A helper's `var local = require("@swc/helpers/…")._` is the only
     // place its name appears once it is no longer called.
     body.retain(|stmt| {
@@ -939,6 +956,106 @@ fn drop_interop(body: &mut Vec<Stmt>, unresolved: SyntaxContext, esm: &[String])
             || local.sym.starts_with("_interop_require_wildcard");
         !(is_interop && uses.0.get(&local.to_id()) == Some(&1))
     });
+}
+
+/// See [`drop_interop`]; `uses`: how often each name appears.
+fn value_defaults(
+    body: &mut [Stmt],
+    unresolved: SyntaxContext,
+    values: &[String],
+    uses: &HashMap<swc_core::ecma::ast::Id, usize>,
+) {
+    /// `x.default` of the bindings in `.0`, counted or replaced by `x`.
+    struct Defaults(HashMap<swc_core::ecma::ast::Id, usize>, bool);
+    impl VisitMut for Defaults {
+        fn visit_mut_expr(&mut self, expr: &mut Expr) {
+            if let Expr::Member(MemberExpr {
+                obj,
+                prop: MemberProp::Ident(prop),
+                ..
+            }) = expr
+            {
+                if let Expr::Ident(binding) = &**obj {
+                    if prop.sym == *"default" {
+                        if let Some(count) = self.0.get_mut(&binding.to_id()) {
+                            *count += 1;
+                            if self.1 {
+                                *expr = Expr::Ident(binding.clone());
+                            }
+                            return;
+                        }
+                    }
+                }
+            }
+            expr.visit_mut_children_with(self);
+        }
+    }
+    // The bindings, with the `require` each interop helper wraps.
+    let mut found: HashMap<swc_core::ecma::ast::Id, (usize, usize)> = HashMap::new();
+    for (at, stmt) in body.iter().enumerate() {
+        let Stmt::Decl(Decl::Var(var)) = stmt else {
+            continue;
+        };
+        for (index, declarator) in var.decls.iter().enumerate() {
+            let (Pat::Ident(binding), Some(init)) = (&declarator.name, &declarator.init) else {
+                continue;
+            };
+            let Expr::Call(call) = &**init else {
+                continue;
+            };
+            let is_interop = matches!(&call.callee, Callee::Expr(c)
+                if matches!(&**c, Expr::Ident(i) if i.sym.starts_with("_interop_require_default")));
+            let required = match call.args.as_slice() {
+                [arg] if is_interop && arg.spread.is_none() => match &*arg.expr {
+                    Expr::Call(inner) => required_specifier(inner, unresolved),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if required.is_some_and(|r| values.contains(&r)) {
+                found.insert(binding.to_id(), (at, index));
+            }
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    let mut count = Defaults(found.keys().map(|id| (id.clone(), 0)).collect(), false);
+    body.iter_mut()
+        .for_each(|stmt| stmt.visit_mut_with(&mut count));
+    // Read as anything but `x.default` (its declaration is one use): kept.
+    found.retain(|id, _| uses.get(id).copied().unwrap_or(0) == 1 + count.0[id]);
+    for (at, index) in found.values() {
+        let Stmt::Decl(Decl::Var(var)) = &mut body[*at] else {
+            continue;
+        };
+        let init = var.decls[*index].init.as_mut();
+        if let Some(init) = init {
+            if let Expr::Call(call) = &mut **init {
+                if let [arg] = call.args.as_mut_slice() {
+                    *init = arg.expr.clone();
+                }
+            }
+        }
+    }
+    let mut replace = Defaults(found.keys().map(|id| (id.clone(), 0)).collect(), true);
+    body.iter_mut()
+        .for_each(|stmt| stmt.visit_mut_with(&mut replace));
+}
+
+/// The specifier of `require("specifier")`.
+fn required_specifier(call: &CallExpr, unresolved: SyntaxContext) -> Option<String> {
+    match (&call.callee, call.args.as_slice()) {
+        (Callee::Expr(f), [spec]) if spec.spread.is_none() => match (&**f, &*spec.expr) {
+            (Expr::Ident(f), Expr::Lit(Lit::Str(s)))
+                if f.sym == *"require" && f.ctxt == unresolved =>
+            {
+                Some(s.value.to_string_lossy().into_owned())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// swc's CommonJS marks an ES module's exports object with

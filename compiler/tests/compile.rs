@@ -217,6 +217,20 @@ fn json_and_css_imports() {
             "CSS must not be in the JS"
         );
     }
+    // A default import alone is the file's value: no interop helper.
+    let files = [
+        ("src/main.tsx", "import data from './data.json';\nimport text from './note.txt';\nconsole.log(data.items.length, text.length);\n"),
+        ("src/data.json", "{\n  \"items\": [1, 2, 3]\n}\n"),
+        ("src/note.txt", "hello"),
+    ];
+    for out in both(&files) {
+        assert_eq!(out.trim(), "3 5");
+    }
+    let minified = build(&files, false).expect("compile").bundle_js;
+    assert!(
+        !minified.contains(".default") && !minified.contains("__esModule?"),
+        "{minified}"
+    );
 }
 
 #[test]
