@@ -485,6 +485,40 @@ async fn publish_refuses_actions_that_do_not_load_and_compile_warns() {
         .collect();
     assert!(warned.contains(&"actions/syntax.py"), "{out}");
     assert!(warned.contains(&"actions/imports.py"), "{out}");
+
+    // Checks are kept by the actions' content, never past an edit: fixed,
+    // the compile says nothing of them; broken again, the warning is back.
+    let action_warnings = |out: &Value| -> Vec<String> {
+        out["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .filter_map(|w| w["file"].as_str())
+            .filter(|f| f.starts_with("actions/"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let compile = |files: Value| {
+        let (admin, id) = (admin.clone(), id.clone());
+        async move {
+            let (status, out) = admin
+                .patch(&crate::harness::files_path(&id), json!({ "files": files }))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{out}");
+            let (status, out) = admin
+                .post(&format!("/api/v1/compile/compile/{id}?dev=true"), json!({}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{out}");
+            out
+        }
+    };
+    let out = compile(
+        json!({"actions/syntax.py": OK, "actions/imports.py": OK, "actions/missing.py": OK}),
+    )
+    .await;
+    assert_eq!(action_warnings(&out), Vec::<String>::new(), "{out}");
+    let out = compile(json!({"actions/syntax.py": "def execute(ctx):\n    return (\n"})).await;
+    assert_eq!(action_warnings(&out), ["actions/syntax.py"], "{out}");
 }
 
 /// A tenant's concurrency cap: one run at a time here, so a second run

@@ -62,6 +62,7 @@ async fn compile_api_builds_the_template_and_reports_errors() {
     for step in [
         "vfs;dur=",
         "sdk;dur=",
+        "actions-and-compile;dur=",
         "hash;dur=",
         "scan-all-cores;dur=",
         "modules-and-CSS-all-cores;dur=",

@@ -73,13 +73,16 @@ async fn compile_app(
     let app = apps::find_app(state.db(), Some(user.tenant_id), &slug).await?;
     let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
     lap.lap("vfs");
-    // Actions that do not load are warnings here; publish refuses them.
-    let action_warnings = state.actions().check(&files).await;
-    lap.lap("actions");
     let sdk = super::apps::sdk_files(&state, &app).await?;
     lap.lap("sdk");
-    let compiled = state.compiler().compile(files, sdk, query.dev).await;
-    lap.lap("compile");
+    // Actions that do not load are warnings here; publish refuses them.
+    // Their trial loads run in the sandbox while the compiler runs on its
+    // own threads.
+    let (action_warnings, compiled) = tokio::join!(
+        state.actions().check(&files),
+        state.compiler().compile(files.clone(), sdk, query.dev)
+    );
+    lap.lap("actions-and-compile");
     let duration_ms = compiled.duration.as_millis() as u64;
     let response = match &*compiled.outcome {
         Outcome::Success {

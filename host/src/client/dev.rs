@@ -20,8 +20,9 @@ use super::{build, server_of, ClientError, Output};
 use crate::cli::ClientOpts;
 
 /// How long the folder must stay quiet before a push: an editor's save
-/// (write, rename, chmod) is one change, not three.
-const QUIET: Duration = Duration::from_millis(30);
+/// (write, rename, chmod: well under a millisecond apart) is one change,
+/// not three. Every millisecond here is on the edit-to-pixels path.
+const QUIET: Duration = Duration::from_millis(10);
 
 /// Runs until Ctrl-C (or the process is stopped).
 pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(), ClientError> {

@@ -108,7 +108,15 @@ pub struct ActionsService {
     total: Arc<tokio::sync::Semaphore>,
     /// The HTTP client of `ctx.http.call`.
     outbound: Outbound,
+    /// Recent [`ActionsService::check`] results by a hash of the actions'
+    /// files, oldest first: the compile API checks on every compile, and
+    /// an edit of a page leaves the actions as they were (a trial load is
+    /// ~5 ms an action).
+    checked: Mutex<std::collections::VecDeque<([u8; 32], Vec<Problem>)>>,
 }
+
+/// Check results kept (a few per app being worked on).
+const CHECKS_KEPT: usize = 64;
 
 /// A run's slot in its tenant's cap; dropping it frees the slot.
 struct Slot {
@@ -267,6 +275,7 @@ impl ActionsService {
             sandbox: OnceCell::new(),
             running: Arc::default(),
             total,
+            checked: Mutex::default(),
         }
     }
 
@@ -447,6 +456,16 @@ impl ActionsService {
         if entries.is_empty() {
             return Vec::new();
         }
+        let key = checked_key(files, &entries);
+        let kept = self.checked.lock().ok().and_then(|checked| {
+            checked
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, problems)| problems.clone())
+        });
+        if let Some(problems) = kept {
+            return problems;
+        }
         let sandbox = match self.sandbox().await {
             Ok(s) => s,
             Err(e) => {
@@ -499,8 +518,33 @@ impl ActionsService {
                 });
             }
         }
+        if let Ok(mut checked) = self.checked.lock() {
+            checked.push_back((key, problems.clone()));
+            if checked.len() > CHECKS_KEPT {
+                checked.pop_front();
+            }
+        }
         problems
     }
+}
+
+/// What a check's result depends on: the manifest and each listed file.
+fn checked_key(files: &Files, entries: &[ManifestEntry]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for path in std::iter::once(MANIFEST.to_owned()).chain(entries.iter().map(source_path)) {
+        hasher.update((path.len() as u64).to_le_bytes());
+        hasher.update(path.as_bytes());
+        match files.get(&path) {
+            Some(text) => {
+                hasher.update([1]);
+                hasher.update((text.len() as u64).to_le_bytes());
+                hasher.update(text.as_bytes());
+            }
+            None => hasher.update([0]),
+        }
+    }
+    hasher.finalize().into()
 }
 
 /// An action that does not load: `actions/x.py:3: SyntaxError: …`.
