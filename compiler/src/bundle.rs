@@ -106,11 +106,13 @@ globalThis.__APPBOX_HOT__ = {
 "#;
 
 /// [`LOADER`], minified: `packages` is `P`, `defs` `D`, `cache` `C`,
-/// `external` `X` and `load` `L`; a factory (most are arrow functions) gets
+/// `external` `X` and `load` `L`; `R` reads a module's targets, a string
+/// (see [`target_chars`]). A target below `P.length` is a package, from
+/// there on a module of the table. A factory (most are arrow functions) gets
 /// `require`, `define_exports`, `module`, `exports`, in this order, so that
 /// an ES module declares only the first two. `define_exports(values,
 /// getters)`: an export that cannot change is a value, the others getters.
-const COMPACT_LOADER: &str = "var C=[],O=Object,X=n=>{var r=globalThis.__APPBOX_EXTERNALS__;if(r&&O.prototype.hasOwnProperty.call(r,n))return r[n];throw Error('appbox: the runtime does not provide the module \"'+n+'\"')},L=i=>{var h=C[i];if(h)return h.exports;var d=D[i],m=C[i]={exports:{}},e=m.exports;d[0].call(e,s=>{var t=typeof s==\"number\"?d[1][s]:s;return typeof t!=\"number\"?X(t):t<D.length?L(t):X(P[t-D.length])},(v,g)=>{O.defineProperty(e,\"__esModule\",{value:!0});for(var k in v)O.defineProperty(e,k,{enumerable:!0,value:v[k]});for(k in g)O.defineProperty(e,k,{enumerable:!0,get:g[k]})},m,e);return m.exports};";
+const COMPACT_LOADER: &str = "var C=[],O=Object,N=\"number\",X=n=>{var r=globalThis.__APPBOX_EXTERNALS__;if(r&&O.prototype.hasOwnProperty.call(r,n))return r[n];throw Error('appbox: the runtime does not provide the module \"'+n+'\"')},L=i=>{var m=C[i];if(!m){var d=D[i],e={},F=(k,o)=>O.defineProperty(e,k,(o.enumerable=!0,o));m=C[i]={exports:e};d[0].call(e,s=>(s=typeof s==N?R(d[1],s):s,typeof s!=N?X(s):s<P.length?X(P[s]):L(s-P.length)),(v,g)=>{O.defineProperty(e,\"__esModule\",{value:!0});for(var k in v)F(k,{value:v[k]});for(k in g)F(k,{get:g[k]})},m,e)}return m.exports};";
 
 /// What the graph walk found.
 pub struct Graph {
@@ -298,16 +300,25 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> Linked {
     let mut packages: Vec<&str> = Vec::new();
     for (path, output) in &modules {
         for specifier in &output.requires {
-            let internal = graph
-                .links
-                .get(*path)
-                .is_some_and(|l| l.contains_key(specifier))
-                || index.contains_key(specifier.as_str());
+            let internal = if minify {
+                // Anything not in the table is looked up by name (so
+                // every minified target is a number).
+                let target = graph.links.get(*path).and_then(|l| l.get(specifier));
+                index.contains_key(target.map_or(specifier.as_str(), String::as_str))
+            } else {
+                graph
+                    .links
+                    .get(*path)
+                    .is_some_and(|l| l.contains_key(specifier))
+                    || index.contains_key(specifier.as_str())
+            };
             if !internal && !packages.contains(&specifier.as_str()) {
                 packages.push(specifier);
             }
         }
     }
+    // Minified, a module's targets are a string, `width` characters each.
+    let width = target_width(packages.len() + modules.len());
     let mut entries = Vec::with_capacity(modules.len());
     let mut line = 0u32;
     let push = |out: &mut String, line: &mut u32, text: &str| {
@@ -339,12 +350,24 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> Linked {
                 let target = links
                     .and_then(|l| l.get(specifier))
                     .map_or(specifier.as_str(), String::as_str);
-                match index.get(target) {
-                    Some(i) => i.to_string(),
-                    None => packages.iter().position(|p| p == specifier).map_or_else(
-                        || json_string(specifier),
-                        |i| (modules.len() + i).to_string(),
-                    ),
+                // Minified, the packages come first (few, and required
+                // by most modules: one digit each), then the table.
+                let (modules_from, packages_from) = if minify {
+                    (packages.len(), 0)
+                } else {
+                    (0, modules.len())
+                };
+                let number = match index.get(target) {
+                    Some(i) => Some(modules_from + i),
+                    None => packages
+                        .iter()
+                        .position(|p| p == specifier)
+                        .map(|i| packages_from + i),
+                };
+                match number {
+                    Some(n) if minify => target_chars(n, width),
+                    Some(n) => n.to_string(),
+                    None => json_string(specifier),
                 }
             })
             .collect();
@@ -355,9 +378,18 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> Linked {
         push(&mut out, &mut line, "[");
         starts.push(((*path).clone(), line));
         push(&mut out, &mut line, output.code.trim_end());
-        push(&mut out, &mut line, if minify { ",[" } else { ", [" });
-        push(&mut out, &mut line, &targets.join(","));
-        push(&mut out, &mut line, "]]");
+        if minify && targets.is_empty() {
+            // Minified, a module that requires nothing has no targets.
+            push(&mut out, &mut line, "]");
+        } else if minify {
+            push(&mut out, &mut line, ",\"");
+            push(&mut out, &mut line, &targets.concat());
+            push(&mut out, &mut line, "\"]");
+        } else {
+            push(&mut out, &mut line, if minify { ",[" } else { ", [" });
+            push(&mut out, &mut line, &targets.join(","));
+            push(&mut out, &mut line, "]]");
+        }
         entries.push(((*path).clone(), entry_start..out.len()));
         push(&mut out, &mut line, if minify { "," } else { ",\n" });
     }
@@ -365,7 +397,11 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> Linked {
     push(
         &mut out,
         &mut line,
-        if minify { COMPACT_LOADER } else { LOADER },
+        &if minify {
+            format!("{}{COMPACT_LOADER}", target_decoder(width))
+        } else {
+            LOADER.to_owned()
+        },
     );
     if !minify {
         push(&mut out, &mut line, HOT_LOADER);
@@ -386,6 +422,42 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> Linked {
             entries,
             packages: packages.iter().map(|p| (*p).to_owned()).collect(),
         },
+    }
+}
+
+/// Characters a minified target is written with: base 91, printable ASCII
+/// from `#` on, without `\\` (nor `"`, below `#`), so a target string needs
+/// no escapes.
+const TARGET_BASE: usize = 91;
+
+/// Characters per target for `count` possible targets.
+fn target_width(count: usize) -> u32 {
+    let mut width = 1;
+    while TARGET_BASE.pow(width) < count {
+        width += 1;
+    }
+    width
+}
+
+/// Target `n` in `width` characters, the most significant first.
+fn target_chars(n: usize, width: u32) -> String {
+    (0..width)
+        .rev()
+        .map(|place| {
+            let digit = (n / TARGET_BASE.pow(place)) % TARGET_BASE;
+            let code = 35 + digit + usize::from(35 + digit >= 92);
+            char::from(code as u8)
+        })
+        .collect()
+}
+
+/// The loader's `R(t,s)`: target `s` of the target string `t` (the inverse
+/// of [`target_chars`]).
+fn target_decoder(width: u32) -> String {
+    if width == 1 {
+        "var R=(t,s)=>(s=t.charCodeAt(s))-35-(s>92);".to_owned()
+    } else {
+        format!("var R=(t,s)=>{{for(var j=0,r=0,c;j<{width};j++)c=t.charCodeAt(s*{width}+j),r=r*91+c-35-(c>92);return r}};")
     }
 }
 

@@ -196,6 +196,37 @@ fn function_exports_are_read_only_namespace_members_in_both_modes() {
 }
 
 #[test]
+fn a_bundle_of_more_modules_than_one_target_character_counts_still_links() {
+    // Minified targets are one character each up to 91 targets, then two.
+    let modules: Vec<(String, String)> = (0..100)
+        .map(|i| {
+            (
+                format!("src/m{i}.ts"),
+                format!("export const v{i}: number = {i};\n"),
+            )
+        })
+        .collect();
+    let main = format!(
+        "{}console.log([{}].reduce((a, b) => a + b, 0));\n",
+        (0..100)
+            .map(|i| format!("import {{ v{i} }} from './m{i}';\n"))
+            .collect::<String>(),
+        (0..100)
+            .map(|i| format!("v{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut files: Vec<(&str, &str)> = modules
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    files.push(("src/main.tsx", &main));
+    for out in both(&files) {
+        assert_eq!(out.trim(), "4950");
+    }
+}
+
+#[test]
 fn json_and_css_imports() {
     let files = [
         ("src/main.tsx", "import data from './data.json';\nimport { name } from './data.json';\nimport './b.css';\nimport './a.css';\nconsole.log(data.items.length, name);\n"),
