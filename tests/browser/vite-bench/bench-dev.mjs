@@ -2,7 +2,7 @@
 // the corpus `medium` and `large` apps, the dashboard page's title edited and
 // saved 20 times each; the time from the save to the new title on screen in
 // Chromium. appbox: `appbox dev` (a process) pushes, the host recompiles and
-// the dev page reloads itself. Vite: the same files (with the SDK files the
+// sends the changed module to the dev page, which runs it again in place. Vite: the same files (with the SDK files the
 // host adds) under Vite's dev server with @vitejs/plugin-react (HMR, React
 // Fast Refresh) and the real npm packages, pinned in this folder's
 // package-lock.json (apart from the browser tests' packages, so that their
@@ -10,12 +10,15 @@
 // Both are measured the same way: the page is asked every 5 ms over CDP
 // (appbox: a function called on the closed shadow root).
 //
-// Run: cargo build, then `npm run bench:dev` in tests/browser (it installs
-// this folder's packages first). Prints p50/p95 side by side.
+// Run: `cargo build --release`, then
+// `APPBOX_BIN=../../target/release/appbox npm run bench:dev` in tests/browser
+// (it installs this folder's packages first; without APPBOX_BIN it measures
+// the debug build the tests use). Prints p50/p95 side by side, the binary
+// and the machine's load.
 
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer } from "vite";
@@ -197,6 +200,7 @@ try {
   }
   const ms = (v) => `${v.toFixed(0).padStart(5)} ms`;
   console.log(`\nedit-to-pixels, ${EDITS} edits of ${PAGE} (p50 / p95)`);
+  console.log(`appbox: ${binary}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   console.log(`${"app".padEnd(8)} ${"appbox dev".padEnd(19)} vite ${"(HMR)".padEnd(14)}`);
   for (const { name, appbox, vite } of rows) {
     console.log(
