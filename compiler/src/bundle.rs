@@ -68,8 +68,9 @@ function load(id) {
 /// changed modules again with every module that imports them, the entry
 /// last. React state below the re-run modules is lost (the production React
 /// of the runtime has no Fast Refresh), but the page is not reloaded.
-/// The entry's `createRoot` gets the root it made before, so running the
-/// entry again renders into it instead of stacking a second root.
+/// The entry's `createRoot` gets the root it made before (until it is
+/// unmounted), so running the entry again renders into it instead of
+/// stacking a second root.
 const HOT_LOADER: &str = r#"var plainExternal = external, hotClient;
 external = function (name) {
   var found = plainExternal(name);
@@ -79,7 +80,14 @@ external = function (name) {
     hotClient = Object.assign({}, found, {
       createRoot: function (container, options) {
         var root = roots.get(container);
-        if (!root) roots.set(container, root = found.createRoot(container, options));
+        if (root) return root;
+        root = found.createRoot(container, options);
+        var unmount = root.unmount;
+        root.unmount = function () {
+          roots.delete(container);
+          return unmount.apply(root, arguments);
+        };
+        roots.set(container, root);
         return root;
       }
     });

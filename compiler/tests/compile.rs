@@ -35,7 +35,7 @@ fn run(bundle: &str) -> String {
     let prelude = r#"globalThis.__APPBOX_EXTERNALS__ = {
   "react/jsx-runtime": { jsx: (t, p) => ({ t, p }), jsxs: (t, p) => ({ t, p }), Fragment: "F" },
   "react": { __esModule: false, version: "stand-in", useState: (v) => [v, () => {}] },
-  "react-dom/client": { createRoot: (c) => (console.log("createRoot " + c), { render: (x) => console.log("render " + x) }) },
+  "react-dom/client": { createRoot: (c) => (console.log("createRoot " + c), { render: (x) => console.log("render " + x), unmount: () => console.log("unmount") }) },
 };
 "#;
     std::fs::write(&path, format!("{prelude}{bundle}")).expect("write");
@@ -506,6 +506,27 @@ fn a_dev_bundle_takes_a_hot_update_of_the_edited_module() {
     assert_eq!(
         run(&script).lines().collect::<Vec<_>>(),
         ["b runs", "createRoot root", "render one!", "render two!"]
+    );
+    // A root the app unmounted is not handed out again.
+    let unmounting = compile(
+        &vfs(&[(
+            "src/main.tsx",
+            "import { createRoot } from 'react-dom/client';\nconst root = createRoot('root');\nroot.render('one');\nroot.unmount();\ncreateRoot('root').render('two');\n",
+        )]),
+        &BTreeMap::new(),
+        &dev,
+        &cache,
+    )
+    .expect("compile");
+    assert_eq!(
+        run(&unmounting.bundle_js).lines().collect::<Vec<_>>(),
+        [
+            "createRoot root",
+            "render one",
+            "unmount",
+            "createRoot root",
+            "render two"
+        ]
     );
     // A new import changes the table: no hot update, the page loads again.
     files.insert(
