@@ -921,13 +921,6 @@ fn drop_interop(
             }
         }
     }
-    /// How often each name appears.
-    struct Uses(HashMap<swc_core::ecma::ast::Id, usize>);
-    impl Visit for Uses {
-        fn visit_ident(&mut self, ident: &Ident) {
-            *self.0.entry(ident.to_id()).or_default() += 1;
-        }
-    }
     if esm.is_empty() && values.is_empty() {
         return;
     }
@@ -956,6 +949,16 @@ fn drop_interop(
             || local.sym.starts_with("_interop_require_wildcard");
         !(is_interop && uses.0.get(&local.to_id()) == Some(&1))
     });
+}
+
+/// How often each name appears.
+#[derive(Default)]
+struct Uses(HashMap<swc_core::ecma::ast::Id, usize>);
+
+impl Visit for Uses {
+    fn visit_ident(&mut self, ident: &Ident) {
+        *self.0.entry(ident.to_id()).or_default() += 1;
+    }
 }
 
 /// See [`drop_interop`]; `uses`: how often each name appears.
@@ -2048,9 +2051,15 @@ fn decl_names(decl: &Decl) -> Vec<String> {
 /// Tree shaking within a module: exports not in `keep` become local
 /// declarations (which the minifier drops if nothing else uses them). An
 /// `export … from` left with nothing keeps its import for its side effects.
+///
+/// A declaration left unused this way whose value is a pure call (what
+/// swc makes of a TS enum) goes too: the minifier keeps an enum's object
+/// once it has inlined the call.
 fn unexport(module: &mut Module, keep: &[String]) {
     let kept = |name: &str| keep.iter().any(|k| k == name);
     let items = std::mem::take(&mut module.body);
+    // The unexported `var x = /*#__PURE__*/ f()` declarations.
+    let mut pure: Vec<swc_core::ecma::ast::Id> = Vec::new();
     for item in items {
         let ModuleItem::ModuleDecl(decl) = item else {
             module.body.push(item);
@@ -2061,6 +2070,18 @@ fn unexport(module: &mut Module, keep: &[String]) {
                 if decl_names(&export.decl).iter().any(|n| kept(n)) {
                     ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(export))
                 } else {
+                    if let Decl::Var(var) = &export.decl {
+                        if let [VarDeclarator {
+                            name: Pat::Ident(name),
+                            init: Some(init),
+                            ..
+                        }] = var.decls.as_slice()
+                        {
+                            if matches!(&**init, Expr::Call(call) if call.span.lo.is_pure()) {
+                                pure.push(name.to_id());
+                            }
+                        }
+                    }
                     ModuleItem::Stmt(Stmt::Decl(export.decl))
                 }
             }
@@ -2122,6 +2143,36 @@ fn unexport(module: &mut Module, keep: &[String]) {
         };
         module.body.push(item);
     }
+    if pure.is_empty() {
+        return;
+    }
+    let mut uses = Uses::default();
+    module.visit_with(&mut uses);
+    // Named only in its own declaration (swc's enum function names its
+    // parameter the same).
+    pure.retain(|id| {
+        let own = module.body.iter().find_map(|item| match item {
+            ModuleItem::Stmt(Stmt::Decl(Decl::Var(var))) => match var.decls.as_slice() {
+                [VarDeclarator {
+                    name: Pat::Ident(name),
+                    ..
+                }] if name.to_id() == *id => {
+                    let mut own = Uses::default();
+                    var.visit_with(&mut own);
+                    own.0.get(id).copied()
+                }
+                _ => None,
+            },
+            _ => None,
+        });
+        own.is_some() && own == uses.0.get(id).copied()
+    });
+    module.body.retain(|item| {
+        let ModuleItem::Stmt(Stmt::Decl(Decl::Var(var))) = item else {
+            return true;
+        };
+        !matches!(var.decls.as_slice(), [VarDeclarator { name: Pat::Ident(name), .. }] if pure.contains(&name.to_id()))
+    });
 }
 
 /// `import "./x.css"` goes to the CSS output, not into the JS.

@@ -627,21 +627,25 @@ fn unused_exports_are_left_out_of_minified_bundles() {
     let files = [
         (
             "src/main.tsx",
-            "import { used } from './lib';\nimport * as all from './all';\nimport './effect';\nconsole.log(used(), Object.keys(all).sort().join());\n",
+            "import { used, Kept } from './lib';\nimport * as all from './all';\nimport './effect';\nconsole.log(used(), Object.keys(all).sort().join(), Kept.A);\n",
         ),
         (
             "src/lib.ts",
-            "export function used() { return 'used'; }\nexport function unusedHelper() { return 'UNUSED_MARKER'; }\nexport default 'DEFAULT_MARKER';\n",
+            "export function used() { return 'used'; }\nexport function unusedHelper() { return 'UNUSED_MARKER'; }\nexport default 'DEFAULT_MARKER';\nexport enum Kept { A = 'kept' }\nexport enum Unused { B = 'ENUM_MARKER' }\nexport const enum Sizes { M = 640 }\n",
         ),
         ("src/all.ts", "export const x = 'X_MARKER';\nexport const y = 2;\n"),
         ("src/effect.ts", "export const z = 3;\nconsole.log('effect');\n"),
     ];
     // Both modes behave the same: the side effect runs, a namespace keeps all.
     for out in both(&files) {
-        assert_eq!(out, "effect\nused x,y\n");
+        assert_eq!(out, "effect\nused x,y kept\n");
     }
     let minified = build(&files, false).expect("compile").bundle_js;
     assert!(!minified.contains("UNUSED_MARKER") && !minified.contains("DEFAULT_MARKER"));
+    assert!(
+        !minified.contains("ENUM_MARKER") && !minified.contains("640"),
+        "unused enums go too: {minified}"
+    );
     assert!(
         minified.contains("X_MARKER"),
         "a namespace import keeps every export"
