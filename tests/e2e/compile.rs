@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{detail, files_path, Server};
+use crate::harness::{detail, files_path, Api, Server};
 
 /// A new app compiles as it is; an edit that breaks it gets every error with
 /// file, line and column, as HTTP 200 with `success: false`.
@@ -167,4 +167,76 @@ async fn compile_api_checks_the_caller() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// The compile API keeps the last compiled version's files of an app and
+/// reads only changed blobs after it: every edit is still seen by the very
+/// next compile (one written by another process too, and a restore of an
+/// older version), and another tenant's app stays a 404 while its files are
+/// kept.
+#[tokio::test]
+async fn compile_api_sees_every_edit_through_its_kept_files() {
+    let server = Server::start();
+    let admin = server.admin().await;
+    let app = admin.create_app("Kept").await;
+    let id = app["id"].as_str().expect("id");
+    let page = "src/pages/NotFoundPage.tsx";
+    let compile_path = format!("/api/v1/compile/compile/{id}");
+    let with = |mark: &str| {
+        format!("console.log(\"{mark}\");\nexport default function NotFoundPage() {{\n  return <div>gone</div>;\n}}\n")
+    };
+    let bundle = |out: &serde_json::Value| {
+        assert_eq!(out["success"], true, "{}", out["error"]);
+        let js = out["bundle_js"].as_str().expect("bundle_js").to_owned();
+        // The page carries the same bundle.
+        assert!(out["html"].as_str().expect("html").contains(&js));
+        js
+    };
+
+    let (status, out) = admin.post(&compile_path, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert!(!bundle(&out).contains("edit-one"));
+
+    let (status, written) = admin
+        .patch(&files_path(id), json!({"files": {page: with("edit-one")}}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{written}");
+    let first_edit = written["vfs_version"].as_i64().expect("version");
+    let (_, out) = admin.post(&compile_path, json!({})).await;
+    let js = bundle(&out);
+    assert!(js.contains("edit-one"), "the edit is in the next compile");
+
+    // Written through another process: this one's kept files are older.
+    let second = server.second_process();
+    let other = Api {
+        token: admin.token.clone(),
+        ..second.anonymous()
+    };
+    let (status, written) = other
+        .patch(&files_path(id), json!({"files": {page: with("edit-two")}}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{written}");
+    let (_, out) = admin.post(&compile_path, json!({})).await;
+    let js = bundle(&out);
+    assert!(js.contains("edit-two") && !js.contains("edit-one"));
+
+    // A restore brings back a blob the kept version does not hold.
+    let (status, restored) = admin
+        .post(
+            &format!("/api/v1/builder/apps/{id}/source/restore"),
+            json!({"version": first_edit}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    let (_, out) = admin.post(&compile_path, json!({})).await;
+    let js = bundle(&out);
+    assert!(js.contains("edit-one") && !js.contains("edit-two"));
+
+    // Another tenant's caller cannot reach the kept files by the app's id.
+    let stranger = server
+        .user("stranger@test.local", "admin", Some("Other org"))
+        .await;
+    let (status, out) = stranger.post(&compile_path, json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{out}");
+    assert_eq!(detail(&out), "App not found");
 }

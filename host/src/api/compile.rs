@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::callers::Builder;
 use crate::builder::apps;
-use crate::builder::compile::{app_page, Outcome, Problem};
+use crate::builder::compile::{AppPage, Outcome, Problem};
 use crate::error::{ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::state::AppState;
 
@@ -29,7 +29,8 @@ struct CompileQuery {
 }
 
 /// Borrows the compile's outcome: the bundle is in the answer twice (in
-/// `html` and in `bundle_js`) but in memory once more, not three times.
+/// `html` and in `bundle_js`) but in memory once, written to the body
+/// straight from the outcome (the page is never built as a string).
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 enum CompileResponse<'a> {
@@ -37,7 +38,8 @@ enum CompileResponse<'a> {
         /// Always `true`.
         success: bool,
         /// A page that loads the runtime, the CSS and the bundle.
-        html: String,
+        #[schema(value_type = String)]
+        html: AppPage<'a>,
         bundle_js: &'a str,
         css: &'a str,
         /// Runtime pitfalls (spec 001 §10-§11); never fail the compile.
@@ -71,7 +73,12 @@ async fn compile_app(
 ) -> ApiResult<Response> {
     let mut lap = Laps::start();
     let app = apps::find_app(state.db(), Some(user.tenant_id), &slug).await?;
-    let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
+    // The app is the caller's (find_app checked the tenant): its kept files
+    // are read by its id.
+    let files = state
+        .compiler()
+        .files(state.db(), app.id, app.vfs_version)
+        .await?;
     lap.lap("vfs");
     let sdk = super::apps::sdk_files(&state, &app).await?;
     lap.lap("sdk");
@@ -84,6 +91,7 @@ async fn compile_app(
     );
     lap.lap("actions-and-compile");
     let duration_ms = compiled.duration.as_millis() as u64;
+    let app_id = app.id.to_string();
     let response = match &*compiled.outcome {
         Outcome::Success {
             bundle_js,
@@ -92,7 +100,13 @@ async fn compile_app(
             ..
         } => CompileResponse::Success {
             success: true,
-            html: app_page(&app.name, &app.id.to_string(), &app.slug, css, bundle_js),
+            html: AppPage {
+                name: &app.name,
+                app_id: &app_id,
+                slug: &app.slug,
+                css,
+                bundle_js,
+            },
             bundle_js,
             css,
             warnings: warnings
@@ -116,7 +130,13 @@ async fn compile_app(
             cached: compiled.cached,
         },
     };
-    let body = serde_json::to_vec(&response).map_err(|e| AppError::Internal(e.into()))?;
+    // The bundle twice, the CSS twice and room for escapes and the rest.
+    let size = match &*compiled.outcome {
+        Outcome::Success { bundle_js, css, .. } => 2 * (bundle_js.len() + css.len()) + 64 * 1024,
+        Outcome::Failure { .. } => 16 * 1024,
+    };
+    let mut body = Vec::with_capacity(size);
+    serde_json::to_writer(&mut body, &response).map_err(|e| AppError::Internal(e.into()))?;
     lap.lap("answer");
     // The compile's own steps follow the handler's, named as tokens.
     let timing = lap

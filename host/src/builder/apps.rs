@@ -12,7 +12,8 @@
 //! the write also makes SQLite take its write lock first, so concurrent
 //! writers queue on the busy timeout instead of failing mid-transaction.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -383,7 +384,39 @@ pub async fn read_files(db: &Db, app_id: uuid::Uuid, version: i64) -> Result<Fil
         let manifest = load_manifest(&mut *conn, Id(app_id), version)
             .await?
             .ok_or(AppsError::VersionNotFound(version))?;
-        Ok(load_contents(&mut *conn, Id(app_id), &manifest).await?)
+        Ok(load_contents(&mut *conn, Id(app_id), &manifest, None).await?)
+    })
+}
+
+/// One version of an app's files with the blob hash of each path, as
+/// [`read_files_reusing`] reads it and can read the next version from.
+pub struct VersionFiles {
+    pub version: i64,
+    /// Path → blob hash.
+    pub manifest: BTreeMap<String, String>,
+    pub files: Arc<Files>,
+}
+
+/// The files of `version`, reading from the database the manifest and only
+/// the blobs that `known` (files of the same app read before) does not
+/// hold: after a one-file edit, one blob.
+pub async fn read_files_reusing(
+    db: &Db,
+    app_id: uuid::Uuid,
+    version: i64,
+    known: Option<&VersionFiles>,
+) -> Result<VersionFiles, AppsError> {
+    on_db!(db, |pool| {
+        let mut conn = pool.acquire().await?;
+        let manifest = load_manifest(&mut *conn, Id(app_id), version)
+            .await?
+            .ok_or(AppsError::VersionNotFound(version))?;
+        let files = load_contents(&mut *conn, Id(app_id), &manifest, known).await?;
+        Ok(VersionFiles {
+            version,
+            manifest,
+            files: Arc::new(files),
+        })
     })
 }
 
@@ -481,7 +514,7 @@ pub async fn write_files(
         let previous = load_manifest(&mut *tx, app, version - 1)
             .await?
             .ok_or(AppsError::VersionNotFound(version - 1))?;
-        let current = load_contents(&mut *tx, app, &previous).await?;
+        let current = load_contents(&mut *tx, app, &previous, None).await?;
         // An error here drops `tx`, which rolls the version claim back.
         let (next, changed) = edit.apply(&current)?;
         let mut manifest = previous;
@@ -539,11 +572,13 @@ where
     Ok(row.map(|(files,)| files.0))
 }
 
-/// The contents behind a manifest.
+/// The contents behind a manifest; blobs `known` holds are not read again
+/// (a blob's hash names its content).
 async fn load_contents<DB, C>(
     conn: &mut C,
     app: Id,
     manifest: &BTreeMap<String, String>,
+    known: Option<&VersionFiles>,
 ) -> Result<Files, sqlx::Error>
 where
     DB: sqlx::Database,
@@ -553,7 +588,18 @@ where
     String: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     (String, String): for<'r> sqlx::FromRow<'r, DB::Row>,
 {
-    let hashes: BTreeSet<&String> = manifest.values().collect();
+    let reused: HashMap<&str, &String> = known
+        .into_iter()
+        .flat_map(|k| {
+            k.manifest
+                .iter()
+                .filter_map(|(path, hash)| Some((hash.as_str(), k.files.get(path)?)))
+        })
+        .collect();
+    let hashes: BTreeSet<&String> = manifest
+        .values()
+        .filter(|hash| !reused.contains_key(hash.as_str()))
+        .collect();
     let mut contents: BTreeMap<String, String> = BTreeMap::new();
     if !hashes.is_empty() {
         // `$1` is the app; the hashes follow as `$2, $3, …` (both backends
@@ -572,12 +618,14 @@ where
     }
     manifest
         .iter()
-        .map(|(path, hash)| match contents.get(hash) {
-            Some(content) => Ok((path.clone(), content.clone())),
-            None => Err(sqlx::Error::Protocol(format!(
-                "blob {hash} of {path} is missing"
-            ))),
-        })
+        .map(
+            |(path, hash)| match contents.get(hash).or(reused.get(hash.as_str()).copied()) {
+                Some(content) => Ok((path.clone(), content.clone())),
+                None => Err(sqlx::Error::Protocol(format!(
+                    "blob {hash} of {path} is missing"
+                ))),
+            },
+        )
         .collect()
 }
 

@@ -1,9 +1,12 @@
 //! Compiling apps for the compile API (spec 001 §6): the app's files plus the
 //! host's SDK go through `appbox_compiler`, off the async executor, at most
-//! one compile per core at a time, with two caches: compiled modules (so a
-//! one-file edit recompiles one module) and whole results by content hash.
+//! one compile per core at a time, with three caches: the last version's
+//! files of recently compiled apps (so an edit reads its own blobs from the
+//! database, not the whole app's), compiled modules (so a one-file edit
+//! recompiles one module) and whole results by content hash.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,10 +15,16 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
+use crate::builder::apps::{self, AppsError, VersionFiles};
 use crate::builder::vfs::Files;
+use crate::db::Db;
 
 /// Whole results kept, newest first.
 const RESULT_CACHE_ENTRIES: usize = 64;
+/// Apps whose last compiled version's files are kept, and the bytes of
+/// content they may hold together (an app holds up to 500 MiB, spec 001 §20).
+const SOURCE_CACHE_APPS: usize = 32;
+const SOURCE_CACHE_BYTES: usize = 64 << 20;
 /// The compile limit of spec 001 §20.4.
 pub const TIME_LIMIT: Duration = Duration::from_secs(30);
 
@@ -71,7 +80,45 @@ pub struct Compiled {
 /// Outcomes by content key, and the keys oldest first (for eviction).
 type ResultCache = (HashMap<String, Arc<Outcome>>, VecDeque<String>);
 
+/// The last version read of each app (by app id), oldest use first.
+#[derive(Default)]
+struct SourceCache {
+    apps: VecDeque<(uuid::Uuid, Arc<VersionFiles>, usize)>,
+    bytes: usize,
+}
+
+impl SourceCache {
+    fn get(&self, app: uuid::Uuid) -> Option<Arc<VersionFiles>> {
+        let (_, files, _) = self.apps.iter().find(|(id, _, _)| *id == app)?;
+        Some(files.clone())
+    }
+
+    fn put(&mut self, app: uuid::Uuid, files: Arc<VersionFiles>) {
+        self.remove(app);
+        let bytes = files.files.iter().map(|(p, c)| p.len() + c.len()).sum();
+        if bytes > SOURCE_CACHE_BYTES {
+            return;
+        }
+        self.apps.push_back((app, files, bytes));
+        self.bytes += bytes;
+        while self.apps.len() > SOURCE_CACHE_APPS || self.bytes > SOURCE_CACHE_BYTES {
+            if let Some((_, _, old)) = self.apps.pop_front() {
+                self.bytes -= old;
+            }
+        }
+    }
+
+    fn remove(&mut self, app: uuid::Uuid) {
+        if let Some(i) = self.apps.iter().position(|(id, _, _)| *id == app) {
+            if let Some((_, _, bytes)) = self.apps.remove(i) {
+                self.bytes -= bytes;
+            }
+        }
+    }
+}
+
 pub struct CompileService {
+    sources: Mutex<SourceCache>,
     modules: Arc<ModuleCache>,
     results: Mutex<ResultCache>,
     permits: Semaphore,
@@ -81,6 +128,7 @@ impl Default for CompileService {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         CompileService {
+            sources: Mutex::default(),
             modules: Arc::default(),
             results: Mutex::default(),
             permits: Semaphore::new(cores),
@@ -105,8 +153,36 @@ fn content_key(files: &Files, injected: &Files, dev: bool) -> String {
 }
 
 impl CompileService {
+    /// The files of `version` of an app (the caller found the app in the
+    /// caller's tenant): the kept files when the version is the one read
+    /// last, else read from the database, reusing the kept files' blobs.
+    /// Versions never change, so a kept version is always right.
+    pub async fn files(
+        &self,
+        db: &Db,
+        app: uuid::Uuid,
+        version: i64,
+    ) -> Result<Arc<Files>, AppsError> {
+        let known = self.sources.lock().ok().and_then(|s| s.get(app));
+        if let Some(known) = known.as_ref().filter(|k| k.version == version) {
+            return Ok(known.files.clone());
+        }
+        let read = Arc::new(apps::read_files_reusing(db, app, version, known.as_deref()).await?);
+        let files = read.files.clone();
+        if let Ok(mut sources) = self.sources.lock() {
+            sources.put(app, read);
+        }
+        Ok(files)
+    }
+
     /// Compiles `files` (the app's own) with `injected` (the SDK).
-    pub async fn compile(&self, files: Files, injected: Files, dev: bool) -> Compiled {
+    pub async fn compile(
+        &self,
+        files: impl Into<Arc<Files>>,
+        injected: Files,
+        dev: bool,
+    ) -> Compiled {
+        let files = files.into();
         let started = Instant::now();
         let key = content_key(&files, &injected, dev);
         let mut timings = vec![("hash", started.elapsed())];
@@ -146,7 +222,7 @@ impl CompileService {
         }
     }
 
-    async fn run(&self, files: Files, injected: Files, dev: bool) -> (Outcome, Timings) {
+    async fn run(&self, files: Arc<Files>, injected: Files, dev: bool) -> (Outcome, Timings) {
         let modules = self.modules.clone();
         let options = CompileOptions {
             dev,
@@ -210,33 +286,77 @@ impl CompileService {
     }
 }
 
-/// Makes text safe inside an HTML `<script>` or `<style>` element.
-fn escape_raw_text(text: &str, element: &str) -> String {
-    text.replace(&format!("</{element}"), &format!("<\\/{element}"))
+/// Text written inside an HTML `<script>` or `<style>` element, made safe
+/// there: `</element` cannot end it.
+struct RawText<'a>(&'a str, &'static str);
+
+impl fmt::Display for RawText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let RawText(mut text, element) = *self;
+        while let Some(i) = text
+            .match_indices("</")
+            .find(|(i, _)| text[i + 2..].starts_with(element))
+            .map(|(i, _)| i)
+        {
+            write!(f, "{}<\\/{element}", &text[..i])?;
+            text = &text[i + 2 + element.len()..];
+        }
+        f.write_str(text)
+    }
 }
 
 /// The page that runs a compiled app (the compile API's preview): the
 /// runtime element with the app's CSS inline, the runtime script, then the
 /// bundle, which the runtime mounts in its Shadow DOM (spec 001 §11).
+/// Written where it goes (serialised as a JSON string, it is escaped as it
+/// is written, without building the page first).
+pub struct AppPage<'a> {
+    pub name: &'a str,
+    pub app_id: &'a str,
+    pub slug: &'a str,
+    pub css: &'a str,
+    pub bundle_js: &'a str,
+}
+
+impl fmt::Display for AppPage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let json = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
+        let (app_id, slug) = (json(self.app_id), json(self.slug));
+        write!(
+            f,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
+             <style>html,body{{margin:0;height:100%}}</style>\n</head>\n<body>\n\
+             <script>window.__API_BASE__ = \"/api/v1\"; window.__APP_ID__ = {}; window.__APP_SLUG__ = {}; window.__APP_TOKEN__ = window.__APP_TOKEN__ || \"\";</script>\n\
+             <custom-app-runtime app-id={app_id} app-slug={slug}><template data-appbox-app-css><style>\n{}\n</style></template></custom-app-runtime>\n\
+             <script src=\"{}\"></script>\n\
+             <script data-appbox-app-bundle>\n{}\n</script>\n</body>\n</html>\n",
+            super::assets::escape_html(self.name),
+            RawText(&app_id, "script"),
+            RawText(&slug, "script"),
+            RawText(self.css, "style"),
+            super::assets::runtime_url(),
+            RawText(self.bundle_js, "script"),
+        )
+    }
+}
+
+impl Serialize for AppPage<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// [`AppPage`] as a string.
 pub fn app_page(name: &str, app_id: &str, slug: &str, css: &str, bundle_js: &str) -> String {
-    let json = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
-    let title = super::assets::escape_html(name);
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
-         <style>html,body{{margin:0;height:100%}}</style>\n</head>\n<body>\n\
-         <script>window.__API_BASE__ = \"/api/v1\"; window.__APP_ID__ = {}; window.__APP_SLUG__ = {}; window.__APP_TOKEN__ = window.__APP_TOKEN__ || \"\";</script>\n\
-         <custom-app-runtime app-id={} app-slug={}><template data-appbox-app-css><style>\n{}\n</style></template></custom-app-runtime>\n\
-         <script src=\"{}\"></script>\n\
-         <script data-appbox-app-bundle>\n{}\n</script>\n</body>\n</html>\n",
-        escape_raw_text(&json(app_id), "script"),
-        escape_raw_text(&json(slug), "script"),
-        json(app_id),
-        json(slug),
-        escape_raw_text(css, "style"),
-        super::assets::runtime_url(),
-        escape_raw_text(bundle_js, "script"),
-    )
+    AppPage {
+        name,
+        app_id,
+        slug,
+        css,
+        bundle_js,
+    }
+    .to_string()
 }
 
 #[cfg(test)]
@@ -254,6 +374,24 @@ mod tests {
         );
         assert_eq!(page.matches("</script>").count(), 3, "{page}");
         assert!(page.contains("<title>&lt;b&gt;Shop&lt;/b&gt;</title>"));
+    }
+
+    #[test]
+    fn the_page_is_serialised_as_the_string_it_writes() {
+        let page = AppPage {
+            name: "Shop \"1\"",
+            app_id: "id",
+            slug: "shop",
+            css: "a{content:\"</style>\"}",
+            bundle_js: "x(\"</script>\\n\u{2028}\t\", '</scrip', \"</SCRIPT\")",
+        };
+        let text = page.to_string();
+        assert_eq!(text.matches("</script>").count(), 3, "{text}");
+        assert_eq!(text.matches("</style>").count(), 2, "{text}");
+        assert_eq!(
+            serde_json::to_string(&page).expect("json"),
+            serde_json::to_string(&text).expect("json")
+        );
     }
 
     #[test]
