@@ -1,13 +1,18 @@
-//! `cargo bench -p appbox-compiler`: appbox's compiler beside the fastest
-//! bundlers at their best (esbuild, Bun and Rolldown building from files, run
-//! by `../shared/compile-anchors/anchors.mjs` as a child process), in one run,
-//! on the corpus apps `small`, `medium` and `large`.
+//! `cargo bench -p appbox-host --bench compile`: appbox's compile API over
+//! HTTP (this build's server, SQLite) and its compiler library beside the
+//! fastest bundlers at their best (esbuild, Bun and Rolldown building from
+//! files, run by `../shared/compile-anchors/anchors.mjs` as a child
+//! process), in one run, on the corpus apps `small`, `medium` and `large`.
 //!
-//! For each app: the median cold compile (a fresh module cache each time,
-//! minified), the median one-file edit (a page changes, warm cache), JS and
-//! CSS bytes; appbox's bytes again on the anchors' input (their reference
-//! SDK files instead of the host's, which differ); then, for medium and
-//! large, where a cold compile and an edit spend their time, stage by stage.
+//! For each app: the median cold compile (the library: a fresh module cache
+//! each time; the API: content the server never compiled, every source file
+//! changed), the median one-file edit (a page changes; the API: written with
+//! the source API first, the compile request timed until its whole answer is
+//! read), JS and CSS bytes, all minified; appbox's bytes again on the
+//! anchors' input (their reference SDK files instead of the host's, which
+//! differ); then, for medium and large, where a cold compile and an edit
+//! spend their time, stage by stage, and the API's `Server-Timing` of its
+//! median edit.
 //!
 //! `BENCH_RUNS` (default 9) sets the timed runs; `BENCH_OUT` a folder to
 //! write appbox's bundles to (APP.js, APP.css); `APPBOX_ANCHORS` the anchors
@@ -15,12 +20,17 @@
 //! somewhere writable if `../shared` is read-only). Without its
 //! `node_modules` the anchors' columns are left empty and the bench says why.
 
+mod server;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use appbox_compiler::{compile, CompileOptions, ModuleCache, Output, Timings};
+use reqwest::Method;
+use serde_json::{json, Value};
+use server::{load as load_average, Server};
 
 const APPS: [&str; 3] = ["small", "medium", "large"];
 
@@ -150,11 +160,7 @@ fn measure(app: &str, runs: usize, sdk: &BTreeMap<String, String>) -> Ours {
     // A one-file edit: a statement added to a page (or the entry) each
     // run, warm cache. (Not an export: one no module imports would send
     // the page through tree shaking as well, which a usual edit does not.)
-    let page = files
-        .keys()
-        .find(|p| p.starts_with("src/pages/") && p.ends_with(".tsx"))
-        .cloned()
-        .unwrap_or_else(|| appbox_compiler::ENTRY.to_owned());
+    let page = edited_page(&files);
     let original = files[&page].clone();
     let cache = ModuleCache::new();
     compile(&files, sdk, &options, &cache).expect("warm the cache");
@@ -171,6 +177,117 @@ fn measure(app: &str, runs: usize, sdk: &BTreeMap<String, String>) -> Ours {
         output,
         cold,
         edit,
+    }
+}
+
+/// The compile API's figures for one app.
+struct Api {
+    cold_ms: f64,
+    edit_ms: f64,
+    js_bytes: usize,
+    css_bytes: usize,
+    /// The `Server-Timing` header of the median edit.
+    edit_timing: String,
+}
+
+/// The page a one-file edit changes (the entry when there is none).
+fn edited_page(files: &BTreeMap<String, String>) -> String {
+    files
+        .keys()
+        .find(|p| p.starts_with("src/pages/") && p.ends_with(".tsx"))
+        .cloned()
+        .unwrap_or_else(|| appbox_compiler::ENTRY.to_owned())
+}
+
+/// Compiles the app over HTTP, timed until the whole answer is read; the
+/// time, the answer and its `Server-Timing` header.
+async fn compile_over_http(server: &Server, id: &str) -> (f64, Value, String) {
+    let start = Instant::now();
+    let response = server
+        .client
+        .post(format!("{}/compile/compile/{id}", server.base))
+        .bearer_auth(&server.token)
+        .send()
+        .await
+        .expect("compile");
+    let timing = response
+        .headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = response.bytes().await.expect("answer");
+    let elapsed = ms(start.elapsed());
+    let answer: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(answer["success"], true, "{}", answer["error"]);
+    (elapsed, answer, timing)
+}
+
+/// Writes `files` into the app (only what changed is sent).
+async fn write(server: &Server, id: &str, files: Value) {
+    server
+        .send(
+            Method::PATCH,
+            &format!("/builder/apps/{id}/source/files"),
+            json!({ "files": files }),
+        )
+        .await;
+}
+
+async fn measure_api(server: &Server, app: &str, runs: usize) -> Api {
+    let files = load(app);
+    let created = server.post("/builder/apps", json!({ "name": app })).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    write(server, &id, json!(files)).await;
+    let (_, answer, _) = compile_over_http(server, &id).await;
+    // Cold: every source file changes, so no module and no result is
+    // cached; the write is not timed.
+    let mut cold = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let changed: BTreeMap<&String, String> = files
+            .iter()
+            .filter_map(|(path, text)| {
+                let mark = if path.ends_with(".css") {
+                    format!("\n/* cold {i} */\n")
+                } else if [".ts", ".tsx", ".js", ".jsx"]
+                    .iter()
+                    .any(|e| path.ends_with(e))
+                {
+                    format!("\n// cold {i}\n")
+                } else {
+                    return None;
+                };
+                Some((path, format!("{text}{mark}")))
+            })
+            .collect();
+        write(server, &id, json!(changed)).await;
+        cold.push(compile_over_http(server, &id).await.0);
+    }
+    // A one-file edit, as the library's: the server compiled the app just
+    // before.
+    write(server, &id, json!(files)).await;
+    compile_over_http(server, &id).await;
+    let page = edited_page(&files);
+    let original = files[&page].clone();
+    let mut edits = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let text = format!("{original}\nconsole.debug(\"bench edit {i}\");\n");
+        write(server, &id, json!(BTreeMap::from([(&page, text)]))).await;
+        let (elapsed, _, timing) = compile_over_http(server, &id).await;
+        edits.push((elapsed, timing));
+    }
+    let edit_ms = median(edits.iter().map(|e| e.0).collect());
+    let edit_timing = edits
+        .into_iter()
+        .min_by(|a, b| (a.0 - edit_ms).abs().total_cmp(&(b.0 - edit_ms).abs()))
+        .map(|e| e.1)
+        .unwrap_or_default();
+    Api {
+        cold_ms: median(cold),
+        edit_ms,
+        js_bytes: answer["bundle_js"].as_str().map_or(0, str::len),
+        css_bytes: answer["css"].as_str().map_or(0, str::len),
+        edit_timing,
     }
 }
 
@@ -197,7 +314,8 @@ fn print_stages(app: &str, ours: &Ours) {
     );
 }
 
-fn main() {
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
     // `cargo bench` passes `--bench`; nothing else is understood.
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
@@ -209,7 +327,16 @@ fn main() {
     // `esbuild-baseline/sdk-reference`, not the host's: appbox's bytes on
     // exactly those files too, for a like-for-like size comparison.
     let reference = sdk_files(&shared().join("esbuild-baseline/sdk-reference"));
+    let load_before = load_average();
     let anchors = anchors(runs);
+    let api = {
+        let server = Server::start(&[]).await;
+        let mut api = Vec::new();
+        for app in APPS {
+            api.push(measure_api(&server, app, runs).await);
+        }
+        api
+    };
     let ours: Vec<(&str, Ours)> = APPS
         .iter()
         .map(|app| (*app, measure(app, runs, &sdk)))
@@ -223,14 +350,20 @@ fn main() {
     }
 
     println!(
-        "minified, median of {runs} runs, {} cores; edit = one page changes, warm module cache",
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        "minified, median of {runs} runs, {} cores, profile {}, load average {load_before} at start, {} at end; edit = one page changes, warm module cache",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if cfg!(debug_assertions) { "dev" } else { "bench/release" },
+        load_average(),
     );
     println!(
         "{:<7} {:<38} {:>9} {:>9} {:>10} {:>9}",
         "app", "bundler", "cold ms", "edit ms", "JS bytes", "CSS bytes"
     );
-    for (app, ours) in &ours {
+    for ((app, ours), api) in ours.iter().zip(&api) {
+        println!(
+            "{app:<7} {:<38} {:>9.1} {:>9.1} {:>10} {:>9}",
+            "appbox compile API (HTTP)", api.cold_ms, api.edit_ms, api.js_bytes, api.css_bytes
+        );
         println!(
             "{app:<7} {:<38} {:>9.1} {:>9.1} {:>10} {:>9}",
             "appbox compiler (library)",
@@ -266,9 +399,13 @@ fn main() {
     if let Err(why) = &anchors {
         println!("(no anchors: {why})");
     }
-    for (app, ours) in &ours {
+    for ((app, ours), api) in ours.iter().zip(&api) {
         if *app != "small" {
             print_stages(app, ours);
+            println!(
+                "compile API, Server-Timing of the median edit (ms): {}",
+                api.edit_timing
+            );
         }
     }
 }
