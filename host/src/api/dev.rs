@@ -141,7 +141,12 @@ async fn working_copy(
     state: &AppState,
     app: &AppRecord,
 ) -> Result<std::sync::Arc<Outcome>, AppError> {
-    let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
+    // The compile API's kept files: after a one-file edit only that file
+    // is read (the app was found in the builder's tenant).
+    let files = state
+        .compiler()
+        .files(state.db(), app.id, app.vfs_version)
+        .await?;
     let sdk = super::apps::sdk_files(state, app).await?;
     Ok(state.compiler().compile(files, sdk, true).await.outcome)
 }
