@@ -235,36 +235,36 @@ impl DevEvent {
 /// What a page that shows `seen` must do after a compile with `outcome`;
 /// `seen` becomes what it shows then.
 pub fn step(seen: &mut Seen, outcome: &Arc<Outcome>) -> Vec<DevEvent> {
-    let errors = match &**outcome {
-        Outcome::Failure { errors } => errors,
-        Outcome::Success { css, .. } => {
-            let now = Seen::of(outcome);
-            let mut events = Vec::new();
-            if now.js != seen.js {
-                match hot_update(seen.build.as_deref(), outcome) {
-                    Some(modules) if modules.is_empty() => {}
-                    Some(modules) => events.push(DevEvent::Modules(modules)),
-                    None => {
-                        *seen = now;
-                        return vec![DevEvent::Reload];
-                    }
-                }
-            }
-            if now.css != seen.css {
-                events.push(DevEvent::Css(css.clone()));
-            }
-            if seen.error {
-                events.push(DevEvent::Fixed);
-            }
-            *seen = now;
-            return events;
+    let css = match &**outcome {
+        Outcome::Success { css, .. } => css,
+        Outcome::Failure { errors } => {
+            seen.error = true;
+            return vec![DevEvent::CompileError {
+                text: appbox_compiler::diagnostic::render_all(errors),
+                errors: errors.iter().map(Problem::from).collect(),
+            }];
         }
     };
-    seen.error = true;
-    vec![DevEvent::CompileError {
-        text: appbox_compiler::diagnostic::render_all(errors),
-        errors: errors.iter().map(Problem::from).collect(),
-    }]
+    let now = Seen::of(outcome);
+    let mut events = Vec::new();
+    if now.js != seen.js {
+        match hot_update(seen.build.as_deref(), outcome) {
+            Some(modules) if modules.is_empty() => {}
+            Some(modules) => events.push(DevEvent::Modules(modules)),
+            None => {
+                *seen = now;
+                return vec![DevEvent::Reload];
+            }
+        }
+    }
+    if now.css != seen.css {
+        events.push(DevEvent::Css(css.clone()));
+    }
+    if seen.error {
+        events.push(DevEvent::Fixed);
+    }
+    *seen = now;
+    events
 }
 
 /// The modules of `now` that differ from `before`'s, when both compiled
