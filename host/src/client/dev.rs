@@ -4,9 +4,9 @@
 //! the app (`/dev/{slug}`) and tells it what changed over server-sent
 //! events (`api/dev.rs`), so the browser follows without a reload by hand.
 //! The folder is compiled here once at the start (errors printed as esbuild
-//! does); after that the dev page shows them: a compile request per save
-//! would cost the server as much again as the page's own compile (the
-//! actions check and an answer with the bundle twice), on the same cores.
+//! does); after that the dev page shows them, so each save is compiled
+//! once, for the page, and no answer carrying the whole bundle is written
+//! back to this terminal.
 
 use std::path::Path;
 use std::time::Duration;
