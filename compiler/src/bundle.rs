@@ -394,7 +394,7 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool) -> Linked {
             push(&mut out, &mut line, &targets.concat());
             push(&mut out, &mut line, "\"]");
         } else {
-            push(&mut out, &mut line, if minify { ",[" } else { ", [" });
+            push(&mut out, &mut line, ", [");
             push(&mut out, &mut line, &targets.join(","));
             push(&mut out, &mut line, "]]");
         }

@@ -226,7 +226,10 @@ impl ModuleCache {
     fn put(&self, key: CacheKey, source: &str, value: Cached) {
         let size = source.len()
             + match &value {
-                Cached::Module(output) => output.code.len(),
+                // A dev module's map holds its source again.
+                Cached::Module(output) => {
+                    output.code.len() + output.source_map.as_ref().map_or(0, String::len)
+                }
                 Cached::Scan(_) => 0,
             };
         if let Ok(mut entries) = self.entries.lock() {
@@ -347,12 +350,13 @@ pub fn compile(
     // Minified, a module reads the exports of the modules it imports that
     // cannot change once, where it requires them ([`settled`]; dev keeps
     // every read live, as written).
-    let readable = settled::Readable::new(&graph, &scans);
+    let readable = (!options.dev).then(|| settled::Readable::new(&graph, &scans));
     let stable = |path: &String| -> Vec<(String, Vec<String>)> {
-        let links = graph.links.get(path).filter(|_| !options.dev);
+        let (Some(readable), Some(links)) = (&readable, graph.links.get(path)) else {
+            return Vec::new();
+        };
         links
-            .into_iter()
-            .flatten()
+            .iter()
             .filter_map(|(specifier, target)| {
                 let names = readable.names(path, target);
                 (!names.is_empty()).then(|| (specifier.clone(), names))
@@ -558,7 +562,8 @@ struct Job<'a> {
     parsed: Option<Parsed>,
 }
 
-/// Runs `work` on every item on all cores, the items in their order.
+/// Runs `work` on every item on all cores; the results come in the order
+/// the items finished.
 /// `Err(())` when the deadline passed.
 fn on_all_cores<T: Send, R: Send>(
     items: Vec<T>,
