@@ -193,7 +193,9 @@ async fn internal_app(
     };
     match crate::members::refusal(state.db(), &user, &app).await {
         Ok(None) => {}
-        // Another tenant's app looks exactly like one that does not exist.
+        // To a signed-in user of another tenant, the app looks exactly
+        // like one that does not exist. (A visitor with no session is sent
+        // to the published app's sign-in page, which its members need.)
         Ok(Some(Refusal::OtherTenant)) => return serve_error(ServeError::NotPublished),
         Ok(Some(refusal)) => {
             return error_page(StatusCode::FORBIDDEN, "無法存取此應用", refusal.reason())

@@ -379,13 +379,8 @@ pub async fn delete_app(db: &Db, tenant: Id, key: &str) -> Result<AppRecord, App
 
 /// The files of one version of an app.
 pub async fn read_files(db: &Db, app_id: uuid::Uuid, version: i64) -> Result<Files, AppsError> {
-    on_db!(db, |pool| {
-        let mut conn = pool.acquire().await?;
-        let manifest = load_manifest(&mut *conn, Id(app_id), version)
-            .await?
-            .ok_or(AppsError::VersionNotFound(version))?;
-        Ok(load_contents(&mut *conn, Id(app_id), &manifest, None).await?)
-    })
+    let read = read_files_reusing(db, app_id, version, None).await?;
+    Ok(Arc::unwrap_or_clone(read.files))
 }
 
 /// One version of an app's files with the blob hash of each path, as

@@ -88,9 +88,13 @@ struct SourceCache {
 }
 
 impl SourceCache {
-    fn get(&self, app: uuid::Uuid) -> Option<Arc<VersionFiles>> {
-        let (_, files, _) = self.apps.iter().find(|(id, _, _)| *id == app)?;
-        Some(files.clone())
+    /// The app's kept files, which become the last used.
+    fn get(&mut self, app: uuid::Uuid) -> Option<Arc<VersionFiles>> {
+        let at = self.apps.iter().position(|(id, _, _)| *id == app)?;
+        let hit = self.apps.remove(at)?;
+        let files = hit.1.clone();
+        self.apps.push_back(hit);
+        Some(files)
     }
 
     fn put(&mut self, app: uuid::Uuid, files: Arc<VersionFiles>) {
@@ -163,7 +167,7 @@ impl CompileService {
         app: uuid::Uuid,
         version: i64,
     ) -> Result<Arc<Files>, AppsError> {
-        let known = self.sources.lock().ok().and_then(|s| s.get(app));
+        let known = self.sources.lock().ok().and_then(|mut s| s.get(app));
         if let Some(known) = known.as_ref().filter(|k| k.version == version) {
             return Ok(known.files.clone());
         }
@@ -287,7 +291,8 @@ impl CompileService {
 }
 
 /// Text written inside an HTML `<script>` or `<style>` element, made safe
-/// there: `</element` cannot end it.
+/// there: `</element`, in any case (HTML's end tags ignore it), cannot end
+/// it. Only the slash is escaped, so the text keeps its value in JS and CSS.
 struct RawText<'a>(&'a str, &'static str);
 
 impl fmt::Display for RawText<'_> {
@@ -295,11 +300,14 @@ impl fmt::Display for RawText<'_> {
         let RawText(mut text, element) = *self;
         while let Some(i) = text
             .match_indices("</")
-            .find(|(i, _)| text[i + 2..].starts_with(element))
+            .find(|(i, _)| {
+                text.get(i + 2..i + 2 + element.len())
+                    .is_some_and(|name| name.eq_ignore_ascii_case(element))
+            })
             .map(|(i, _)| i)
         {
-            write!(f, "{}<\\/{element}", &text[..i])?;
-            text = &text[i + 2 + element.len()..];
+            write!(f, "{}<\\/", &text[..i])?;
+            text = &text[i + 2..];
         }
         f.write_str(text)
     }
@@ -388,10 +396,36 @@ mod tests {
         let text = page.to_string();
         assert_eq!(text.matches("</script>").count(), 3, "{text}");
         assert_eq!(text.matches("</style>").count(), 2, "{text}");
+        assert!(
+            !text.contains("</SCRIPT") && text.contains("<\\/SCRIPT"),
+            "an end tag in any case is escaped, its text kept: {text}"
+        );
         assert_eq!(
             serde_json::to_string(&page).expect("json"),
             serde_json::to_string(&text).expect("json")
         );
+    }
+
+    #[test]
+    fn kept_files_go_least_recently_used_first() {
+        let version = |n: i64| {
+            Arc::new(VersionFiles {
+                version: n,
+                manifest: Default::default(),
+                files: Arc::new([("src/main.tsx".to_string(), "x".to_string())].into()),
+            })
+        };
+        let mut cache = SourceCache::default();
+        let apps: Vec<uuid::Uuid> = (0..SOURCE_CACHE_APPS)
+            .map(|_| uuid::Uuid::new_v4())
+            .collect();
+        for (n, app) in apps.iter().enumerate() {
+            cache.put(*app, version(n as i64));
+        }
+        assert_eq!(cache.get(apps[0]).map(|v| v.version), Some(0));
+        cache.put(uuid::Uuid::new_v4(), version(99));
+        assert!(cache.get(apps[0]).is_some(), "used last: kept");
+        assert!(cache.get(apps[1]).is_none(), "used least recently: gone");
     }
 
     #[test]

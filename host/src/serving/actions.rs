@@ -477,6 +477,7 @@ impl ActionsService {
             }
         };
         let mut problems = Vec::new();
+        let mut of_the_files = true;
         for entry in &entries {
             let path = source_path(entry);
             let Some(source) = files.get(&path) else {
@@ -505,6 +506,16 @@ impl ActionsService {
                 )
                 .await;
             if let Err(e) = outcome.result {
+                // A timeout, a crash or a full pool says as much about the
+                // machine's load as about the file: such a result is not
+                // kept, or publish would go on refusing working actions.
+                of_the_files &= matches!(
+                    e,
+                    ActionError::Syntax { .. }
+                        | ActionError::Forbidden { .. }
+                        | ActionError::Exception { .. }
+                        | ActionError::BadEntry(_)
+                );
                 let line = match &e {
                     ActionError::Syntax { line, .. }
                     | ActionError::Forbidden { line, .. }
@@ -518,7 +529,7 @@ impl ActionsService {
                 });
             }
         }
-        if let Ok(mut checked) = self.checked.lock() {
+        if let (true, Ok(mut checked)) = (of_the_files, self.checked.lock()) {
             checked.push_back((key, problems.clone()));
             if checked.len() > CHECKS_KEPT {
                 checked.pop_front();
