@@ -896,25 +896,14 @@ fn drop_interop(
             let Expr::Ident(helper) = &**callee else {
                 return;
             };
-            let is_interop = helper.sym.starts_with("_interop_require_default")
-                || helper.sym.starts_with("_interop_require_wildcard");
+            let is_interop = interop_helper(&helper.sym).is_some();
             let [arg] = call.args.as_slice() else {
                 return;
             };
             let Expr::Call(inner) = &*arg.expr else {
                 return;
             };
-            let required = match (&inner.callee, inner.args.as_slice()) {
-                (Callee::Expr(f), [spec]) if spec.spread.is_none() => match (&**f, &*spec.expr) {
-                    (Expr::Ident(f), Expr::Lit(Lit::Str(s)))
-                        if f.sym == *"require" && f.ctxt == self.unresolved =>
-                    {
-                        Some(s.value.to_string_lossy().into_owned())
-                    }
-                    _ => None,
-                },
-                _ => None,
-            };
+            let required = required_specifier(inner, self.unresolved);
             if is_interop && arg.spread.is_none() && required.is_some_and(|r| self.esm.contains(&r))
             {
                 *expr = Expr::Call(inner.clone());
@@ -945,8 +934,7 @@ fn drop_interop(
         else {
             return true;
         };
-        let is_interop = local.sym.starts_with("_interop_require_default")
-            || local.sym.starts_with("_interop_require_wildcard");
+        let is_interop = interop_helper(&local.sym).is_some();
         !(is_interop && uses.0.get(&local.to_id()) == Some(&1))
     });
 }
@@ -1007,7 +995,7 @@ fn value_defaults(
                 continue;
             };
             let is_interop = matches!(&call.callee, Callee::Expr(c)
-                if matches!(&**c, Expr::Ident(i) if i.sym.starts_with("_interop_require_default")));
+                if matches!(&**c, Expr::Ident(i) if interop_helper(&i.sym) == Some(Interop::Default)));
             let required = match call.args.as_slice() {
                 [arg] if is_interop && arg.spread.is_none() => match &*arg.expr {
                     Expr::Call(inner) => required_specifier(inner, unresolved),
@@ -1047,6 +1035,24 @@ fn value_defaults(
 }
 
 /// The specifier of `require("specifier")`.
+/// Which of swc's interop helpers a name is (the local name of its import:
+/// `_interop_require_default`, possibly with a suffix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interop {
+    Default,
+    Wildcard,
+}
+
+fn interop_helper(name: &str) -> Option<Interop> {
+    if name.starts_with("_interop_require_default") {
+        Some(Interop::Default)
+    } else if name.starts_with("_interop_require_wildcard") {
+        Some(Interop::Wildcard)
+    } else {
+        None
+    }
+}
+
 fn required_specifier(call: &CallExpr, unresolved: SyntaxContext) -> Option<String> {
     match (&call.callee, call.args.as_slice()) {
         (Callee::Expr(f), [spec]) if spec.spread.is_none() => match (&**f, &*spec.expr) {
@@ -1403,8 +1409,7 @@ fn hoist_package_members(
             // is the module itself when it is an ES module, which every
             // module with stable exports is.
             let interop = matches!(&call.callee, Callee::Expr(callee)
-                if matches!(&**callee, Expr::Ident(i) if i.sym.starts_with("_interop_require_default")
-                    || i.sym.starts_with("_interop_require_wildcard")));
+                if matches!(&**callee, Expr::Ident(i) if interop_helper(&i.sym).is_some()));
             let call = match (call.args.as_slice(), interop) {
                 (_, false) => call,
                 ([arg], true) if arg.spread.is_none() => match &*arg.expr {
