@@ -191,13 +191,24 @@ impl ModuleCache {
         ModuleCache::default()
     }
 
-    fn key(path: &str, source: &str, options: Option<ModuleOptions>, context: Context) -> CacheKey {
+    /// The hash a key of `source` carries: taken once per file and
+    /// compile, for its scan's key and its module's.
+    fn content_hash(source: &str) -> u64 {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         source.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    fn key(
+        path: &str,
+        content_hash: u64,
+        options: Option<ModuleOptions>,
+        context: Context,
+    ) -> CacheKey {
         CacheKey {
             path: path.to_owned(),
             options,
-            content_hash: hasher.finish(),
+            content_hash,
             context,
         }
     }
@@ -332,7 +343,8 @@ pub fn compile(
     let deadline = started + options.time_limit;
     let too_long = |()| vec![timeout(options.time_limit)];
     // First pass: parse and scan every file, for the graph.
-    let (scans, mut parsed, mut stages) = scan_all(&vfs, cache, deadline).map_err(too_long)?;
+    let (scans, hashes, mut parsed, mut stages) =
+        scan_all(&vfs, cache, deadline).map_err(too_long)?;
     step("scan (all cores)");
     let mut errors = Vec::new();
     let mut graph = bundle::walk(ENTRY, &vfs, &scans, &mut errors);
@@ -402,6 +414,10 @@ pub fn compile(
             let job = Job {
                 path,
                 source,
+                content_hash: hashes
+                    .get(path.as_str())
+                    .copied()
+                    .unwrap_or_else(|| ModuleCache::content_hash(source)),
                 loader: Loader::for_path(path)?,
                 context: Context {
                     keep: keep.remove(path),
@@ -556,6 +572,8 @@ const WORKER_STACK: usize = 64 * 1024 * 1024;
 struct Job<'a> {
     path: &'a String,
     source: &'a String,
+    /// [`ModuleCache::content_hash`] of `source`, taken by the scan.
+    content_hash: u64,
     loader: Loader,
     context: Context,
     /// The module as the scan parsed it, if it was.
@@ -606,21 +624,33 @@ fn on_all_cores<T: Send, R: Send>(
 
 /// Scans every JS-like file of the VFS on all cores, reusing cached scans.
 /// Files the entry never reaches are scanned too (cheaply) but their errors
-/// are only reported if they are reached. Returns the scans, the modules
-/// parsed (for the compile) and the time the stages took.
+/// are only reported if they are reached. Returns the scans, each file's
+/// content hash (for the compile's cache keys), the modules parsed (for the
+/// compile) and the time the stages took.
 #[allow(clippy::type_complexity)]
-fn scan_all(
-    vfs: &BTreeMap<String, String>,
+fn scan_all<'a>(
+    vfs: &'a BTreeMap<String, String>,
     cache: &ModuleCache,
     deadline: Instant,
-) -> Result<(Scans, HashMap<String, Parsed>, StageTimes), ()> {
+) -> Result<
+    (
+        Scans,
+        HashMap<&'a str, u64>,
+        HashMap<String, Parsed>,
+        StageTimes,
+    ),
+    (),
+> {
     let mut scans = Scans::new();
+    let mut hashes = HashMap::new();
     let mut todo = Vec::new();
     for (path, source) in vfs {
         let Some(loader) = Loader::for_path(path).filter(|l| *l != Loader::Css) else {
             continue;
         };
-        let key = ModuleCache::key(path, source, None, Context::default());
+        let hash = ModuleCache::content_hash(source);
+        hashes.insert(path.as_str(), hash);
+        let key = ModuleCache::key(path, hash, None, Context::default());
         match cache.get_scan(&key, source) {
             Some(scan) => {
                 scans.insert(path.clone(), Ok(scan));
@@ -647,7 +677,7 @@ fn scan_all(
             parsed.insert(path.clone(), module);
         }
     }
-    Ok((scans, parsed, stages))
+    Ok((scans, hashes, parsed, stages))
 }
 
 /// Compiles modules on all cores, reusing cached ones. Returns the modules,
@@ -662,7 +692,12 @@ fn compile_all(
     let mut compiled = Compiled::new();
     let mut todo = Vec::new();
     for job in jobs {
-        let key = ModuleCache::key(job.path, job.source, Some(options), job.context.clone());
+        let key = ModuleCache::key(
+            job.path,
+            job.content_hash,
+            Some(options),
+            job.context.clone(),
+        );
         match cache.get_module(&key, job.source) {
             Some(output) => {
                 compiled.insert(job.path.clone(), Ok(output));
@@ -721,7 +756,12 @@ fn add_helpers(
             let Some(source) = module::helper_source(&specifier) else {
                 continue;
             };
-            let key = ModuleCache::key(&specifier, &source, Some(options), Context::default());
+            let key = ModuleCache::key(
+                &specifier,
+                ModuleCache::content_hash(&source),
+                Some(options),
+                Context::default(),
+            );
             let output = match cache.get_module(&key, &source) {
                 Some(output) => output,
                 None => {
