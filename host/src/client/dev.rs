@@ -8,7 +8,7 @@
 //! once, for the page, and no answer carrying the whole bundle is written
 //! back to this terminal.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use notify_debouncer_mini::notify::RecursiveMode;
@@ -16,7 +16,7 @@ use notify_debouncer_mini::{new_debouncer, DebounceEventResult};
 use serde_json::json;
 
 use super::sync::{self, State};
-use super::{build, server_of, ClientError, Output};
+use super::{build, server_of, Client, ClientError, Output};
 use crate::cli::ClientOpts;
 
 /// How long the folder must stay quiet before a push: an editor's save
@@ -28,6 +28,8 @@ const QUIET: Duration = Duration::from_millis(10);
 pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(), ClientError> {
     let state = State::open(dir)?;
     let server = server_of(opts, Some(&state.server));
+    // One client for the whole watch: its connection to the server is kept.
+    let mut client = Client::signed_in(&server)?;
     let dir = dir
         .canonicalize()
         .map_err(ClientError::io(format!("Reading {}", dir.display())))?;
@@ -52,36 +54,72 @@ pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(
         ),
         json!({"watching": dir, "app": state.app, "dev_page": page}),
     );
-    update(out, opts, &dir, true).await;
+    let pushed = update(out, &mut client, &dir, None).await;
+    // After a failed push the next one reads the whole folder again: the
+    // edits it carried are still to be sent.
+    let mut failed = pushed.is_err();
+    if let Err(e) = match pushed {
+        Ok(()) => build::compile(out, opts, &dir, true).await,
+        Err(e) => Err(e),
+    } {
+        report(out, e);
+    }
     loop {
-        tokio::select! {
+        let paths: Vec<PathBuf> = tokio::select! {
             change = changes.recv() => match change {
-                Some(Ok(events)) => {
-                    if events.iter().any(|e| sync::is_app_path(&dir, &e.path)) {
-                        update(out, opts, &dir, false).await;
-                    }
+                Some(Ok(events)) => events
+                    .into_iter()
+                    .map(|e| e.path)
+                    .filter(|path| sync::is_app_path(&dir, path))
+                    .collect(),
+                Some(Err(e)) => {
+                    // Events may have been lost: read the whole folder.
+                    out.note(format!("Watching {}: {e}", dir.display()));
+                    failed = true;
+                    vec![dir.clone()]
                 }
-                Some(Err(e)) => out.note(format!("Watching {}: {e}", dir.display())),
                 None => break,
             },
             _ = tokio::signal::ctrl_c() => break,
+        };
+        if paths.is_empty() {
+            continue;
         }
+        let scope = (!failed).then_some(&paths[..]);
+        failed = match update(out, &mut client, &dir, scope).await {
+            Ok(()) => false,
+            Err(e) => {
+                report(out, e);
+                true
+            }
+        };
     }
     Ok(())
 }
 
-/// Pushes the folder's changes (and compiles them, `compile`); a failure
-/// is reported and the watch goes on.
-async fn update(out: &Output, opts: &ClientOpts, dir: &Path, compile: bool) {
-    let result = match sync::push(out, opts, dir, false).await {
-        Ok(()) if compile => build::compile(out, opts, dir, true).await,
-        other => other,
+/// Pushes the folder's edits at `paths` (the whole folder's when `None`).
+/// The state is read again each time: an `appbox push` or `pull` in
+/// another terminal moves it on.
+async fn update(
+    out: &Output,
+    client: &mut Client,
+    dir: &Path,
+    paths: Option<&[PathBuf]>,
+) -> Result<(), ClientError> {
+    let mut state = State::open(dir)?;
+    let edits = match paths {
+        Some(paths) => sync::changes_at(dir, &state, paths)?,
+        None => sync::local_changes(dir, &state)?,
     };
-    match result {
-        Ok(()) => {}
+    sync::send(out, client, &mut state, dir, edits, false).await
+}
+
+/// Reports a failed push or compile; the watch goes on.
+fn report(out: &Output, error: ClientError) {
+    match error {
         // The compile printed its errors already.
-        Err(ClientError::Printed(summary)) => out.note(summary),
-        Err(e) if out.json => println!("{}", e.to_json()),
-        Err(e) => eprintln!("{e}"),
+        ClientError::Printed(summary) => out.note(summary),
+        e if out.json => println!("{}", e.to_json()),
+        e => eprintln!("{e}"),
     }
 }

@@ -85,15 +85,6 @@ fn sha256(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// The builder's files in `dir` (not the host-owned ones), by VFS path.
-fn local_files(dir: &Path) -> Result<Files, ClientError> {
-    let mut files = Files::new();
-    collect(dir, dir, &mut files)?;
-    files.remove(NOTES_FILE);
-    files.retain(|path, _| !sdk::is_host_owned(path));
-    Ok(files)
-}
-
 /// A file or folder name that is no part of the app: hidden ones (the
 /// folder's `.appbox/` state among them) and `node_modules`.
 fn not_of_the_app(name: &str) -> bool {
@@ -101,7 +92,7 @@ fn not_of_the_app(name: &str) -> bool {
 }
 
 /// Whether `path` (inside `dir`) may be one of the app's files, by the
-/// rules [`local_files`] reads the folder with.
+/// rules the folder is read with.
 pub(crate) fn is_app_path(dir: &Path, path: &Path) -> bool {
     let Ok(relative) = path.strip_prefix(dir) else {
         return false;
@@ -112,6 +103,17 @@ pub(crate) fn is_app_path(dir: &Path, path: &Path) -> bool {
             .all(|c| !not_of_the_app(&c.as_os_str().to_string_lossy()))
 }
 
+/// The VFS path of `path` inside `root`.
+fn vfs_path(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Reads the app's files in the folder `dir` (inside `root`) into `files`.
 fn collect(root: &Path, dir: &Path, files: &mut Files) -> Result<(), ClientError> {
     let context = format!("Reading {}", dir.display());
     for entry in std::fs::read_dir(dir).map_err(ClientError::io(&context))? {
@@ -124,40 +126,95 @@ fn collect(root: &Path, dir: &Path, files: &mut Files) -> Result<(), ClientError
         if kind.is_dir() {
             collect(root, &path, files)?;
         } else if kind.is_file() {
-            let relative = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            let bytes = std::fs::read(&path)
-                .map_err(ClientError::io(format!("Reading {}", path.display())))?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                ClientError::Refused(format!(
-                    "{relative} is not UTF-8 text; an app holds text files only"
-                ))
-            })?;
-            files.insert(relative, text);
+            read_into(root, &path, files)?;
         }
     }
     Ok(())
 }
 
-/// Files changed (or added) in the folder since the state, and files deleted.
-fn local_changes(dir: &Path, state: &State) -> Result<(Files, Vec<String>), ClientError> {
-    let local = local_files(dir)?;
-    let deleted = state
-        .files
-        .keys()
-        .filter(|path| !local.contains_key(*path))
-        .cloned()
-        .collect();
-    let changed = local
-        .into_iter()
-        .filter(|(path, text)| state.files.get(path) != Some(&sha256(text)))
-        .collect();
-    Ok((changed, deleted))
+fn read_into(root: &Path, path: &Path, files: &mut Files) -> Result<(), ClientError> {
+    let relative = vfs_path(root, path);
+    let bytes =
+        std::fs::read(path).map_err(ClientError::io(format!("Reading {}", path.display())))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        ClientError::Refused(format!(
+            "{relative} is not UTF-8 text; an app holds text files only"
+        ))
+    })?;
+    files.insert(relative, text);
+    Ok(())
+}
+
+/// The folder's edits since the state.
+pub(crate) struct Edits {
+    /// Files changed or added.
+    pub changed: Files,
+    pub deleted: Vec<String>,
+    /// Host-owned files edited here (never pushed).
+    pub host_owned: Vec<String>,
+}
+
+impl Edits {
+    /// The edits among `found` (files read from the folder); `gone` says
+    /// whether a file the state knows and `found` lacks was deleted.
+    fn of(state: &State, mut found: Files, gone: impl Fn(&str) -> bool) -> Edits {
+        let host_owned = state
+            .host_hashes
+            .iter()
+            .filter(|(path, hash)| found.get(*path).is_some_and(|text| sha256(text) != **hash))
+            .map(|(path, _)| path.clone())
+            .collect();
+        found.remove(NOTES_FILE);
+        found.retain(|path, _| !sdk::is_host_owned(path));
+        let deleted = state
+            .files
+            .keys()
+            .filter(|path| !found.contains_key(*path) && gone(path))
+            .cloned()
+            .collect();
+        let changed = found
+            .into_iter()
+            .filter(|(path, text)| state.files.get(path) != Some(&sha256(text)))
+            .collect();
+        Edits {
+            changed,
+            deleted,
+            host_owned,
+        }
+    }
+}
+
+/// Every edit in the folder since the state (the whole folder is read).
+pub(crate) fn local_changes(dir: &Path, state: &State) -> Result<Edits, ClientError> {
+    let mut found = Files::new();
+    collect(dir, dir, &mut found)?;
+    Ok(Edits::of(state, found, |_| true))
+}
+
+/// The edits at `paths` only (files or folders inside `dir` that changed,
+/// appeared or went away, as a watcher reports them): a save costs reading
+/// what it touched, not the whole folder.
+pub(crate) fn changes_at(
+    dir: &Path,
+    state: &State,
+    paths: &[PathBuf],
+) -> Result<Edits, ClientError> {
+    let mut found = Files::new();
+    let mut vanished = Vec::new();
+    for path in paths.iter().filter(|path| is_app_path(dir, path)) {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => collect(dir, path, &mut found)?,
+            Ok(meta) if meta.is_file() => read_into(dir, path, &mut found)?,
+            Ok(_) => {}
+            Err(_) => vanished.push(vfs_path(dir, path)),
+        }
+    }
+    Ok(Edits::of(state, found, |path| {
+        vanished.iter().any(|gone| {
+            path.strip_prefix(gone.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }))
 }
 
 /// The builder's files of the app's detail answer, and its host-owned ones.
@@ -258,8 +315,8 @@ pub(crate) fn pull_into(
                 previous.slug
             )));
         }
-        let (changed, deleted) = local_changes(dir, previous)?;
-        let unpushed: Vec<String> = changed.into_keys().chain(deleted).collect();
+        let edits = local_changes(dir, previous)?;
+        let unpushed: Vec<String> = edits.changed.into_keys().chain(edits.deleted).collect();
         if !unpushed.is_empty() && !force {
             return Err(ClientError::Refused(format!(
                 "{} has edits that were not pushed: {}. Push them first, or pull with --force to overwrite them",
@@ -317,19 +374,29 @@ pub(crate) async fn push(
     force: bool,
 ) -> Result<(), ClientError> {
     let (mut client, mut state) = open_app(opts, dir)?;
-    let (changed, deleted) = local_changes(dir, &state)?;
-    let host_edits: Vec<&String> = state
-        .host_hashes
-        .iter()
-        .filter(|(path, hash)| {
-            std::fs::read_to_string(dir.join(path)).is_ok_and(|text| sha256(&text) != **hash)
-        })
-        .map(|(path, _)| path)
-        .collect();
-    if !host_edits.is_empty() {
+    let edits = local_changes(dir, &state)?;
+    send(out, &mut client, &mut state, dir, edits, force).await
+}
+
+/// Sends the folder's `edits` since `state` (one PATCH, one DELETE), and
+/// keeps each accepted write in `state` and in the folder's state file.
+pub(crate) async fn send(
+    out: &Output,
+    client: &mut Client,
+    state: &mut State,
+    dir: &Path,
+    edits: Edits,
+    force: bool,
+) -> Result<(), ClientError> {
+    let Edits {
+        changed,
+        deleted,
+        host_owned,
+    } = edits;
+    if !host_owned.is_empty() {
         out.note(format!(
             "Not pushed: {} (owned by the host, the server keeps its own; `appbox pull --force` restores them)",
-            host_edits.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+            host_owned.join(", ")
         ));
     }
     if changed.is_empty() && deleted.is_empty() {
@@ -345,7 +412,7 @@ pub(crate) async fn push(
     let files_path = format!("/api/v1/builder/apps/{}/source/files", segment(&state.app));
     let mut expected = state.version;
     if force {
-        let detail = app_detail(&mut client, &state).await?;
+        let detail = app_detail(client, state).await?;
         expected = detail["vfs_version"].as_i64().unwrap_or(expected);
     }
     let writes = [
@@ -358,12 +425,12 @@ pub(crate) async fn push(
             .send(method.clone(), &files_path, Some(&body))
             .await?;
         if answer.status == StatusCode::CONFLICT {
-            let detail = app_detail(&mut client, &state).await?;
+            let detail = app_detail(client, state).await?;
             let (own, _) = split_detail(&detail)?;
             return Err(ClientError::Conflict {
                 expected,
                 current: detail["vfs_version"].as_i64().unwrap_or_default(),
-                files: changed_since(&state, &own),
+                files: changed_since(state, &own),
             });
         }
         if !answer.status.is_success() {
@@ -405,4 +472,73 @@ async fn app_detail(client: &mut Client, state: &State) -> Result<Value, ClientE
             None,
         )
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pulled folder with `files`, its state knowing them as pushed.
+    fn pulled(files: &[(&str, &str)]) -> (tempfile::TempDir, State) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let target = dir.path().join(path);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(target, text).unwrap();
+        }
+        let state = State {
+            server: "http://localhost".into(),
+            app: "app".into(),
+            slug: "app".into(),
+            name: "App".into(),
+            version: 1,
+            files: files
+                .iter()
+                .map(|(p, t)| (p.to_string(), sha256(t)))
+                .collect(),
+            host_owned: Vec::new(),
+            host_hashes: BTreeMap::new(),
+        };
+        (dir, state)
+    }
+
+    #[test]
+    fn a_watched_change_reads_only_the_paths_it_names_and_sees_what_the_whole_folder_does() {
+        let (dir, state) = pulled(&[
+            ("src/main.tsx", "main"),
+            ("src/pages/A.tsx", "a"),
+            ("src/pages/B.tsx", "b"),
+            ("src/old/C.tsx", "c"),
+        ]);
+        let root = dir.path();
+        std::fs::write(root.join("src/pages/A.tsx"), "a edited").unwrap();
+        std::fs::remove_file(root.join("src/pages/B.tsx")).unwrap();
+        std::fs::rename(root.join("src/old"), root.join("src/new")).unwrap();
+        // Not named by the watcher: not read (a save elsewhere is its own event).
+        std::fs::write(root.join("src/main.tsx"), "main edited").unwrap();
+        let events = [
+            "src/pages/A.tsx",
+            "src/pages/B.tsx",
+            "src/old",
+            "src/new",
+            ".hidden.tmp",
+        ]
+        .map(|p| root.join(p));
+        let edits = changes_at(root, &state, &events).unwrap();
+        assert_eq!(
+            edits.changed.keys().collect::<Vec<_>>(),
+            ["src/new/C.tsx", "src/pages/A.tsx"]
+        );
+        assert_eq!(edits.deleted, ["src/old/C.tsx", "src/pages/B.tsx"]);
+        // The whole folder: the same, and the file no event named.
+        let all = local_changes(root, &state).unwrap();
+        assert_eq!(
+            all.changed.keys().collect::<Vec<_>>(),
+            ["src/main.tsx", "src/new/C.tsx", "src/pages/A.tsx"]
+        );
+        assert_eq!(all.deleted, edits.deleted);
+        // A path outside the folder is no part of the app.
+        let outside = changes_at(root, &state, &[PathBuf::from("/etc/passwd")]).unwrap();
+        assert!(outside.changed.is_empty() && outside.deleted.is_empty());
+    }
 }
