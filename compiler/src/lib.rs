@@ -61,6 +61,10 @@ pub const MAX_ERRORS: usize = 50;
 pub struct CompileOptions {
     /// `true`: readable output with an inline source map. `false`: minified.
     pub dev: bool,
+    /// Dev only: end the bundle with its inline source map. A dev page's
+    /// hot updates carry no map, and joining a large app's (megabytes of
+    /// base64) is most of an edit's link time, so the host skips it there.
+    pub source_map: bool,
     /// A compile still running after this long is stopped with an error.
     pub time_limit: Duration,
 }
@@ -69,6 +73,7 @@ impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
             dev: false,
+            source_map: true,
             time_limit: Duration::from_secs(30),
         }
     }
@@ -339,6 +344,9 @@ pub fn compile(
         minify: !options.dev,
         source_map: options.dev,
     };
+    // Modules keep their maps in dev either way (they are cached: a page
+    // with the map may ask next); only the bundle's is joined on demand.
+    let source_map = options.dev && options.source_map;
     step("limits and VFS");
     let deadline = started + options.time_limit;
     let too_long = |()| vec![timeout(options.time_limit)];
@@ -471,9 +479,9 @@ pub fn compile(
         script: mut bundle_js,
         starts,
         table,
-    } = bundle::link(&graph, &compiled, !options.dev);
+    } = bundle::link(&graph, &compiled, !options.dev, source_map);
     step("link");
-    if options.dev {
+    if source_map {
         bundle_js.push_str(&source_map_comment(&starts, &compiled));
         step("source map");
     }

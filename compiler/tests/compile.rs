@@ -265,6 +265,34 @@ fn json_and_css_imports() {
 }
 
 #[test]
+fn a_dev_bundle_without_its_source_map_is_the_same_code() {
+    let files = vfs(&[
+        (
+            "src/main.tsx",
+            "import { n } from './n';\nconsole.log(n + 1);\n",
+        ),
+        ("src/n.ts", "export const n: number = 41;\n"),
+    ]);
+    let with_map = |source_map| {
+        let options = CompileOptions {
+            dev: true,
+            source_map,
+            ..Default::default()
+        };
+        compile(&files, &BTreeMap::new(), &options, &ModuleCache::new()).expect("compile")
+    };
+    let (mapped, bare) = (with_map(true), with_map(false));
+    let (code, map) = mapped
+        .bundle_js
+        .split_once("//# sourceMappingURL=")
+        .expect("a dev bundle ends with its map");
+    assert!(map.starts_with("data:application/json;base64,") && !map.trim_end().contains('\n'));
+    assert_eq!(bare.bundle_js, code);
+    assert_eq!(bare.table, mapped.table);
+    assert_eq!(run(&bare.bundle_js).trim(), "42");
+}
+
+#[test]
 fn minified_output_is_smaller_and_has_no_source_map() {
     let files = [("src/main.tsx", "export function greeting(name: string) {\n  const message = `hello ${name}`;\n  return message;\n}\nconsole.log(greeting('world'));\n")];
     let dev = build(&files, true).expect("dev");
@@ -688,8 +716,8 @@ fn names_read_through_export_star_barrels_are_the_only_ones_kept() {
 fn a_compile_over_its_time_limit_is_stopped_with_an_error() {
     let files = vfs(&[("src/main.tsx", "console.log(1);\n")]);
     let options = CompileOptions {
-        dev: false,
         time_limit: std::time::Duration::ZERO,
+        ..Default::default()
     };
     let errors = compile(&files, &BTreeMap::new(), &options, &ModuleCache::new())
         .expect_err("no time at all");

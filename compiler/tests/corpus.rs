@@ -91,6 +91,7 @@ fn valid_apps_compile_and_render_every_route() {
                 // its own (tests/compile.rs), here it would only measure
                 // the build profile.
                 time_limit: std::time::Duration::from_secs(300),
+                ..Default::default()
             };
             let output = compile(&files, &sdk(), &options, &cache).unwrap_or_else(|errors| {
                 panic!(

@@ -30,7 +30,9 @@ export async function startServer({ demo = false } = {}) {
     APPBOX_ADDR: "127.0.0.1:0",
     APPBOX_ADMIN_EMAIL: ADMIN_EMAIL,
     APPBOX_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    RUST_LOG: "warn",
+    // The server's log filter: `APPBOX_SERVER_LOG=appbox_host::api::dev=debug` shows
+    // where each dev update's time went.
+    RUST_LOG: process.env.APPBOX_SERVER_LOG || "warn",
   };
   if (process.env.APPBOX_BROWSER_DATABASE_URL) env.DATABASE_URL = process.env.APPBOX_BROWSER_DATABASE_URL;
   const args = ["serve", ...(demo ? ["--demo"] : [])];

@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::callers::Builder;
 use crate::builder::apps;
-use crate::builder::compile::{AppPage, Outcome, Problem};
+use crate::builder::compile::{AppPage, Mode, Outcome, Problem};
 use crate::error::{ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::state::AppState;
 
@@ -87,7 +87,11 @@ async fn compile_app(
     // own threads.
     let (action_warnings, compiled) = tokio::join!(
         state.actions().check(&files),
-        state.compiler().compile(files.clone(), sdk, query.dev)
+        state.compiler().compile(
+            files.clone(),
+            sdk,
+            if query.dev { Mode::Dev } else { Mode::Minified }
+        )
     );
     lap.lap("actions-and-compile");
     let duration_ms = compiled.duration.as_millis() as u64;

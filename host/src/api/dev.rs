@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 use super::runtime::{error_page, navigation, no_store, session};
 use crate::accounts::{self, BUILDER_ACCESS};
 use crate::builder::apps::{self, AccessMode, AppRecord};
-use crate::builder::compile::{app_page, Outcome};
+use crate::builder::compile::{app_page, Mode, Outcome};
 use crate::builder::dev::{self, Listener, Seen, DEV_CLIENT_JS};
 use crate::db::Id;
 use crate::error::{ApiQuery, AppError};
@@ -100,7 +100,7 @@ async fn dev_page(
             "The dev page carries your sign-in, so it is served only when the browser opens it, not to a script.",
         );
     }
-    let outcome = match working_copy(&state, &app).await {
+    let outcome = match working_copy(&state, &app, Mode::Dev).await {
         Ok(outcome) => outcome,
         Err(e) => return e.into_response(),
     };
@@ -136,11 +136,14 @@ async fn dev_page(
     (no_store(), Html(page)).into_response()
 }
 
-/// The app's current files with its SDK, compiled in dev mode.
+/// The app's current files with its SDK, compiled in dev `mode` (with the
+/// source map for the page, without for the stream's updates).
 async fn working_copy(
     state: &AppState,
     app: &AppRecord,
+    mode: Mode,
 ) -> Result<std::sync::Arc<Outcome>, AppError> {
+    let started = std::time::Instant::now();
     // The compile API's kept files: after a one-file edit only that file
     // is read (the app was found in the builder's tenant).
     let files = state
@@ -148,7 +151,11 @@ async fn working_copy(
         .files(state.db(), app.id, app.vfs_version)
         .await?;
     let sdk = super::apps::sdk_files(state, app).await?;
-    Ok(state.compiler().compile(files, sdk, true).await.outcome)
+    let files_and_sdk = started.elapsed();
+    let compiled = state.compiler().compile(files, sdk, mode).await;
+    // Where a dev update's time goes (`RUST_LOG=appbox_host::api::dev=debug`).
+    tracing::debug!(app = %app.id, ?mode, ?files_and_sdk, steps = ?compiled.timings, "dev compile");
+    Ok(compiled.outcome)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -248,8 +255,16 @@ impl Stream {
         let app = apps::find_app(db, Some(user.tenant_id), &self.app.to_string())
             .await
             .ok()?;
-        let outcome = working_copy(&self.state, &app).await.ok()?;
-        let events = dev::step(&mut self.seen, &outcome)
+        let started = std::time::Instant::now();
+        let outcome = working_copy(&self.state, &app, Mode::DevUpdate)
+            .await
+            .ok()?;
+        let events = dev::step(&mut self.seen, &outcome);
+        tracing::debug!(app = %self.app, version = app.vfs_version,
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            events = ?events.iter().map(|e| e.name()).collect::<Vec<_>>(),
+            "dev stream compiled");
+        let events = events
             .iter()
             .map(|event| {
                 Event::default()

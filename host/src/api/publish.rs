@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::callers::Builder;
 use crate::accounts::{Principal, BUILDER_PUBLISH};
 use crate::builder::apps::{self, AppRecord};
-use crate::builder::compile::Outcome;
+use crate::builder::compile::{Mode, Outcome};
 use crate::builder::publish::{self, Decision, Publication, PublishRequest, PublishStatus};
 use crate::db::Id;
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
@@ -109,7 +109,11 @@ async fn publish_app(
     }
     let compiled = state
         .compiler()
-        .compile(files, super::apps::sdk_files(&state, &app).await?, false)
+        .compile(
+            files,
+            super::apps::sdk_files(&state, &app).await?,
+            Mode::Minified,
+        )
         .await;
     if let Outcome::Failure { errors } = &*compiled.outcome {
         return Err(AppError::Unprocessable(format!(

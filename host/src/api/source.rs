@@ -100,6 +100,9 @@ async fn write(
     edit: Edit,
     restored_from: Option<i64>,
 ) -> ApiResult<ApiJson<WriteOutcome>> {
+    // The app is the caller's (found in the tenant): its kept files are
+    // read by its id.
+    let known = state.compiler().kept(app.id);
     let outcome = apps::write_files(
         state.db(),
         app.id,
@@ -107,6 +110,7 @@ async fn write(
         user.user_id,
         edit,
         restored_from,
+        known.as_deref(),
     )
     .await?;
     // Open dev pages of the app recompile (`appbox dev`).

@@ -455,7 +455,10 @@ pub async fn list_versions(db: &Db, app_id: uuid::Uuid) -> Result<Vec<VersionInf
 /// Applies `edit` to the app's current files as one new version.
 ///
 /// `expected_version`, when given, must equal the current version, or nothing
-/// is written and [`AppsError::VersionConflict`] is returned.
+/// is written and [`AppsError::VersionConflict`] is returned. `known` are
+/// files of a version of this app already in memory (the compile service's):
+/// their blobs are not read again, so a one-file edit reads no other file.
+#[allow(clippy::too_many_arguments)]
 pub async fn write_files(
     db: &Db,
     app_id: uuid::Uuid,
@@ -463,6 +466,7 @@ pub async fn write_files(
     author: Id,
     edit: Edit,
     restored_from: Option<i64>,
+    known: Option<&VersionFiles>,
 ) -> Result<WriteOutcome, AppsError> {
     let app = Id(app_id);
     let now = Utc::now();
@@ -509,7 +513,7 @@ pub async fn write_files(
         let previous = load_manifest(&mut *tx, app, version - 1)
             .await?
             .ok_or(AppsError::VersionNotFound(version - 1))?;
-        let current = load_contents(&mut *tx, app, &previous, None).await?;
+        let current = load_contents(&mut *tx, app, &previous, known).await?;
         // An error here drops `tx`, which rolls the version claim back.
         let (next, changed) = edit.apply(&current)?;
         let mut manifest = previous;

@@ -140,10 +140,32 @@ impl Default for CompileService {
     }
 }
 
+/// How an app is compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Minified: what end users get, and the compile API by default.
+    Minified,
+    /// Readable, with an inline source map (`?dev=true`, the dev page).
+    Dev,
+    /// Readable, without the map: what a dev page's event stream compiles
+    /// to find the modules an edit changed (a hot update carries no map).
+    DevUpdate,
+}
+
+impl Mode {
+    fn options(self) -> CompileOptions {
+        CompileOptions {
+            dev: self != Mode::Minified,
+            source_map: self == Mode::Dev,
+            time_limit: TIME_LIMIT,
+        }
+    }
+}
+
 /// A key for the app's exact content and options.
-fn content_key(files: &Files, injected: &Files, dev: bool) -> String {
+fn content_key(files: &Files, injected: &Files, mode: Mode) -> String {
     let mut hasher = Sha256::new();
-    hasher.update([u8::from(dev)]);
+    hasher.update([mode as u8]);
     for (set, files) in [(b'a', files), (b'h', injected)] {
         for (path, content) in files {
             hasher.update([set]);
@@ -167,7 +189,7 @@ impl CompileService {
         app: uuid::Uuid,
         version: i64,
     ) -> Result<Arc<Files>, AppsError> {
-        let known = self.sources.lock().ok().and_then(|mut s| s.get(app));
+        let known = self.kept(app);
         if let Some(known) = known.as_ref().filter(|k| k.version == version) {
             return Ok(known.files.clone());
         }
@@ -179,18 +201,27 @@ impl CompileService {
         Ok(files)
     }
 
+    /// The app's kept files (of the version compiled or read last), if any.
+    pub fn kept(&self, app: uuid::Uuid) -> Option<Arc<VersionFiles>> {
+        self.sources.lock().ok()?.get(app)
+    }
+
     /// Compiles `files` (the app's own) with `injected` (the SDK).
     pub async fn compile(
         &self,
         files: impl Into<Arc<Files>>,
         injected: Files,
-        dev: bool,
+        mode: Mode,
     ) -> Compiled {
         let files = files.into();
         let started = Instant::now();
-        let key = content_key(&files, &injected, dev);
+        // A dev update is asked for by the streams of one app's open dev
+        // pages right after an edit, never again: hashing a large app's
+        // megabytes for the whole-result cache would cost more than its
+        // hits save (the module cache still makes it an edit's work).
+        let key = (mode != Mode::DevUpdate).then(|| content_key(&files, &injected, mode));
         let mut timings = vec![("hash", started.elapsed())];
-        if let Some(outcome) = self.cached(&key) {
+        if let Some(outcome) = key.as_ref().and_then(|key| self.cached(key)) {
             return Compiled {
                 outcome,
                 duration: started.elapsed(),
@@ -199,7 +230,7 @@ impl CompileService {
             };
         }
         let (outcome, compiler) = match self.permits.acquire().await {
-            Ok(_permit) => self.run(files, injected, dev).await,
+            Ok(_permit) => self.run(files, injected, mode).await,
             Err(_) => (
                 Outcome::Failure {
                     errors: vec![Diagnostic::error("The compiler is shutting down", None)],
@@ -209,7 +240,9 @@ impl CompileService {
         };
         timings.extend(compiler.steps);
         let outcome = Arc::new(outcome);
-        self.remember(key, outcome.clone());
+        if let Some(key) = key {
+            self.remember(key, outcome.clone());
+        }
         let result = if matches!(*outcome, Outcome::Success { .. }) {
             "success"
         } else {
@@ -226,12 +259,9 @@ impl CompileService {
         }
     }
 
-    async fn run(&self, files: Arc<Files>, injected: Files, dev: bool) -> (Outcome, Timings) {
+    async fn run(&self, files: Arc<Files>, injected: Files, mode: Mode) -> (Outcome, Timings) {
         let modules = self.modules.clone();
-        let options = CompileOptions {
-            dev,
-            time_limit: TIME_LIMIT,
-        };
+        let options = mode.options();
         // The compile is CPU-bound: a blocking thread, not the executor. It
         // stops itself at the limit; the timeout here is the backstop.
         let task =
@@ -434,16 +464,21 @@ mod tests {
         let other: Files = [("src/main.tsx".to_string(), "b".to_string())].into();
         let none = Files::new();
         assert_ne!(
-            content_key(&files, &none, false),
-            content_key(&other, &none, false)
+            content_key(&files, &none, Mode::Minified),
+            content_key(&other, &none, Mode::Minified)
         );
-        assert_ne!(
-            content_key(&files, &none, false),
-            content_key(&files, &none, true)
-        );
+        let modes = [Mode::Minified, Mode::Dev, Mode::DevUpdate];
+        for (i, a) in modes.iter().enumerate() {
+            for b in &modes[i + 1..] {
+                assert_ne!(
+                    content_key(&files, &none, *a),
+                    content_key(&files, &none, *b)
+                );
+            }
+        }
         assert_eq!(
-            content_key(&files, &none, true),
-            content_key(&files, &none, true)
+            content_key(&files, &none, Mode::Dev),
+            content_key(&files, &none, Mode::Dev)
         );
     }
 }

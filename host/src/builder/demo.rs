@@ -6,7 +6,7 @@
 use include_dir::{include_dir, Dir};
 
 use crate::builder::apps::{self, AccessMode, AppRecord, NewApp};
-use crate::builder::compile::Outcome;
+use crate::builder::compile::{Mode, Outcome};
 use crate::builder::sdk;
 use crate::builder::vfs::Files;
 use crate::data::custom_tables::{self, FieldSpec, FieldType};
@@ -85,7 +85,7 @@ pub async fn create(state: &AppState, tenant: Id, owner: Id) -> anyhow::Result<A
         "src/db.json".into(),
         crate::data::refs::db_json(db, tenant, app_id).await?,
     );
-    let compiled = state.compiler().compile(files(), sdk, false).await;
+    let compiled = state.compiler().compile(files(), sdk, Mode::Minified).await;
     if let Outcome::Failure { errors } = &*compiled.outcome {
         anyhow::bail!(
             "the demo app does not compile:\n{}",

@@ -173,13 +173,29 @@ impl Seen {
     pub fn of(outcome: &Arc<Outcome>) -> Seen {
         match &**outcome {
             Outcome::Success { bundle_js, css, .. } => Seen {
-                js: short_hash(bundle_js.as_bytes()),
+                js: short_hash(code_of(bundle_js).as_bytes()),
                 css: short_hash(css.as_bytes()),
                 error: false,
                 build: Some(outcome.clone()),
             },
             Outcome::Failure { .. } => Seen::default(),
         }
+    }
+}
+
+/// A dev bundle's code: without the inline source map that ends a page's
+/// bundle (the stream compiles without it, `Mode::DevUpdate`), so the page
+/// and the stream hash the same code the same.
+fn code_of(bundle_js: &str) -> &str {
+    const MAP: &str = "//# sourceMappingURL=data:application/json;base64,";
+    let last_line = bundle_js
+        .trim_end_matches('\n')
+        .rfind('\n')
+        .map_or(0, |end| end + 1);
+    if bundle_js[last_line..].starts_with(MAP) {
+        &bundle_js[..last_line]
+    } else {
+        bundle_js
     }
 }
 
@@ -311,6 +327,7 @@ mod tests {
             entries.push((path.to_string(), start..bundle_js.len()));
             bundle_js.push(',');
         }
+        bundle_js.push_str("];\n");
         Arc::new(Outcome::Success {
             bundle_js,
             css: css.into(),
@@ -381,6 +398,37 @@ mod tests {
         assert_eq!(
             step(&mut stale, &built(&[MAIN, PAGE_EDITED], "p{}")),
             vec![DevEvent::Reload]
+        );
+    }
+
+    #[test]
+    fn the_pages_build_with_its_source_map_is_the_streams_without() {
+        let mapped = |outcome: Arc<Outcome>| {
+            let Outcome::Success {
+                bundle_js,
+                css,
+                warnings,
+                table,
+            } = Arc::into_inner(outcome).unwrap()
+            else {
+                unreachable!()
+            };
+            Arc::new(Outcome::Success {
+                bundle_js: format!(
+                    "{bundle_js}//# sourceMappingURL=data:application/json;base64,e30=\n"
+                ),
+                css,
+                warnings,
+                table,
+            })
+        };
+        let mut page = Seen::of(&mapped(built(&[MAIN, PAGE], "p{}")));
+        assert_eq!(page, Seen::of(&built(&[MAIN, PAGE], "p{}")));
+        page.build = None;
+        assert_eq!(step(&mut page, &built(&[MAIN, PAGE], "p{}")), vec![]);
+        assert_ne!(
+            Seen::of(&mapped(built(&[MAIN, PAGE], "p{}"))),
+            Seen::of(&mapped(built(&[MAIN, PAGE_EDITED], "p{}")))
         );
     }
 

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::builder::apps::{self, AccessMode, AppRecord, AppsError};
 use crate::builder::assets::{escape_html, runtime_url, short_hash, RUNTIME_JS};
-use crate::builder::compile::Outcome;
+use crate::builder::compile::{Mode, Outcome};
 use crate::builder::vfs::Files;
 use crate::state::AppState;
 
@@ -232,7 +232,7 @@ pub async fn published_build(
         })));
     }
     let files: Files = apps::read_files(state.db(), app.id, version).await?;
-    let compiled = state.compiler().compile(files, sdk, false).await;
+    let compiled = state.compiler().compile(files, sdk, Mode::Minified).await;
     let (js, css) = match &*compiled.outcome {
         Outcome::Success { bundle_js, css, .. } => (bundle_js.clone(), css.clone()),
         Outcome::Failure { errors } => {
