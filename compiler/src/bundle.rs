@@ -41,6 +41,9 @@ use crate::{Compiled, ModuleTable, Scans};
 /// registry: an object from package name to module object). A string
 /// argument (a CommonJS file's own `require(name)`) is a package name.
 const LOADER: &str = r#"var cache = [];
+// How an ES module's export is read (the hot loader keeps components'
+// identity through it).
+var exported = function (id, name, get) { return get; };
 function external(name) {
   var registry = globalThis.__APPBOX_EXTERNALS__;
   if (registry && Object.prototype.hasOwnProperty.call(registry, name)) return registry[name];
@@ -57,7 +60,7 @@ function load(id) {
     return target < defs.length ? load(target) : external(packages[target - defs.length]);
   }, module, function (getters) {
     Object.defineProperty(module.exports, "__esModule", { value: true });
-    for (var name in getters) Object.defineProperty(module.exports, name, { enumerable: true, get: getters[name] });
+    for (var name in getters) Object.defineProperty(module.exports, name, { enumerable: true, get: exported(id, name, getters[name]) });
   });
   return module.exports;
 }
@@ -66,11 +69,22 @@ function load(id) {
 /// Dev bundles only: hot updates for `appbox dev`'s page. `apply` replaces
 /// table entries (each the source of `[factory, [targets]]`) and runs the
 /// changed modules again with every module that imports them, the entry
-/// last. React state below the re-run modules is lost (the production React
-/// of the runtime has no Fast Refresh), but the page is not reloaded.
-/// The entry's `createRoot` gets the root it made before (until it is
+/// last. The entry's `createRoot` gets the root it made before (until it is
 /// unmounted), so running the entry again renders into it instead of
 /// stacking a second root.
+///
+/// The runtime's production React has no Fast Refresh, so the loader keeps
+/// components' identity itself: a component (a function, not a class,
+/// exported under a capitalised name) is read through a proxy that stays
+/// the same across updates and calls the latest implementation, so React
+/// renders it again in place and keeps its state and DOM. When every
+/// changed module exports only components and kept its hook calls, only
+/// their mounted instances render again (the proxy registered how, with a
+/// hook of its own); nothing else runs. A module whose hook calls changed
+/// gets new proxies (React mounts its components afresh: hooks must keep
+/// their order), and so does every module run again when an update
+/// changed a module that exports anything but components (a changed
+/// custom hook changes the hooks of its callers).
 const HOT_LOADER: &str = r#"var plainExternal = external, hotClient;
 external = function (name) {
   var found = plainExternal(name);
@@ -94,20 +108,101 @@ external = function (name) {
   }
   return hotClient;
 };
+var families = {}, generations = [], proxyOf = new WeakMap(), proxies = new WeakSet();
+function sourceOf(fn) { return Function.prototype.toString.call(fn); }
+// Hook calls by name, in order (a compiled module may call `_useState`).
+function hooksOf(fn) { return (sourceOf(fn).match(/use[A-Z][$\w]*/g) || []).join(); }
+// Where React renders a proxy, it registers how to render it again. A
+// capitalised function called outside a render has no hooks to call:
+// React throws, harmlessly, and nothing is registered.
+function useHotUpdates(family) {
+  var React = plainExternal("react"), rerender;
+  try {
+    rerender = React.useReducer(function (n) { return n + 1; }, 0)[1];
+  } catch (e) {
+    return;
+  }
+  React.useEffect(function () {
+    family.instances.add(rerender);
+    return function () { family.instances.delete(rerender); };
+  }, [rerender]);
+}
+exported = function (id, name, get) {
+  return function () {
+    var value = get();
+    if (typeof value !== "function") return value;
+    var known = proxyOf.get(value);
+    if (known) return known;
+    if (!/^[A-Z]/.test(name === "default" ? value.name : name) || /^class\b/.test(sourceOf(value))) {
+      proxyOf.set(value, value);
+      return value;
+    }
+    var key = id + ":" + name, family = families[key], generation = generations[id] || 0;
+    if (!family || family.generation !== generation) {
+      family = families[key] = { generation: generation, impl: value, instances: new Set() };
+      family.proxy = new Proxy(value, {
+        apply: function (_, self, args) {
+          useHotUpdates(family);
+          return family.impl.apply(self, args);
+        },
+        get: function (_, property) { return family.impl[property]; }
+      });
+      proxies.add(family.proxy);
+    }
+    family.impl = value;
+    proxyOf.set(value, family.proxy);
+    return family.proxy;
+  };
+};
+function renew(i) { generations[i] = (generations[i] || 0) + 1; }
+// Renders again, in place, the mounted components of the updated modules
+// (which export only components and kept their hooks); false if none is
+// mounted.
+function rerenderInPlace(updates) {
+  var mounted = [];
+  updates.forEach(function (update) {
+    Object.keys(families).forEach(function (key) {
+      if (key.split(":")[0] === String(update.index)) families[key].instances.forEach(function (r) { mounted.push(r); });
+    });
+  });
+  if (!mounted.length) return false;
+  updates.forEach(function (update) {
+    delete cache[update.index];
+    var exports = load(update.index);
+    // Reading each export hands its family the new implementation.
+    Object.keys(exports).forEach(function (name) { return exports[name]; });
+  });
+  mounted.forEach(function (rerender) { rerender(); });
+  return true;
+}
 globalThis.__APPBOX_HOT__ = {
   apply: function (updates) {
-    var stale = {};
+    var stale = {}, everything = false, inPlace = true;
     updates.forEach(function (update) {
+      var before = defs[update.index];
       defs[update.index] = (0, eval)("\"use strict\";(" + update.entry + ")\n//# sourceURL=" + update.path);
       stale[update.index] = true;
+      var exports = cache[update.index] && cache[update.index].exports;
+      var names = exports ? Object.keys(exports) : [];
+      var others = names.some(function (k) { try { return !proxies.has(exports[k]); } catch (e) { return true; } });
+      if (!names.length || others) inPlace = false;
+      if (others) everything = true;
+      else if (hooksOf(before[0]) !== hooksOf(defs[update.index][0])) {
+        renew(update.index);
+        inPlace = false;
+      }
     });
+    if (inPlace && rerenderInPlace(updates)) return;
     for (var grew = true; grew; ) {
       grew = false;
       defs.forEach(function (def, i) {
         if (!stale[i] && def[1].some(function (t) { return stale[t]; })) grew = stale[i] = true;
       });
     }
-    Object.keys(stale).forEach(function (i) { delete cache[i]; });
+    Object.keys(stale).forEach(function (i) {
+      if (everything) renew(i);
+      delete cache[i];
+    });
     load(0);
   }
 };

@@ -34,7 +34,9 @@ fn run(bundle: &str) -> String {
     let path = dir.path().join("bundle.js");
     let prelude = r#"globalThis.__APPBOX_EXTERNALS__ = {
   "react/jsx-runtime": { jsx: (t, p) => ({ t, p }), jsxs: (t, p) => ({ t, p }), Fragment: "F" },
-  "react": { __esModule: false, version: "stand-in", useState: (v) => [v, () => {}] },
+  "react": { __esModule: false, version: "stand-in", useState: (v) => [v, () => {}],
+    // A component renders again by its reducer's dispatch: here it calls what the entry left in `renderAgain`.
+    useReducer: (r, s) => [s, () => console.log("rerender " + globalThis.renderAgain())], useEffect: (f) => { f(); } },
   "react-dom/client": { createRoot: (c) => (console.log("createRoot " + c), { render: (x) => console.log("render " + x), unmount: () => console.log("unmount") }) },
 };
 "#;
@@ -572,6 +574,72 @@ fn a_dev_bundle_takes_a_hot_update_of_the_edited_module() {
             .table
             .hot_update(&third.bundle_js, &second.table, &second.bundle_js),
         None
+    );
+}
+
+/// `globalThis.__APPBOX_HOT__.apply(…)` with the hot update from `before`
+/// to `after`.
+fn hot_apply(before: &Output, after: &Output) -> String {
+    let update = after
+        .table
+        .hot_update(&after.bundle_js, &before.table, &before.bundle_js)
+        .expect("same modules: a hot update");
+    let json: Vec<serde_json::Value> = update
+        .iter()
+        .map(|m| serde_json::json!({"index": m.index, "path": m.path, "entry": m.entry}))
+        .collect();
+    format!(
+        "globalThis.__APPBOX_HOT__.apply({});\n",
+        serde_json::Value::from(json)
+    )
+}
+
+#[test]
+fn a_hot_update_renders_a_component_again_in_place_unless_its_hooks_or_a_non_component_changed() {
+    let cache = ModuleCache::new();
+    let dev = CompileOptions {
+        dev: true,
+        ..Default::default()
+    };
+    // The entry renders the page and says whether the page is the same
+    // function as the last time it ran (React keeps the state of a
+    // component whose function stays the same).
+    let mut files = vfs(&[
+        (
+            "src/main.tsx",
+            "import { createRoot } from 'react-dom/client';\nimport { version } from 'react';\nimport Page from './Page';\nconst g = globalThis as any;\ng.react = version;\ncreateRoot('root').render(Page() + (!g.last || g.last === Page ? ' same' : ' new'));\ng.last = Page;\ng.renderAgain = () => Page();\n",
+        ),
+        (
+            "src/Page.tsx",
+            "import { useState } from 'react';\nimport { label } from './label';\nexport default function Page() { const [v] = useState('one'); return label + v; }\n",
+        ),
+        ("src/label.ts", "export const label = 'a:';\n"),
+    ]);
+    let mut builds = vec![compile(&files, &BTreeMap::new(), &dev, &cache).expect("compile")];
+    let mut script = builds[0].bundle_js.clone();
+    for (path, text) in [
+        // The same hooks: the same component, rendered again in place
+        // (the entry does not run again).
+        ("src/Page.tsx", "import { useState } from 'react';\nimport { label } from './label';\nexport default function Page() { const [v] = useState('two'); return label + v; }\n"),
+        // A hook more: a new one (React mounts it afresh).
+        ("src/Page.tsx", "import { useState } from 'react';\nimport { label } from './label';\nexport default function Page() { const [v] = useState('three'); const [w] = useState(''); return label + v + w; }\n"),
+        // A module exporting something else changed: its importers' components are new.
+        ("src/label.ts", "export const label = 'b:';\n"),
+    ] {
+        files.insert(path.into(), text.into());
+        let next = compile(&files, &BTreeMap::new(), &dev, &cache).expect("compile");
+        script.push_str(&hot_apply(builds.last().unwrap(), &next));
+        builds.push(next);
+    }
+    assert_eq!(
+        run(&script).lines().collect::<Vec<_>>(),
+        [
+            "createRoot root",
+            "render a:one same",
+            "rerender a:two",
+            "render a:three new",
+            "render b:three new"
+        ]
     );
 }
 

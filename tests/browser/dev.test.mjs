@@ -1,7 +1,8 @@
 // `appbox dev` in the browser (issue 13): the CLI runs as a process watching
 // a pulled app folder; a Chromium tab on the app's dev page follows each
 // saved file with no reload by the test — new page text within 1 s, a
-// CSS-only edit swapped in place (a typed input keeps its value), a syntax
+// CSS-only edit swapped in place (a typed input keeps its value), a text
+// edit of a component whose hooks stay the same keeps its state, a syntax
 // error shown as an overlay naming the file and line, gone once fixed.
 //
 // Run by scripts/test.sh with the other browser tests; alone: `npm test` here.
@@ -135,7 +136,7 @@ function titleIs(text) {
   return this.querySelector('[data-testid="title"]')?.textContent === text;
 }
 
-test("appbox dev: an edit shows within 1 s, CSS swaps in place, a syntax error shows an overlay until fixed", async () => {
+test("appbox dev: an edit shows within 1 s, CSS swaps in place, state stays, a syntax error shows an overlay until fixed", async () => {
   const { page, cdp, problems } = await openPage(browser.context);
   try {
     const token = await login(server.base, ADMIN_EMAIL, ADMIN_PASSWORD);
@@ -169,7 +170,22 @@ test("appbox dev: an edit shows within 1 s, CSS swaps in place, a syntax error s
     assert.equal(await page.evaluate(() => window.__sameDocument), true, "the page was not reloaded");
     assert.deepEqual(problems, [], "after the CSS edit");
 
-    // 3. A syntax error: an overlay naming the file and line; it goes once fixed.
+    // 3. A text edit with the same hooks: the component is rendered again in
+    // place, so the typed value stays too.
+    const typed = function () {
+      return this.querySelector('[data-testid="name"]').value;
+    };
+    save("src/App.tsx", app("Kept state"));
+    await waitFor(cdp, "the text of the same component", titleIs, "Kept state");
+    assert.equal(await inShadow(cdp, await shadowRoot(cdp), typed), "typed by a user", "a text edit lost the state");
+    // A hook more: React mounts the component afresh (no hook-order error).
+    save("src/App.tsx", app("New hooks").replace('useState("");', 'useState("");\n  const [clicks] = useState(0);'));
+    await waitFor(cdp, "the text of the remounted component", titleIs, "New hooks");
+    assert.equal(await inShadow(cdp, await shadowRoot(cdp), typed), "", "a component whose hooks changed kept its state");
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, "the page was not reloaded");
+    assert.deepEqual(problems, [], "after the edits of the component");
+
+    // 4. A syntax error: an overlay naming the file and line; it goes once fixed.
     save("src/App.tsx", app("Third text").replace("</h1>", "</h1"));
     const overlay = page.locator("#appbox-dev-overlay");
     await overlay.waitFor({ state: "visible", timeout: 10_000 });
