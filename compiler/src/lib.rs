@@ -197,11 +197,13 @@ impl ModuleCache {
     }
 
     /// The hash a key of `source` carries: taken once per file and
-    /// compile, for its scan's key and its module's.
+    /// compile, for its scan's key and its module's. The text decides a hit
+    /// (see [`ModuleCache::get`]); the seed, new in each process, keeps
+    /// anyone from choosing sources whose keys collide.
     fn content_hash(source: &str) -> u64 {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        source.hash(&mut hasher);
-        hasher.finish()
+        static SEED: std::sync::LazyLock<foldhash::quality::RandomState> =
+            std::sync::LazyLock::new(foldhash::quality::RandomState::default);
+        std::hash::BuildHasher::hash_one(&*SEED, source)
     }
 
     fn key(

@@ -22,7 +22,7 @@ use crate::cli::ClientOpts;
 /// How long the folder must stay quiet before a push: an editor's save
 /// (write, rename, chmod: well under a millisecond apart) is one change,
 /// not three. Every millisecond here is on the edit-to-pixels path.
-const QUIET: Duration = Duration::from_millis(10);
+const QUIET: Duration = Duration::from_millis(5);
 
 /// Runs until Ctrl-C (or the process is stopped).
 pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(), ClientError> {
