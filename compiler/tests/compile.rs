@@ -501,10 +501,7 @@ fn a_one_file_edit_recompiles_one_module() {
 #[test]
 fn a_dev_bundle_takes_a_hot_update_of_the_edited_module() {
     let cache = ModuleCache::new();
-    let dev = CompileOptions {
-        dev: true,
-        ..Default::default()
-    };
+    let dev = dev_options();
     let mut files = vfs(&[
         (
             "src/main.tsx",
@@ -522,15 +519,7 @@ fn a_dev_bundle_takes_a_hot_update_of_the_edited_module() {
         .expect("same modules: a hot update");
     let paths: Vec<&str> = update.iter().map(|m| m.path).collect();
     assert_eq!(paths, ["src/a.ts"]);
-    let json: Vec<serde_json::Value> = update
-        .iter()
-        .map(|m| serde_json::json!({"index": m.index, "path": m.path, "entry": m.entry}))
-        .collect();
-    let script = format!(
-        "{}\nglobalThis.__APPBOX_HOT__.apply({});\n",
-        first.bundle_js,
-        serde_json::Value::from(json)
-    );
+    let script = format!("{}\n{}", first.bundle_js, hot_apply(&first, &second));
     // The edited module and its importer run again, into the same root;
     // b.ts, which does not import it, does not.
     assert_eq!(
@@ -577,6 +566,13 @@ fn a_dev_bundle_takes_a_hot_update_of_the_edited_module() {
     );
 }
 
+fn dev_options() -> CompileOptions {
+    CompileOptions {
+        dev: true,
+        ..Default::default()
+    }
+}
+
 /// `globalThis.__APPBOX_HOT__.apply(…)` with the hot update from `before`
 /// to `after`.
 fn hot_apply(before: &Output, after: &Output) -> String {
@@ -597,10 +593,7 @@ fn hot_apply(before: &Output, after: &Output) -> String {
 #[test]
 fn a_hot_update_renders_a_component_again_in_place_unless_its_hooks_or_a_non_component_changed() {
     let cache = ModuleCache::new();
-    let dev = CompileOptions {
-        dev: true,
-        ..Default::default()
-    };
+    let dev = dev_options();
     // The entry renders the page and says whether the page is the same
     // function as the last time it ran (React keeps the state of a
     // component whose function stays the same).
