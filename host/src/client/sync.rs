@@ -202,11 +202,12 @@ pub(crate) fn changes_at(
     let mut found = Files::new();
     let mut vanished = Vec::new();
     for path in paths.iter().filter(|path| is_app_path(dir, path)) {
-        match std::fs::metadata(path) {
+        // Not followed, as the whole folder's read does not follow them: a
+        // symbolic link is no file of the app (it could lead out of it).
+        match std::fs::symlink_metadata(path) {
             Ok(meta) if meta.is_dir() => collect(dir, path, &mut found)?,
             Ok(meta) if meta.is_file() => read_into(dir, path, &mut found)?,
-            Ok(_) => {}
-            Err(_) => vanished.push(vfs_path(dir, path)),
+            _ => vanished.push(vfs_path(dir, path)),
         }
     }
     Ok(Edits::of(state, found, |path| {
@@ -537,8 +538,16 @@ mod tests {
             ["src/main.tsx", "src/new/C.tsx", "src/pages/A.tsx"]
         );
         assert_eq!(all.deleted, edits.deleted);
-        // A path outside the folder is no part of the app.
+        // A path outside the folder is no part of the app, nor is a link
+        // out of it (the whole folder's read skips links too).
         let outside = changes_at(root, &state, &[PathBuf::from("/etc/passwd")]).unwrap();
         assert!(outside.changed.is_empty() && outside.deleted.is_empty());
+        std::os::unix::fs::symlink("/etc/passwd", root.join("src/passwd.ts")).unwrap();
+        let linked = changes_at(root, &state, &[root.join("src/passwd.ts")]).unwrap();
+        assert!(linked.changed.is_empty() && linked.deleted.is_empty());
+        assert!(!local_changes(root, &state)
+            .unwrap()
+            .changed
+            .contains_key("src/passwd.ts"));
     }
 }
