@@ -108,7 +108,9 @@ external = function (name) {
   }
   return hotClient;
 };
-var families = {}, generations = [], proxyOf = new WeakMap(), proxies = new WeakSet();
+// families[module][export]: a component's proxy, latest implementation
+// and mounted instances.
+var families = [], generations = [], proxyOf = new WeakMap(), proxies = new WeakSet();
 function sourceOf(fn) { return Function.prototype.toString.call(fn); }
 // Hook calls by name, in order (a compiled module may call `_useState`).
 function hooksOf(fn) { return (sourceOf(fn).match(/use[A-Z][$\w]*/g) || []).join(); }
@@ -137,9 +139,9 @@ exported = function (id, name, get) {
       proxyOf.set(value, value);
       return value;
     }
-    var key = id + ":" + name, family = families[key], generation = generations[id] || 0;
+    var components = families[id] || (families[id] = {}), family = components[name], generation = generations[id] || 0;
     if (!family || family.generation !== generation) {
-      family = families[key] = { generation: generation, impl: value, instances: new Set() };
+      family = components[name] = { generation: generation, impl: value, instances: new Set() };
       family.proxy = new Proxy(value, {
         apply: function (_, self, args) {
           useHotUpdates(family);
@@ -161,8 +163,9 @@ function renew(i) { generations[i] = (generations[i] || 0) + 1; }
 function rerenderInPlace(updates) {
   var mounted = [];
   updates.forEach(function (update) {
-    Object.keys(families).forEach(function (key) {
-      if (key.split(":")[0] === String(update.index)) families[key].instances.forEach(function (r) { mounted.push(r); });
+    var components = families[update.index] || {};
+    Object.keys(components).forEach(function (name) {
+      components[name].instances.forEach(function (r) { mounted.push(r); });
     });
   });
   if (!mounted.length) return false;

@@ -172,14 +172,9 @@ impl PartialEq for Seen {
 impl Seen {
     /// What a page built from `outcome` shows.
     pub fn of(outcome: &Arc<Outcome>) -> Seen {
-        match &**outcome {
-            Outcome::Success { bundle_js, css, .. } => Seen {
-                js: short_hash(code_of(bundle_js).as_bytes()),
-                css: short_hash(css.as_bytes()),
-                error: false,
-                build: Some(outcome.clone()),
-            },
-            Outcome::Failure { .. } => Seen::default(),
+        Seen {
+            js: js_hash(outcome),
+            ..Seen::followed(outcome)
         }
     }
 
@@ -196,6 +191,14 @@ impl Seen {
             },
             Outcome::Failure { .. } => Seen::default(),
         }
+    }
+}
+
+/// The hash of a build's code (empty for a failed compile).
+fn js_hash(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Success { bundle_js, .. } => short_hash(code_of(bundle_js).as_bytes()),
+        Outcome::Failure { .. } => String::new(),
     }
 }
 
@@ -280,7 +283,7 @@ pub fn step(seen: &mut Seen, outcome: &Arc<Outcome>) -> Vec<DevEvent> {
     let js = match seen.build.as_deref() {
         Some(before) => hot_update(before, outcome),
         // Only the page's hashes are known.
-        None if Seen::of(outcome).js == seen.js => Some(Vec::new()),
+        None if js_hash(outcome) == seen.js => Some(Vec::new()),
         None => None,
     };
     let now = Seen::followed(outcome);

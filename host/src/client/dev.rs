@@ -65,27 +65,30 @@ pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(
         report(out, e);
     }
     loop {
-        let paths: Vec<PathBuf> = tokio::select! {
+        // The paths to read, or `None`: the whole folder.
+        let paths: Option<Vec<PathBuf>> = tokio::select! {
             change = changes.recv() => match change {
-                Some(Ok(events)) => events
-                    .into_iter()
-                    .map(|e| e.path)
-                    .filter(|path| sync::is_app_path(&dir, path))
-                    .collect(),
+                Some(Ok(events)) => {
+                    let paths: Vec<PathBuf> = events
+                        .into_iter()
+                        .map(|e| e.path)
+                        .filter(|path| sync::is_app_path(&dir, path))
+                        .collect();
+                    if paths.is_empty() {
+                        continue;
+                    }
+                    Some(paths)
+                }
                 Some(Err(e)) => {
-                    // Events may have been lost: read the whole folder.
+                    // Events may have been lost.
                     out.note(format!("Watching {}: {e}", dir.display()));
-                    failed = true;
-                    vec![dir.clone()]
+                    None
                 }
                 None => break,
             },
             _ = tokio::signal::ctrl_c() => break,
         };
-        if paths.is_empty() {
-            continue;
-        }
-        let scope = (!failed).then_some(&paths[..]);
+        let scope = paths.as_deref().filter(|_| !failed);
         failed = match update(out, &mut client, &dir, scope).await {
             Ok(()) => false,
             Err(e) => {
