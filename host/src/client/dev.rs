@@ -9,11 +9,12 @@
 //! back to this terminal.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use notify_debouncer_mini::notify::RecursiveMode;
-use notify_debouncer_mini::{new_debouncer, DebounceEventResult};
+use notify::event::{AccessKind, AccessMode};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use serde_json::json;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 use super::sync::{self, State};
 use super::{build, server_of, Client, ClientError, Output};
@@ -23,6 +24,9 @@ use crate::cli::ClientOpts;
 /// (write, rename, chmod: well under a millisecond apart) is one change,
 /// not three. Every millisecond here is on the edit-to-pixels path.
 const QUIET: Duration = Duration::from_millis(5);
+/// A folder that never stays quiet (a tool writing into it) is still
+/// pushed this often.
+const LONGEST_BATCH: Duration = Duration::from_millis(250);
 
 /// Runs until Ctrl-C (or the process is stopped).
 pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(), ClientError> {
@@ -33,18 +37,8 @@ pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(
     let dir = dir
         .canonicalize()
         .map_err(ClientError::io(format!("Reading {}", dir.display())))?;
-    let cannot_watch = |e: notify_debouncer_mini::notify::Error| {
-        ClientError::Refused(format!("Cannot watch {}: {e}", dir.display()))
-    };
-    let (sender, mut changes) = tokio::sync::mpsc::unbounded_channel();
-    let mut watcher = new_debouncer(QUIET, move |result: DebounceEventResult| {
-        let _ = sender.send(result);
-    })
-    .map_err(cannot_watch)?;
-    watcher
-        .watcher()
-        .watch(&dir, RecursiveMode::Recursive)
-        .map_err(cannot_watch)?;
+    let mut watch = FolderWatch::new(&dir)
+        .map_err(|e| ClientError::Refused(format!("Cannot watch {}: {e}", dir.display())))?;
     let page = format!("{server}/dev/{}", state.slug);
     out.done(
         format!(
@@ -67,21 +61,10 @@ pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(
     loop {
         // The paths to read, or `None`: the whole folder.
         let paths: Option<Vec<PathBuf>> = tokio::select! {
-            change = changes.recv() => match change {
-                Some(Ok(events)) => {
-                    let paths: Vec<PathBuf> = events
-                        .into_iter()
-                        .map(|e| e.path)
-                        .filter(|path| sync::is_app_path(&dir, path))
-                        .collect();
-                    if paths.is_empty() {
-                        continue;
-                    }
-                    Some(paths)
-                }
-                Some(Err(e)) => {
-                    // Events may have been lost.
-                    out.note(format!("Watching {}: {e}", dir.display()));
+            batch = watch.next() => match batch {
+                Some(Batch::Edited(paths)) => Some(paths),
+                Some(Batch::Lost(why)) => {
+                    out.note(format!("Watching {}: {why}; reading the whole folder", dir.display()));
                     None
                 }
                 None => break,
@@ -100,6 +83,93 @@ pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(
     Ok(())
 }
 
+/// What the folder's watcher saw since the last batch.
+#[derive(Debug, PartialEq)]
+enum Batch {
+    /// The app's paths that were edited (files, or folders created or moved).
+    Edited(Vec<PathBuf>),
+    /// Events may have been lost: only the whole folder tells what changed.
+    Lost(String),
+}
+
+/// The app folder's watcher (inotify & co. through `notify`), in batches
+/// of edits, each once the folder stayed quiet for [`QUIET`].
+struct FolderWatch {
+    dir: PathBuf,
+    events: UnboundedReceiver<notify::Result<Event>>,
+    // Watches until dropped.
+    _watcher: RecommendedWatcher,
+}
+
+impl FolderWatch {
+    fn new(dir: &Path) -> notify::Result<FolderWatch> {
+        let (sender, events) = unbounded_channel();
+        let mut watcher = notify::recommended_watcher(move |event| {
+            let _ = sender.send(event);
+        })?;
+        watcher.watch(dir, RecursiveMode::Recursive)?;
+        Ok(FolderWatch {
+            dir: dir.to_owned(),
+            events,
+            _watcher: watcher,
+        })
+    }
+
+    /// The next batch of edits; `None` once the watcher stopped.
+    async fn next(&mut self) -> Option<Batch> {
+        let mut edited = Vec::new();
+        let mut lost = None;
+        // Set by the batch's first edit; the batch ends when the folder
+        // stayed quiet for QUIET since the last one.
+        let mut first: Option<Instant> = None;
+        loop {
+            let event = match first {
+                None => self.events.recv().await?,
+                Some(first) => {
+                    let wait = QUIET.min(LONGEST_BATCH.saturating_sub(first.elapsed()));
+                    match tokio::time::timeout(wait, self.events.recv()).await {
+                        Ok(Some(event)) => event,
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+            };
+            match event {
+                Ok(event) if event.need_rescan() => lost = Some("the system dropped events".into()),
+                Ok(event) if is_edit(&event.kind) => {
+                    let before = edited.len();
+                    edited.extend(
+                        event
+                            .paths
+                            .into_iter()
+                            .filter(|path| sync::is_app_path(&self.dir, path)),
+                    );
+                    // Not the app's (the sync state this process writes).
+                    if edited.len() == before {
+                        continue;
+                    }
+                }
+                Ok(_) => continue,
+                Err(e) => lost = Some(e.to_string()),
+            }
+            first.get_or_insert_with(Instant::now);
+        }
+        Some(match lost {
+            Some(why) => Batch::Lost(why),
+            None => Batch::Edited(edited),
+        })
+    }
+}
+
+/// Whether an event can change what a push sends. Opening a file is not:
+/// inotify reports every open, the push's own reads included, and
+/// following those would read the folder again and again.
+fn is_edit(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(access) => *access == AccessKind::Close(AccessMode::Write),
+        _ => true,
+    }
+}
+
 /// Pushes the folder's edits at `paths` (the whole folder's when `None`).
 /// The state is read again each time: an `appbox push` or `pull` in
 /// another terminal moves it on.
@@ -111,7 +181,12 @@ async fn update(
 ) -> Result<(), ClientError> {
     let mut state = State::open(dir)?;
     let edits = match paths {
-        Some(paths) => sync::changes_at(dir, &state, paths)?,
+        // A save that left the files as they were (touched, or saved
+        // unchanged) is not worth a line in the terminal.
+        Some(paths) => match sync::changes_at(dir, &state, paths)? {
+            edits if edits.is_empty() => return Ok(()),
+            edits => edits,
+        },
         None => sync::local_changes(dir, &state)?,
     };
     sync::send(out, client, &mut state, dir, edits, false).await
@@ -124,5 +199,59 @@ fn report(out: &Output, error: ClientError) {
         ClientError::Printed(summary) => out.note(summary),
         e if out.json => println!("{}", e.to_json()),
         e => eprintln!("{e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A push reads the files it was told of; the watcher must not take
+    /// those reads for edits (it did: `appbox dev` then read and reported
+    /// "Nothing to push" in a loop, a core busy for nothing), while an
+    /// editor's save and a deleted file are one batch each.
+    #[tokio::test]
+    async fn reading_a_file_is_no_edit_and_a_save_is_one_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().canonicalize().unwrap();
+        let page = dir.join("src/pages/Home.tsx");
+        std::fs::create_dir_all(page.parent().unwrap()).unwrap();
+        std::fs::write(&page, "export default 1;\n").unwrap();
+        let mut watch = FolderWatch::new(&dir).unwrap();
+        let quiet = Duration::from_millis(300);
+
+        std::fs::read_to_string(&page).unwrap();
+        std::fs::write(dir.join(sync::NOTES_FILE), "not the app's").unwrap();
+        assert!(
+            tokio::time::timeout(quiet, watch.next()).await.is_err(),
+            "a read or a file outside the app is no edit"
+        );
+
+        // As editors save: a hidden file renamed over the old one.
+        let hidden = dir.join("src/pages/.Home.tsx.swp");
+        std::fs::write(&hidden, "export default 2;\n").unwrap();
+        std::fs::rename(&hidden, &page).unwrap();
+        let batch = tokio::time::timeout(Duration::from_secs(5), watch.next())
+            .await
+            .expect("a save is seen")
+            .unwrap();
+        let Batch::Edited(paths) = batch else {
+            panic!("events lost: {batch:?}")
+        };
+        assert!(paths.contains(&page), "{paths:?}");
+        assert!(tokio::time::timeout(quiet, watch.next()).await.is_err());
+
+        std::fs::remove_file(&page).unwrap();
+        let batch = tokio::time::timeout(Duration::from_secs(5), watch.next())
+            .await
+            .expect("a deletion is seen")
+            .unwrap();
+        let Batch::Edited(paths) = batch else {
+            panic!("events lost: {batch:?}")
+        };
+        assert!(
+            !paths.is_empty() && paths.iter().all(|path| *path == page),
+            "{paths:?}"
+        );
     }
 }

@@ -155,6 +155,11 @@ pub(crate) struct Edits {
 }
 
 impl Edits {
+    /// Nothing to send and nothing to warn about.
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.deleted.is_empty() && self.host_owned.is_empty()
+    }
+
     /// The edits among `found` (files read from the folder); `gone` says
     /// whether a file the state knows and `found` lacks was deleted.
     fn of(state: &State, mut found: Files, gone: impl Fn(&str) -> bool) -> Edits {
