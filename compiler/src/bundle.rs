@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crate::diagnostic::Diagnostic;
 use crate::module::{ImportKind, Loader, ModuleOutput, Names};
 use crate::resolve::{resolve, ResolveError, Target, EXTERNALS};
-use crate::{Compiled, ModuleTable, Scans};
+use crate::{Compiled, EntryLinks, ModuleTable, Scans};
 
 /// The loader that runs the module table. A module's `require(i)` reads
 /// entry `i` of its targets: a number below `defs.length` is a module of
@@ -390,7 +390,13 @@ pub struct Linked {
 
 /// Joins the modules into one script, the entry first. `map_lines`: count
 /// the lines each module starts on ([`Linked::starts`], for a source map).
-pub fn link(graph: &Graph, compiled: &Compiled, minify: bool, map_lines: bool) -> Linked {
+pub fn link(
+    graph: &Graph,
+    compiled: &Compiled,
+    scans: &Scans,
+    minify: bool,
+    map_lines: bool,
+) -> Linked {
     let modules: Vec<(&String, &ModuleOutput)> = graph
         .modules
         .iter()
@@ -436,6 +442,7 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool, map_lines: bool) -
     // Minified, a module's targets are a string, `width` characters each.
     let width = target_width(packages.len() + modules.len());
     let mut entries = Vec::with_capacity(modules.len());
+    let mut entry_links = Vec::new();
     let mut line = 0u32;
     let push = |out: &mut String, line: &mut u32, text: &str| {
         if map_lines {
@@ -500,6 +507,19 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool, map_lines: bool) -
             starts.push(((*path).clone(), line));
         }
         push(&mut out, &mut line, output.code.trim_end());
+        if !minify {
+            let imports = scans.get(*path).and_then(|scan| scan.as_ref().ok());
+            entry_links.push(EntryLinks {
+                targets_at: out.len() - entry_start,
+                imports: imports.map_or_else(Vec::new, |scan| {
+                    scan.imports
+                        .iter()
+                        .map(|i| (i.specifier.clone(), i.kind == ImportKind::Css))
+                        .collect()
+                }),
+                requires: output.requires.clone(),
+            });
+        }
         if minify && targets.is_empty() {
             // Minified, a module that requires nothing has no targets.
             push(&mut out, &mut line, "]");
@@ -543,6 +563,7 @@ pub fn link(graph: &Graph, compiled: &Compiled, minify: bool, map_lines: bool) -
         table: ModuleTable {
             entries,
             packages: packages.iter().map(|p| (*p).to_owned()).collect(),
+            links: entry_links,
         },
     }
 }

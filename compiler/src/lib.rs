@@ -101,6 +101,23 @@ pub struct Output {
 pub struct ModuleTable {
     pub entries: Vec<(String, std::ops::Range<usize>)>,
     pub packages: Vec<String>,
+    /// Dev builds: what each entry's targets depend on, in table order, so
+    /// that an edit of a module's text alone replaces its entry alone
+    /// ([`recompile_dev`]). Empty for minified builds.
+    pub links: Vec<EntryLinks>,
+}
+
+/// What a dev table entry's targets (`[factory, [targets]]`) depend on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryLinks {
+    /// Where the targets start, in bytes from the entry's start.
+    pub targets_at: usize,
+    /// The module's imports (specifier; whether of a stylesheet): with the
+    /// app's paths unchanged, they decide its edges of the import graph.
+    pub imports: Vec<(String, bool)>,
+    /// What its code requires, in order (a type-only import is not
+    /// required): one target each.
+    pub requires: Vec<String>,
 }
 
 /// One module's new table entry, for a hot update of a dev page.
@@ -481,7 +498,7 @@ pub fn compile(
         script: mut bundle_js,
         starts,
         table,
-    } = bundle::link(&graph, &compiled, !options.dev, source_map);
+    } = bundle::link(&graph, &compiled, &scans, !options.dev, source_map);
     step("link");
     if source_map {
         bundle_js.push_str(&source_map_comment(&starts, &compiled));
@@ -497,6 +514,154 @@ pub fn compile(
         css: css.code.clone(),
         warnings,
         table,
+        timings,
+    })
+}
+
+/// A dev build after an edit of its modules' text alone: made by compiling
+/// the edited modules alone, the same script and table a whole compile
+/// gives (see [`recompile_dev`]).
+#[derive(Debug, Clone)]
+pub struct Recompiled {
+    pub bundle_js: String,
+    pub table: ModuleTable,
+    /// The edited modules' warnings (the others' are the build's before).
+    pub warnings: Vec<Diagnostic>,
+    pub timings: Timings,
+}
+
+/// Recompiles a dev build (`before_js`, built with the table `before`, no
+/// source map) after an edit of the app that only changed the texts of
+/// `edited` (path → new text; every file whose text changed, none added or
+/// removed: the caller compares). Each edited module of the build compiles
+/// alone (through `cache`) and its table entry is replaced; files the build
+/// does not reach cannot change it. `None` when that is not the same as a
+/// whole compile, which then must run: a stylesheet edited, an import or
+/// a `require` added, removed or changed (the graph or the targets move),
+/// an error (the whole compile reports it), or not a dev build.
+pub fn recompile_dev(
+    before_js: &str,
+    before: &ModuleTable,
+    edited: &BTreeMap<String, String>,
+    options: &CompileOptions,
+    cache: &ModuleCache,
+) -> Option<Recompiled> {
+    let started = Instant::now();
+    if !options.dev || options.source_map || before.links.len() != before.entries.len() {
+        return None;
+    }
+    // The module options a dev compile uses, so both share cached modules.
+    let module_options = ModuleOptions {
+        minify: false,
+        source_map: true,
+    };
+    // (index, new entry, where its targets start)
+    let mut replaced: Vec<(usize, String, usize)> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut stages = StageTimes::default();
+    for (path, source) in edited {
+        let loader = match Loader::for_path(path) {
+            Some(Loader::Css) => return None,
+            Some(loader) => loader,
+            // No module: nothing imports it.
+            None => continue,
+        };
+        let Some(index) = before.entries.iter().position(|(p, _)| p == path) else {
+            continue;
+        };
+        if source.len() > MAX_FILE_BYTES {
+            return None;
+        }
+        let links = &before.links[index];
+        let content_hash = ModuleCache::content_hash(source);
+        let scan_key = ModuleCache::key(path, content_hash, None, Context::default());
+        let (scan, parsed) = match cache.get_scan(&scan_key, source) {
+            Some(scan) => (scan, None),
+            None => {
+                let (scan, parsed, times) = scan_module(path, source, loader);
+                stages.add(&times);
+                let scan = Arc::new(scan.ok()?);
+                cache.put(scan_key, source, Cached::Scan(scan.clone()));
+                (scan, parsed)
+            }
+        };
+        let same_imports = scan.imports.len() == links.imports.len()
+            && scan
+                .imports
+                .iter()
+                .zip(&links.imports)
+                .all(|(now, (specifier, css))| {
+                    now.specifier == *specifier && (now.kind == module::ImportKind::Css) == *css
+                });
+        if !same_imports {
+            return None;
+        }
+        let key = ModuleCache::key(path, content_hash, Some(module_options), Context::default());
+        let output = match cache.get_module(&key, source) {
+            Some(output) => output,
+            None => {
+                let output = Arc::new(
+                    compile_module(
+                        path,
+                        source,
+                        loader,
+                        module_options,
+                        &Context::default(),
+                        parsed,
+                    )
+                    .ok()?,
+                );
+                stages.add(&output.stages);
+                cache.put(key, source, Cached::Module(output.clone()));
+                output
+            }
+        };
+        if output.requires != links.requires {
+            return None;
+        }
+        let range = &before.entries[index].1;
+        let targets = before_js.get(range.start + links.targets_at..range.end)?;
+        let code = output.code.trim_end();
+        replaced.push((index, format!("[{code}{targets}"), 1 + code.len()));
+        warnings.extend(scan.warnings.iter().cloned());
+    }
+    if started.elapsed() > options.time_limit {
+        return None;
+    }
+    let compiled_at = started.elapsed();
+    // The script again, each replaced entry in its place.
+    replaced.sort_by_key(|(index, _, _)| *index);
+    let grown: usize = replaced.iter().map(|(_, entry, _)| entry.len()).sum();
+    let mut bundle_js = String::with_capacity(before_js.len() + grown);
+    let mut table = before.clone();
+    let mut copied = 0;
+    let mut shift: isize = 0;
+    let mut next = replaced.iter().peekable();
+    for (index, ((_, range), links)) in table.entries.iter_mut().zip(&mut table.links).enumerate() {
+        let (start, end) = (range.start, range.end);
+        let new_start = start.checked_add_signed(shift)?;
+        if let Some((_, entry, targets_at)) = next.next_if(|(i, _, _)| *i == index) {
+            bundle_js.push_str(before_js.get(copied..start)?);
+            bundle_js.push_str(entry);
+            copied = end;
+            shift += entry.len() as isize - (end - start) as isize;
+            links.targets_at = *targets_at;
+        }
+        *range = new_start..end.checked_add_signed(shift)?;
+    }
+    bundle_js.push_str(before_js.get(copied..)?);
+    let timings = Timings {
+        modules_compiled: replaced.len(),
+        module_stages: module::STAGES.into_iter().zip(stages.0).collect(),
+        steps: vec![
+            ("edited modules", compiled_at),
+            ("splice", started.elapsed() - compiled_at),
+        ],
+    };
+    Some(Recompiled {
+        bundle_js,
+        table,
+        warnings,
         timings,
     })
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use appbox_compiler::{compile, CompileOptions, ModuleCache};
+use appbox_compiler::{compile, recompile_dev, CompileOptions, ModuleCache};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -221,4 +221,90 @@ fn output_is_deterministic() {
         assert_eq!(a.bundle_js, b.bundle_js);
         assert_eq!(a.css, b.css);
     }
+}
+
+/// A dev page's update after an edit of modules' text alone (what
+/// `appbox dev` sends on most saves) compiles those modules alone and
+/// splices them in: the same script and table as a whole compile of the
+/// edited app, edit after edit. An edit that moves the import graph, a
+/// stylesheet or a syntax error is left to the whole compile.
+#[test]
+fn an_edit_of_module_text_alone_gives_what_a_whole_compile_gives() {
+    let mut files = load("medium");
+    let sdk = sdk();
+    let options = CompileOptions {
+        dev: true,
+        source_map: false,
+        ..Default::default()
+    };
+    let cache = ModuleCache::new();
+    let whole = |files: &BTreeMap<String, String>| {
+        compile(files, &sdk, &options, &ModuleCache::new()).expect("compiles")
+    };
+    let mut build = compile(&files, &sdk, &options, &cache).expect("compiles");
+    let page = "src/pages/DashboardPage.tsx";
+    let card = "src/components/StatCard.tsx";
+    let action = "actions/refresh_metrics.py";
+    let edit = |files: &BTreeMap<String, String>, path: &str, from: &str, to: &str| {
+        let text = &files[path];
+        assert!(text.contains(from), "{path} has no {from}");
+        (path.to_owned(), text.replacen(from, to, 1))
+    };
+    let edits = [
+        vec![edit(
+            &files,
+            page,
+            "title=\"Dashboard\"",
+            "title=\"Dashboard, edited\"",
+        )],
+        // Two modules at once, and a file no module imports.
+        vec![
+            edit(
+                &files,
+                page,
+                "title=\"Dashboard\"",
+                "title=\"Dashboard again\"",
+            ),
+            edit(&files, card, "return", "return /* edited */"),
+            edit(&files, action, "def ", "# edited\ndef "),
+        ],
+    ];
+    for edited in edits {
+        let edited: BTreeMap<String, String> = edited.into_iter().collect();
+        files.extend(edited.clone());
+        let recompiled = recompile_dev(&build.bundle_js, &build.table, &edited, &options, &cache)
+            .expect("an edit of text alone is recompiled alone");
+        let expected = whole(&files);
+        // (Not assert_eq!: a failure would print megabytes.)
+        assert!(
+            recompiled.bundle_js == expected.bundle_js,
+            "the same script"
+        );
+        assert!(recompiled.table == expected.table, "the same table");
+        assert_eq!(recompiled.timings.modules_compiled, 2.min(edited.len()));
+        build.bundle_js = recompiled.bundle_js;
+        build.table = recompiled.table;
+    }
+
+    let refused = |path: &str, from: &str, to: &str| {
+        let edited = BTreeMap::from([edit(&files, path, from, to)]);
+        recompile_dev(&build.bundle_js, &build.table, &edited, &options, &cache)
+    };
+    let import = "import Card from \"../components/Card\";";
+    assert!(
+        refused(page, import, &format!("{import}\nimport \"../db\";")).is_none(),
+        "a new import"
+    );
+    assert!(refused(page, import, "").is_none(), "an import removed");
+    assert!(
+        refused(page, "return", "return (").is_none(),
+        "a syntax error"
+    );
+    assert!(
+        refused("src/App.css", "{", "{ color: red;").is_none(),
+        "a stylesheet"
+    );
+    let minified = CompileOptions::default();
+    let edited = BTreeMap::from([edit(&files, page, "title=", "data-edited title=")]);
+    assert!(recompile_dev(&build.bundle_js, &build.table, &edited, &minified, &cache).is_none());
 }

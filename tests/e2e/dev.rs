@@ -259,8 +259,12 @@ async fn each_write_tells_the_dev_page_what_to_do() {
     assert_eq!(events.next().await.0, "reload");
 
     // A syntax error: file, line and the esbuild text with its code frame.
-    write(json!({"src/App.tsx": "export default function App() {\n  return <h1>Broken</h1\n}\n"}))
-        .await;
+    // (With a good edit beside it, which the page gets once it compiles.)
+    write(json!({
+        "src/App.tsx": "export default function App() {\n  return <h1>Broken</h1\n}\n",
+        "src/extra.ts": "export const extra = '?';\n",
+    }))
+    .await;
     let (name, data) = events.next().await;
     assert_eq!(name, "compile-error", "{data}");
     assert_eq!(data["errors"][0]["file"], "src/App.tsx", "{data}");
@@ -270,7 +274,13 @@ async fn each_write_tells_the_dev_page_what_to_do() {
         "{data}"
     );
 
-    // Fixed with the JS the page runs: the overlay goes.
+    // Fixed: the overlay goes, and the page gets what changed since the
+    // build it runs (not only since the failed compile).
     write(json!({"src/App.tsx": format!("import {{ extra }} from './extra';\nconsole.log(extra);\n{}", APP.replace("Hello dev", "Hello again"))})).await;
+    let (name, data) = events.next().await;
+    assert_eq!(name, "modules", "{data}");
+    let modules = data["modules"].as_array().unwrap();
+    assert_eq!(modules.len(), 1, "{data}");
+    assert_eq!(modules[0]["path"], "src/extra.ts", "{data}");
     assert_eq!(events.next().await.0, "fixed");
 }

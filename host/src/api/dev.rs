@@ -9,6 +9,7 @@
 //! these routes.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -22,8 +23,8 @@ use utoipa_axum::routes;
 use super::runtime::{error_page, navigation, no_store, session};
 use crate::accounts::{self, BUILDER_ACCESS};
 use crate::builder::apps::{self, AccessMode, AppRecord};
-use crate::builder::compile::{app_page, Mode, Outcome};
-use crate::builder::dev::{self, Listener, Seen, DEV_CLIENT_JS};
+use crate::builder::compile::{app_page, Compiled, Mode, Outcome};
+use crate::builder::dev::{self, Basis, Listener, Seen, DEV_CLIENT_JS};
 use crate::db::Id;
 use crate::error::{ApiQuery, AppError};
 use crate::serving::runtime::script_string;
@@ -142,20 +143,52 @@ async fn working_copy(
     state: &AppState,
     app: &AppRecord,
     mode: Mode,
-) -> Result<std::sync::Arc<Outcome>, AppError> {
-    let started = std::time::Instant::now();
-    // The compile API's kept files: after a one-file edit only that file
-    // is read (the app was found in the builder's tenant).
+) -> Result<Arc<Outcome>, AppError> {
+    let files = current_files(state, app).await?;
+    Ok(compile(state, app, &files, None, mode).await.outcome)
+}
+
+/// The app's current files and SDK files.
+async fn current_files(state: &AppState, app: &AppRecord) -> Result<Basis, AppError> {
+    // The compile API's kept files: after a write, or a compile of the
+    // same version, nothing is read (the app was found in the builder's
+    // tenant).
     let files = state
         .compiler()
-        .files(state.db(), app.id, app.vfs_version)
+        .version(state.db(), app.id, app.vfs_version)
         .await?;
     let sdk = super::apps::sdk_files(state, app).await?;
-    let files_and_sdk = started.elapsed();
-    let compiled = state.compiler().compile(files, sdk, mode).await;
+    Ok(Basis { files, sdk })
+}
+
+/// Compiles `files` in dev `mode`; an update of the page's `build` (made
+/// of `before`) compiles only the edited modules when that is enough.
+async fn compile(
+    state: &AppState,
+    app: &AppRecord,
+    files: &Basis,
+    page: Option<(&Arc<Outcome>, &Basis)>,
+    mode: Mode,
+) -> Compiled {
+    let started = std::time::Instant::now();
+    let edited = page.and_then(|(build, before)| Some((build, before.edited(files)?)));
+    let compiler = state.compiler();
+    let recompiled = match edited {
+        Some((build, edited)) => compiler.recompile_dev(build.clone(), edited).await,
+        None => None,
+    };
+    let compiled = match recompiled {
+        Some(recompiled) => recompiled,
+        None => {
+            compiler
+                .compile(files.files.files.clone(), files.sdk.clone(), mode)
+                .await
+        }
+    };
     // Where a dev update's time goes (`RUST_LOG=appbox_host::api::dev=debug`).
-    tracing::debug!(app = %app.id, ?mode, ?files_and_sdk, steps = ?compiled.timings, "dev compile");
-    Ok(compiled.outcome)
+    tracing::debug!(app = %app.id, ?mode, ms = started.elapsed().as_secs_f64() * 1e3,
+        steps = ?compiled.timings, "dev compile");
+    compiled
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -217,6 +250,7 @@ async fn dev_events(
             error: false,
             build: None,
         },
+        basis: None,
         listener,
         first: true,
     };
@@ -235,6 +269,8 @@ struct Stream {
     app: uuid::Uuid,
     user: Id,
     seen: Seen,
+    /// The files of the page's build (`seen.build`).
+    basis: Option<Basis>,
     listener: Listener,
     first: bool,
 }
@@ -256,11 +292,21 @@ impl Stream {
             .await
             .ok()?;
         let started = std::time::Instant::now();
-        let outcome = working_copy(&self.state, &app, Mode::DevUpdate)
+        let files = current_files(&self.state, &app).await.ok()?;
+        let read = started.elapsed();
+        let page = self.seen.build.as_ref().zip(self.basis.as_ref());
+        let outcome = compile(&self.state, &app, &files, page, Mode::DevUpdate)
             .await
-            .ok()?;
+            .outcome;
         let events = dev::step(&mut self.seen, &outcome);
-        tracing::debug!(app = %self.app, version = app.vfs_version,
+        // The files of the build the page runs now (a failed compile
+        // leaves the page on its last build).
+        self.basis = match &self.seen.build {
+            Some(build) if Arc::ptr_eq(build, &outcome) => Some(files),
+            Some(_) => self.basis.take(),
+            None => None,
+        };
+        tracing::debug!(app = %self.app, version = app.vfs_version, ?read,
             ms = started.elapsed().as_secs_f64() * 1e3,
             events = ?events.iter().map(|e| e.name()).collect::<Vec<_>>(),
             "dev stream compiled");

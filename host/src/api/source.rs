@@ -103,7 +103,7 @@ async fn write(
     // The app is the caller's (found in the tenant): its kept files are
     // read by its id.
     let known = state.compiler().kept(app.id);
-    let outcome = apps::write_files(
+    let (outcome, files) = apps::write_files(
         state.db(),
         app.id,
         expected_version,
@@ -113,6 +113,9 @@ async fn write(
         known.as_deref(),
     )
     .await?;
+    // The compile that follows a write (a dev page's, or the builder's
+    // next compile request) reads no file from the database.
+    state.compiler().keep(app.id, std::sync::Arc::new(files));
     // Open dev pages of the app recompile (`appbox dev`).
     state.dev().changed(app.id);
     Ok(ApiJson(outcome))

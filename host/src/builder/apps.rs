@@ -458,6 +458,7 @@ pub async fn list_versions(db: &Db, app_id: uuid::Uuid) -> Result<Vec<VersionInf
 /// is written and [`AppsError::VersionConflict`] is returned. `known` are
 /// files of a version of this app already in memory (the compile service's):
 /// their blobs are not read again, so a one-file edit reads no other file.
+/// Returns the new version's files too, for the next compile of the app.
 #[allow(clippy::too_many_arguments)]
 pub async fn write_files(
     db: &Db,
@@ -467,7 +468,7 @@ pub async fn write_files(
     edit: Edit,
     restored_from: Option<i64>,
     known: Option<&VersionFiles>,
-) -> Result<WriteOutcome, AppsError> {
+) -> Result<(WriteOutcome, VersionFiles), AppsError> {
     let app = Id(app_id);
     let now = Utc::now();
     let operation = edit.operation();
@@ -538,12 +539,18 @@ pub async fn write_files(
         )
         .await?;
         tx.commit().await?;
-        Ok(WriteOutcome {
+        let outcome = WriteOutcome {
             id: app_id,
             vfs_version: version,
             changed,
             file_count: next.len(),
-        })
+        };
+        let files = VersionFiles {
+            version,
+            manifest,
+            files: Arc::new(next),
+        };
+        Ok((outcome, files))
     })
 }
 

@@ -1,7 +1,7 @@
 //! Compiling apps for the compile API (spec 001 §6): the app's files plus the
 //! host's SDK go through `appbox_compiler`, off the async executor, at most
 //! one compile per core at a time, with three caches: the last version's
-//! files of recently compiled apps (so an edit reads its own blobs from the
+//! files of recently written or compiled apps (so an edit reads its own blobs from the
 //! database, not the whole app's), compiled modules (so a one-file edit
 //! recompiles one module) and whole results by content hash.
 
@@ -189,16 +189,30 @@ impl CompileService {
         app: uuid::Uuid,
         version: i64,
     ) -> Result<Arc<Files>, AppsError> {
+        Ok(self.version(db, app, version).await?.files.clone())
+    }
+
+    /// [`CompileService::files`] with the version's manifest.
+    pub async fn version(
+        &self,
+        db: &Db,
+        app: uuid::Uuid,
+        version: i64,
+    ) -> Result<Arc<VersionFiles>, AppsError> {
         let known = self.kept(app);
         if let Some(known) = known.as_ref().filter(|k| k.version == version) {
-            return Ok(known.files.clone());
+            return Ok(known.clone());
         }
         let read = Arc::new(apps::read_files_reusing(db, app, version, known.as_deref()).await?);
-        let files = read.files.clone();
+        self.keep(app, read.clone());
+        Ok(read)
+    }
+
+    /// Keeps `files` (a version just read or written) as the app's.
+    pub fn keep(&self, app: uuid::Uuid, files: Arc<VersionFiles>) {
         if let Ok(mut sources) = self.sources.lock() {
-            sources.put(app, read);
+            sources.put(app, files);
         }
-        Ok(files)
     }
 
     /// The app's kept files (of the version compiled or read last), if any.
@@ -257,6 +271,56 @@ impl CompileService {
             cached: false,
             timings,
         }
+    }
+
+    /// A dev page's build `before` after an edit that changed only the
+    /// texts of `edited` (path → new text; every file whose text changed,
+    /// none added or removed), made by compiling those modules alone, when
+    /// that gives what a whole compile gives (`appbox_compiler::recompile_dev`);
+    /// `None`: compile the app.
+    pub async fn recompile_dev(&self, before: Arc<Outcome>, edited: Files) -> Option<Compiled> {
+        let started = Instant::now();
+        let _permit = self.permits.acquire().await.ok()?;
+        let modules = self.modules.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let Outcome::Success {
+                bundle_js,
+                css,
+                warnings,
+                table,
+            } = &*before
+            else {
+                return None;
+            };
+            let options = Mode::DevUpdate.options();
+            let recompiled =
+                appbox_compiler::recompile_dev(bundle_js, table, &edited, &options, &modules)?;
+            let edited_file = |d: &Diagnostic| {
+                d.location
+                    .as_ref()
+                    .is_some_and(|at| edited.contains_key(&at.file))
+            };
+            let mut warnings: Vec<Diagnostic> = warnings
+                .iter()
+                .filter(|d| !edited_file(d))
+                .cloned()
+                .collect();
+            warnings.extend(recompiled.warnings);
+            let outcome = Outcome::Success {
+                bundle_js: recompiled.bundle_js,
+                css: css.clone(),
+                warnings,
+                table: recompiled.table,
+            };
+            Some((outcome, recompiled.timings.steps))
+        });
+        let (outcome, timings) = task.await.ok()??;
+        Some(Compiled {
+            outcome: Arc::new(outcome),
+            duration: started.elapsed(),
+            cached: false,
+            timings,
+        })
     }
 
     async fn run(&self, files: Arc<Files>, injected: Files, mode: Mode) -> (Outcome, Timings) {

@@ -20,8 +20,10 @@ use sha2::Sha256;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::apps::VersionFiles;
 use super::assets::short_hash;
 use super::compile::{Outcome, Problem};
+use super::vfs::Files;
 
 /// Event streams one user may hold open on one app (tabs of the dev page).
 pub const STREAMS_PER_USER_AND_APP: usize = 8;
@@ -194,6 +196,44 @@ impl Seen {
     }
 }
 
+/// The files a build was made of: the app's version and the SDK files.
+pub struct Basis {
+    pub files: Arc<VersionFiles>,
+    pub sdk: Files,
+}
+
+impl Basis {
+    /// The files whose text differs in `now` (path → new text), if no path
+    /// was added or removed: an edit a dev page's build may follow by
+    /// compiling those alone. App files compare by their blobs' hashes
+    /// (not by their megabytes of text); an app file the SDK overrides is
+    /// no edit.
+    pub fn edited(&self, now: &Basis) -> Option<Files> {
+        let (before, after) = (&self.files.manifest, &now.files.manifest);
+        if before.len() != after.len() || self.sdk.len() != now.sdk.len() {
+            return None;
+        }
+        let mut edited = Files::new();
+        for ((path, hash), (old_path, old_hash)) in after.iter().zip(before) {
+            if path != old_path {
+                return None;
+            }
+            if hash != old_hash && !now.sdk.contains_key(path) {
+                edited.insert(path.clone(), now.files.files.get(path)?.clone());
+            }
+        }
+        for ((path, text), (old_path, old_text)) in now.sdk.iter().zip(&self.sdk) {
+            if path != old_path {
+                return None;
+            }
+            if text != old_text {
+                edited.insert(path.clone(), text.clone());
+            }
+        }
+        Some(edited)
+    }
+}
+
 /// The hash of a build's code (empty for a failed compile).
 fn js_hash(outcome: &Outcome) -> String {
     match outcome {
@@ -358,6 +398,7 @@ mod tests {
             table: ModuleTable {
                 entries,
                 packages: vec!["react".into()],
+                links: Vec::new(),
             },
         })
     }
@@ -522,5 +563,84 @@ mod tests {
         assert!(!listener.bell.has_changed().unwrap());
         hub.changed(app);
         listener.bell.changed().await.unwrap();
+    }
+
+    /// A build's files: `app` as (path, text, blob hash) and `sdk`.
+    fn basis(app: &[(&str, &str, &str)], sdk: &[(&str, &str)]) -> Basis {
+        let own = |list: &[(&str, &str)]| -> Files {
+            list.iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect()
+        };
+        Basis {
+            files: Arc::new(VersionFiles {
+                version: 1,
+                manifest: app
+                    .iter()
+                    .map(|(p, _, h)| (p.to_string(), h.to_string()))
+                    .collect(),
+                files: Arc::new(own(&app
+                    .iter()
+                    .map(|(p, t, _)| (*p, *t))
+                    .collect::<Vec<_>>())),
+            }),
+            sdk: own(sdk),
+        }
+    }
+
+    #[test]
+    fn an_edit_is_the_files_whose_text_changed_if_no_path_came_or_went() {
+        let sdk = [("src/api.ts", "api"), ("src/db.json", "{}")];
+        let before = basis(
+            &[("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p", "h2")],
+            &sdk,
+        );
+        let edited = |now: Basis| before.edited(&now);
+
+        let page_edited = basis(
+            &[("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p2", "h3")],
+            &sdk,
+        );
+        assert_eq!(
+            edited(page_edited),
+            Some(Files::from([("src/Page.tsx".into(), "p2".into())]))
+        );
+        let same = basis(
+            &[("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p", "h2")],
+            &sdk,
+        );
+        assert_eq!(edited(same), Some(Files::new()));
+        // The SDK's data files change with the app's tables.
+        let tables = basis(
+            &[("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p", "h2")],
+            &[("src/api.ts", "api"), ("src/db.json", "{\"t\": 1}")],
+        );
+        assert_eq!(
+            edited(tables),
+            Some(Files::from([("src/db.json".into(), "{\"t\": 1}".into())]))
+        );
+        // A path added, removed or renamed moves the graph: compile it all.
+        let added = basis(
+            &[
+                ("src/App.tsx", "a", "h1"),
+                ("src/New.tsx", "n", "h4"),
+                ("src/Page.tsx", "p", "h2"),
+            ],
+            &sdk,
+        );
+        assert_eq!(edited(added), None);
+        assert_eq!(edited(basis(&[("src/App.tsx", "a", "h1")], &sdk)), None);
+        let renamed = basis(
+            &[("src/App.tsx", "a", "h1"), ("src/Page2.tsx", "p", "h2")],
+            &sdk,
+        );
+        assert_eq!(edited(renamed), None);
+        assert_eq!(
+            edited(basis(
+                &[("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p", "h2")],
+                &sdk[..1]
+            )),
+            None
+        );
     }
 }
