@@ -206,6 +206,18 @@ fn report(out: &Output, error: ClientError) {
 mod tests {
     use super::*;
 
+    /// The paths of the next batch, which `what` makes.
+    async fn edited(watch: &mut FolderWatch, what: &str) -> Vec<PathBuf> {
+        let batch = tokio::time::timeout(Duration::from_secs(5), watch.next())
+            .await
+            .unwrap_or_else(|_| panic!("{what} is seen"))
+            .unwrap();
+        match batch {
+            Batch::Edited(paths) => paths,
+            Batch::Lost(why) => panic!("events lost: {why}"),
+        }
+    }
+
     /// A push reads the files it was told of; the watcher must not take
     /// those reads for edits (it did: `appbox dev` then read and reported
     /// "Nothing to push" in a loop, a core busy for nothing), while an
@@ -231,24 +243,12 @@ mod tests {
         let hidden = dir.join("src/pages/.Home.tsx.swp");
         std::fs::write(&hidden, "export default 2;\n").unwrap();
         std::fs::rename(&hidden, &page).unwrap();
-        let batch = tokio::time::timeout(Duration::from_secs(5), watch.next())
-            .await
-            .expect("a save is seen")
-            .unwrap();
-        let Batch::Edited(paths) = batch else {
-            panic!("events lost: {batch:?}")
-        };
+        let paths = edited(&mut watch, "a save").await;
         assert!(paths.contains(&page), "{paths:?}");
         assert!(tokio::time::timeout(quiet, watch.next()).await.is_err());
 
         std::fs::remove_file(&page).unwrap();
-        let batch = tokio::time::timeout(Duration::from_secs(5), watch.next())
-            .await
-            .expect("a deletion is seen")
-            .unwrap();
-        let Batch::Edited(paths) = batch else {
-            panic!("events lost: {batch:?}")
-        };
+        let paths = edited(&mut watch, "a deletion").await;
         assert!(
             !paths.is_empty() && paths.iter().all(|path| *path == page),
             "{paths:?}"
