@@ -101,9 +101,9 @@ pub struct Output {
 pub struct ModuleTable {
     pub entries: Vec<(String, std::ops::Range<usize>)>,
     pub packages: Vec<String>,
-    /// Dev builds: what each entry's targets depend on, in table order, so
-    /// that an edit of a module's text alone replaces its entry alone
-    /// ([`recompile_dev`]). Empty for minified builds.
+    /// Dev builds without a source map: what each entry's targets depend
+    /// on, in table order, so that an edit of a module's text alone
+    /// replaces its entry alone ([`recompile_dev`]). Empty otherwise.
     pub links: Vec<EntryLinks>,
 }
 
@@ -518,6 +518,9 @@ pub fn compile(
     })
 }
 
+/// Edited modules [`recompile_dev`] compiles at most (one after another).
+pub const MAX_RECOMPILED: usize = 8;
+
 /// A dev build after an edit of its modules' text alone: made by compiling
 /// the edited modules alone, the same script and table a whole compile
 /// gives (see [`recompile_dev`]).
@@ -525,7 +528,9 @@ pub fn compile(
 pub struct Recompiled {
     pub bundle_js: String,
     pub table: ModuleTable,
-    /// The edited modules' warnings (the others' are the build's before).
+    /// The edited modules' warnings, in the order of `edited` (the other
+    /// files' are the build's before; a whole compile lists all of them in
+    /// the graph's order).
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
 }
@@ -533,12 +538,16 @@ pub struct Recompiled {
 /// Recompiles a dev build (`before_js`, built with the table `before`, no
 /// source map) after an edit of the app that only changed the texts of
 /// `edited` (path → new text; every file whose text changed, none added or
-/// removed: the caller compares). Each edited module of the build compiles
-/// alone (through `cache`) and its table entry is replaced; files the build
-/// does not reach cannot change it. `None` when that is not the same as a
-/// whole compile, which then must run: a stylesheet edited, an import or
-/// a `require` added, removed or changed (the graph or the targets move),
-/// an error (the whole compile reports it), or not a dev build.
+/// removed: the caller compares; an app file that an `injected` file of the
+/// same path overrides is no edit). Each edited module of the build
+/// compiles alone (through `cache`) and its table entry is replaced; files
+/// the build does not reach cannot change it. `None` when that is not the
+/// same as a whole compile, which then must run: a stylesheet edited, an
+/// import or a `require` added, removed or changed (the graph or the
+/// targets move), an error or a file over the limit (the whole compile
+/// reports it), or not a dev build without a source map; also when more
+/// than [`MAX_RECOMPILED`] modules changed (one after another here, they
+/// would take longer than the whole compile on all cores).
 pub fn recompile_dev(
     before_js: &str,
     before: &ModuleTable,
@@ -547,7 +556,15 @@ pub fn recompile_dev(
     cache: &ModuleCache,
 ) -> Option<Recompiled> {
     let started = Instant::now();
-    if !options.dev || options.source_map || before.links.len() != before.entries.len() {
+    if !options.dev
+        || options.source_map
+        || before.links.len() != before.entries.len()
+        || edited.values().any(|text| text.len() > MAX_FILE_BYTES)
+    {
+        return None;
+    }
+    let in_table = |path: &String| before.entries.iter().position(|(p, _)| p == path);
+    if edited.keys().filter_map(in_table).count() > MAX_RECOMPILED {
         return None;
     }
     // The module options a dev compile uses, so both share cached modules.
@@ -566,10 +583,10 @@ pub fn recompile_dev(
             // No module: nothing imports it.
             None => continue,
         };
-        let Some(index) = before.entries.iter().position(|(p, _)| p == path) else {
+        let Some(index) = in_table(path) else {
             continue;
         };
-        if source.len() > MAX_FILE_BYTES {
+        if started.elapsed() > options.time_limit {
             return None;
         }
         let links = &before.links[index];

@@ -268,6 +268,16 @@ fn an_edit_of_module_text_alone_gives_what_a_whole_compile_gives() {
             edit(&files, card, "return", "return /* edited */"),
             edit(&files, action, "def ", "# edited\ndef "),
         ],
+        // The entry (the table's first module) and a JSON module.
+        vec![
+            edit(
+                &files,
+                "src/main.tsx",
+                "createRoot",
+                "/* edited */ createRoot",
+            ),
+            edit(&files, "src/fixtures/seed.json", "\"", "\"edited_"),
+        ],
     ];
     for edited in edits {
         let edited: BTreeMap<String, String> = edited.into_iter().collect();
@@ -281,7 +291,8 @@ fn an_edit_of_module_text_alone_gives_what_a_whole_compile_gives() {
             "the same script"
         );
         assert!(recompiled.table == expected.table, "the same table");
-        assert_eq!(recompiled.timings.modules_compiled, 2.min(edited.len()));
+        let modules = edited.keys().filter(|path| !path.ends_with(".py")).count();
+        assert_eq!(recompiled.timings.modules_compiled, modules);
         build.bundle_js = recompiled.bundle_js;
         build.table = recompiled.table;
     }
@@ -304,6 +315,16 @@ fn an_edit_of_module_text_alone_gives_what_a_whole_compile_gives() {
         refused("src/App.css", "{", "{ color: red;").is_none(),
         "a stylesheet"
     );
+    // More modules than one core should compile one after another.
+    let many: BTreeMap<String, String> = build
+        .table
+        .entries
+        .iter()
+        .filter(|(path, _)| path.starts_with("src/pages/") && path.ends_with(".tsx"))
+        .map(|(path, _)| (path.clone(), format!("{}\n// edited\n", files[path])))
+        .collect();
+    assert!(many.len() > appbox_compiler::MAX_RECOMPILED);
+    assert!(recompile_dev(&build.bundle_js, &build.table, &many, &options, &cache).is_none());
     let minified = CompileOptions::default();
     let edited = BTreeMap::from([edit(&files, page, "title=", "data-edited title=")]);
     assert!(recompile_dev(&build.bundle_js, &build.table, &edited, &minified, &cache).is_none());

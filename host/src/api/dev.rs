@@ -22,9 +22,11 @@ use utoipa_axum::routes;
 
 use super::runtime::{error_page, navigation, no_store, session};
 use crate::accounts::{self, BUILDER_ACCESS};
+use crate::builder::apps::VersionFiles;
 use crate::builder::apps::{self, AccessMode, AppRecord};
 use crate::builder::compile::{app_page, Compiled, Mode, Outcome};
 use crate::builder::dev::{self, Basis, Listener, Seen, DEV_CLIENT_JS};
+use crate::builder::vfs::Files;
 use crate::db::Id;
 use crate::error::{ApiQuery, AppError};
 use crate::serving::runtime::script_string;
@@ -101,7 +103,7 @@ async fn dev_page(
             "The dev page carries your sign-in, so it is served only when the browser opens it, not to a script.",
         );
     }
-    let outcome = match working_copy(&state, &app, Mode::Dev).await {
+    let outcome = match page_build(&state, &app).await {
         Ok(outcome) => outcome,
         Err(e) => return e.into_response(),
     };
@@ -137,19 +139,22 @@ async fn dev_page(
     (no_store(), Html(page)).into_response()
 }
 
-/// The app's current files with its SDK, compiled in dev `mode` (with the
-/// source map for the page, without for the stream's updates).
-async fn working_copy(
-    state: &AppState,
-    app: &AppRecord,
-    mode: Mode,
-) -> Result<Arc<Outcome>, AppError> {
-    let files = current_files(state, app).await?;
-    Ok(compile(state, app, &files, None, mode).await.outcome)
+/// The dev page's build: the app's current files with its SDK, compiled in
+/// dev mode with the source map.
+async fn page_build(state: &AppState, app: &AppRecord) -> Result<Arc<Outcome>, AppError> {
+    let (files, sdk) = current_files(state, app).await?;
+    let compiled = state
+        .compiler()
+        .compile(files.files.clone(), sdk, Mode::Dev)
+        .await;
+    Ok(compiled.outcome)
 }
 
 /// The app's current files and SDK files.
-async fn current_files(state: &AppState, app: &AppRecord) -> Result<Basis, AppError> {
+async fn current_files(
+    state: &AppState,
+    app: &AppRecord,
+) -> Result<(Arc<VersionFiles>, Files), AppError> {
     // The compile API's kept files: after a write, or a compile of the
     // same version, nothing is read (the app was found in the builder's
     // tenant).
@@ -158,21 +163,22 @@ async fn current_files(state: &AppState, app: &AppRecord) -> Result<Basis, AppEr
         .version(state.db(), app.id, app.vfs_version)
         .await?;
     let sdk = super::apps::sdk_files(state, app).await?;
-    Ok(Basis { files, sdk })
+    Ok((files, sdk))
 }
 
-/// Compiles `files` in dev `mode`; an update of the page's `build` (made
-/// of `before`) compiles only the edited modules when that is enough.
-async fn compile(
+/// What a dev page runs next, now that the app's files are `files` and
+/// `sdk`: its build (`page`, made of `basis`) with the edited modules
+/// compiled alone when that is enough, else the whole app compiled (dev,
+/// without the source map: a hot update carries none).
+async fn update(
     state: &AppState,
     app: &AppRecord,
-    files: &Basis,
+    (files, sdk): (&Arc<VersionFiles>, &Files),
     page: Option<(&Arc<Outcome>, &Basis)>,
-    mode: Mode,
 ) -> Compiled {
     let started = std::time::Instant::now();
-    let edited = page.and_then(|(build, before)| Some((build, before.edited(files)?)));
     let compiler = state.compiler();
+    let edited = page.and_then(|(build, basis)| Some((build, basis.edited(files, sdk)?)));
     let recompiled = match edited {
         Some((build, edited)) => compiler.recompile_dev(build.clone(), edited).await,
         None => None,
@@ -181,12 +187,12 @@ async fn compile(
         Some(recompiled) => recompiled,
         None => {
             compiler
-                .compile(files.files.files.clone(), files.sdk.clone(), mode)
+                .compile(files.files.clone(), sdk.clone(), Mode::DevUpdate)
                 .await
         }
     };
     // Where a dev update's time goes (`RUST_LOG=appbox_host::api::dev=debug`).
-    tracing::debug!(app = %app.id, ?mode, ms = started.elapsed().as_secs_f64() * 1e3,
+    tracing::debug!(app = %app.id, ms = started.elapsed().as_secs_f64() * 1e3,
         steps = ?compiled.timings, "dev compile");
     compiled
 }
@@ -269,7 +275,7 @@ struct Stream {
     app: uuid::Uuid,
     user: Id,
     seen: Seen,
-    /// The files of the page's build (`seen.build`).
+    /// What the page's build (`seen.build`) was made of.
     basis: Option<Basis>,
     listener: Listener,
     first: bool,
@@ -292,17 +298,17 @@ impl Stream {
             .await
             .ok()?;
         let started = std::time::Instant::now();
-        let files = current_files(&self.state, &app).await.ok()?;
+        let (files, sdk) = current_files(&self.state, &app).await.ok()?;
         let read = started.elapsed();
         let page = self.seen.build.as_ref().zip(self.basis.as_ref());
-        let outcome = compile(&self.state, &app, &files, page, Mode::DevUpdate)
+        let outcome = update(&self.state, &app, (&files, &sdk), page)
             .await
             .outcome;
         let events = dev::step(&mut self.seen, &outcome);
-        // The files of the build the page runs now (a failed compile
+        // What the build the page runs now was made of (a failed compile
         // leaves the page on its last build).
         self.basis = match &self.seen.build {
-            Some(build) if Arc::ptr_eq(build, &outcome) => Some(files),
+            Some(build) if Arc::ptr_eq(build, &outcome) => Some(Basis::of(&files, sdk)),
             Some(_) => self.basis.take(),
             None => None,
         };

@@ -162,6 +162,17 @@ impl Mode {
     }
 }
 
+/// Counts a compile that ran, and how long it took, in the metrics.
+fn record(outcome: &Outcome, started: Instant) {
+    let result = if matches!(outcome, Outcome::Success { .. }) {
+        "success"
+    } else {
+        "failure"
+    };
+    metrics::counter!("appbox_compiles_total", "result" => result).increment(1);
+    metrics::histogram!("appbox_compile_duration_seconds").record(started.elapsed().as_secs_f64());
+}
+
 /// A key for the app's exact content and options.
 fn content_key(files: &Files, injected: &Files, mode: Mode) -> String {
     let mut hasher = Sha256::new();
@@ -257,14 +268,7 @@ impl CompileService {
         if let Some(key) = key {
             self.remember(key, outcome.clone());
         }
-        let result = if matches!(*outcome, Outcome::Success { .. }) {
-            "success"
-        } else {
-            "failure"
-        };
-        metrics::counter!("appbox_compiles_total", "result" => result).increment(1);
-        metrics::histogram!("appbox_compile_duration_seconds")
-            .record(started.elapsed().as_secs_f64());
+        record(&outcome, started);
         Compiled {
             outcome,
             duration: started.elapsed(),
@@ -280,6 +284,15 @@ impl CompileService {
     /// `None`: compile the app.
     pub async fn recompile_dev(&self, before: Arc<Outcome>, edited: Files) -> Option<Compiled> {
         let started = Instant::now();
+        if edited.is_empty() {
+            // A write that changed no file's text: the page's build it is.
+            return Some(Compiled {
+                outcome: before,
+                duration: started.elapsed(),
+                cached: true,
+                timings: Vec::new(),
+            });
+        }
         let _permit = self.permits.acquire().await.ok()?;
         let modules = self.modules.clone();
         let task = tokio::task::spawn_blocking(move || {
@@ -314,9 +327,19 @@ impl CompileService {
             };
             Some((outcome, recompiled.timings.steps))
         });
-        let (outcome, timings) = task.await.ok()??;
+        // It stops itself at the limit; the timeout is the backstop.
+        let (outcome, timings) = match tokio::time::timeout(TIME_LIMIT, task).await {
+            Ok(Ok(done)) => done?,
+            Ok(Err(join_error)) => {
+                tracing::error!(error = %join_error, "the compiler panicked");
+                return None;
+            }
+            Err(_) => return None,
+        };
+        let outcome = Arc::new(outcome);
+        record(&outcome, started);
         Some(Compiled {
-            outcome: Arc::new(outcome),
+            outcome,
             duration: started.elapsed(),
             cached: false,
             timings,

@@ -11,7 +11,7 @@
 //! number of streams per app and per user. Nothing here touches what end
 //! users get: the published build and its page are `serving::runtime`'s.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use hmac::{Hmac, Mac};
@@ -196,33 +196,40 @@ impl Seen {
     }
 }
 
-/// The files a build was made of: the app's version and the SDK files.
+/// What a build was made of: the app version's manifest (path → blob hash)
+/// and the SDK files.
 pub struct Basis {
-    pub files: Arc<VersionFiles>,
-    pub sdk: Files,
+    manifest: BTreeMap<String, String>,
+    sdk: Files,
 }
 
 impl Basis {
-    /// The files whose text differs in `now` (path → new text), if no path
-    /// was added or removed: an edit a dev page's build may follow by
-    /// compiling those alone. App files compare by their blobs' hashes
-    /// (not by their megabytes of text); an app file the SDK overrides is
-    /// no edit.
-    pub fn edited(&self, now: &Basis) -> Option<Files> {
-        let (before, after) = (&self.files.manifest, &now.files.manifest);
-        if before.len() != after.len() || self.sdk.len() != now.sdk.len() {
+    pub fn of(files: &VersionFiles, sdk: Files) -> Basis {
+        Basis {
+            manifest: files.manifest.clone(),
+            sdk,
+        }
+    }
+
+    /// The files whose text differs in `files` and `sdk` (path → new
+    /// text), if no path was added or removed: an edit a dev page's build
+    /// may follow by compiling those alone. App files compare by their
+    /// blobs' hashes (not by their megabytes of text); an app file the SDK
+    /// overrides is no edit.
+    pub fn edited(&self, files: &VersionFiles, sdk: &Files) -> Option<Files> {
+        if self.manifest.len() != files.manifest.len() || self.sdk.len() != sdk.len() {
             return None;
         }
         let mut edited = Files::new();
-        for ((path, hash), (old_path, old_hash)) in after.iter().zip(before) {
+        for ((path, hash), (old_path, old_hash)) in files.manifest.iter().zip(&self.manifest) {
             if path != old_path {
                 return None;
             }
-            if hash != old_hash && !now.sdk.contains_key(path) {
-                edited.insert(path.clone(), now.files.files.get(path)?.clone());
+            if hash != old_hash && !sdk.contains_key(path) {
+                edited.insert(path.clone(), files.files.get(path)?.clone());
             }
         }
-        for ((path, text), (old_path, old_text)) in now.sdk.iter().zip(&self.sdk) {
+        for ((path, text), (old_path, old_text)) in sdk.iter().zip(&self.sdk) {
             if path != old_path {
                 return None;
             }
@@ -565,82 +572,76 @@ mod tests {
         listener.bell.changed().await.unwrap();
     }
 
-    /// A build's files: `app` as (path, text, blob hash) and `sdk`.
-    fn basis(app: &[(&str, &str, &str)], sdk: &[(&str, &str)]) -> Basis {
-        let own = |list: &[(&str, &str)]| -> Files {
-            list.iter()
-                .map(|(p, t)| (p.to_string(), t.to_string()))
-                .collect()
-        };
-        Basis {
-            files: Arc::new(VersionFiles {
-                version: 1,
-                manifest: app
-                    .iter()
-                    .map(|(p, _, h)| (p.to_string(), h.to_string()))
+    /// A version of an app: (path, text, blob hash).
+    fn version(app: &[(&str, &str, &str)]) -> VersionFiles {
+        VersionFiles {
+            version: 1,
+            manifest: app
+                .iter()
+                .map(|(p, _, h)| (p.to_string(), h.to_string()))
+                .collect(),
+            files: Arc::new(
+                app.iter()
+                    .map(|(p, t, _)| (p.to_string(), t.to_string()))
                     .collect(),
-                files: Arc::new(own(&app
-                    .iter()
-                    .map(|(p, t, _)| (*p, *t))
-                    .collect::<Vec<_>>())),
-            }),
-            sdk: own(sdk),
+            ),
         }
+    }
+
+    fn sdk(files: &[(&str, &str)]) -> Files {
+        files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect()
     }
 
     #[test]
     fn an_edit_is_the_files_whose_text_changed_if_no_path_came_or_went() {
-        let sdk = [("src/api.ts", "api"), ("src/db.json", "{}")];
-        let before = basis(
-            &[("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p", "h2")],
-            &sdk,
-        );
-        let edited = |now: Basis| before.edited(&now);
+        let kit = sdk(&[("src/api.ts", "api"), ("src/db.json", "{}")]);
+        let app = [("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p", "h2")];
+        let before = Basis::of(&version(&app), kit.clone());
+        let edited = |app: &[(&str, &str, &str)], sdk: &Files| before.edited(&version(app), sdk);
 
-        let page_edited = basis(
-            &[("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p2", "h3")],
-            &sdk,
-        );
+        let page_edited = [("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p2", "h3")];
         assert_eq!(
-            edited(page_edited),
+            edited(&page_edited, &kit),
             Some(Files::from([("src/Page.tsx".into(), "p2".into())]))
         );
-        let same = basis(
-            &[("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p", "h2")],
-            &sdk,
-        );
-        assert_eq!(edited(same), Some(Files::new()));
+        assert_eq!(edited(&app, &kit), Some(Files::new()));
         // The SDK's data files change with the app's tables.
-        let tables = basis(
-            &[("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p", "h2")],
-            &[("src/api.ts", "api"), ("src/db.json", "{\"t\": 1}")],
-        );
+        let tables = sdk(&[("src/api.ts", "api"), ("src/db.json", "{\"t\": 1}")]);
         assert_eq!(
-            edited(tables),
+            edited(&app, &tables),
             Some(Files::from([("src/db.json".into(), "{\"t\": 1}".into())]))
         );
-        // A path added, removed or renamed moves the graph: compile it all.
-        let added = basis(
-            &[
+        // An app file the SDK overrides is no edit.
+        let overridden = [
+            ("src/App.tsx", "a", "h1"),
+            ("src/Page.tsx", "p", "h2"),
+            ("src/api.ts", "x", "h5"),
+        ];
+        let with_own_api = Basis::of(
+            &version(&[
                 ("src/App.tsx", "a", "h1"),
-                ("src/New.tsx", "n", "h4"),
                 ("src/Page.tsx", "p", "h2"),
-            ],
-            &sdk,
+                ("src/api.ts", "y", "h6"),
+            ]),
+            kit.clone(),
         );
-        assert_eq!(edited(added), None);
-        assert_eq!(edited(basis(&[("src/App.tsx", "a", "h1")], &sdk)), None);
-        let renamed = basis(
-            &[("src/App.tsx", "a", "h1"), ("src/Page2.tsx", "p", "h2")],
-            &sdk,
-        );
-        assert_eq!(edited(renamed), None);
         assert_eq!(
-            edited(basis(
-                &[("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p", "h2")],
-                &sdk[..1]
-            )),
-            None
+            with_own_api.edited(&version(&overridden), &kit),
+            Some(Files::new())
         );
+        // A path added, removed or renamed moves the graph: compile it all.
+        let added = [
+            ("src/App.tsx", "a", "h1"),
+            ("src/New.tsx", "n", "h4"),
+            ("src/Page.tsx", "p", "h2"),
+        ];
+        assert_eq!(edited(&added, &kit), None);
+        assert_eq!(edited(&app[..1], &kit), None);
+        let renamed = [("src/App.tsx", "a", "h1"), ("src/Page2.tsx", "p", "h2")];
+        assert_eq!(edited(&renamed, &kit), None);
+        assert_eq!(edited(&app, &sdk(&[("src/api.ts", "api")])), None);
     }
 }

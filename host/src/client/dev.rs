@@ -8,6 +8,7 @@
 //! once, for the page, and no answer carrying the whole bundle is written
 //! back to this terminal.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -117,17 +118,20 @@ impl FolderWatch {
 
     /// The next batch of edits; `None` once the watcher stopped.
     async fn next(&mut self) -> Option<Batch> {
-        let mut edited = Vec::new();
+        // Each path once: a save is several events (written, closed,
+        // renamed), and the push reads each path named.
+        let mut edited = BTreeSet::new();
         let mut lost = None;
-        // Set by the batch's first edit; the batch ends when the folder
-        // stayed quiet for QUIET since the last one.
-        let mut first: Option<Instant> = None;
+        // When the batch ends: QUIET after its last edit, LONGEST_BATCH
+        // after its first at the latest (other events, such as an editor
+        // reading files, do not move it). `None` until the first edit.
+        let mut ends: Option<(Instant, Instant)> = None;
         loop {
-            let event = match first {
+            let event = match ends {
                 None => self.events.recv().await?,
-                Some(first) => {
-                    let wait = QUIET.min(LONGEST_BATCH.saturating_sub(first.elapsed()));
-                    match tokio::time::timeout(wait, self.events.recv()).await {
+                Some((first, last)) => {
+                    let at = (last + QUIET).min(first + LONGEST_BATCH);
+                    match tokio::time::timeout_at(at.into(), self.events.recv()).await {
                         Ok(Some(event)) => event,
                         Ok(None) | Err(_) => break,
                     }
@@ -136,26 +140,26 @@ impl FolderWatch {
             match event {
                 Ok(event) if event.need_rescan() => lost = Some("the system dropped events".into()),
                 Ok(event) if is_edit(&event.kind) => {
-                    let before = edited.len();
-                    edited.extend(
-                        event
-                            .paths
-                            .into_iter()
-                            .filter(|path| sync::is_app_path(&self.dir, path)),
-                    );
+                    let mut app_paths = event
+                        .paths
+                        .into_iter()
+                        .filter(|path| sync::is_app_path(&self.dir, path))
+                        .peekable();
                     // Not the app's (the sync state this process writes).
-                    if edited.len() == before {
+                    if app_paths.peek().is_none() {
                         continue;
                     }
+                    edited.extend(app_paths);
                 }
                 Ok(_) => continue,
                 Err(e) => lost = Some(e.to_string()),
             }
-            first.get_or_insert_with(Instant::now);
+            let now = Instant::now();
+            ends = Some((ends.map_or(now, |(first, _)| first), now));
         }
         Some(match lost {
             Some(why) => Batch::Lost(why),
-            None => Batch::Edited(edited),
+            None => Batch::Edited(edited.into_iter().collect()),
         })
     }
 }
@@ -221,7 +225,7 @@ mod tests {
     /// A push reads the files it was told of; the watcher must not take
     /// those reads for edits (it did: `appbox dev` then read and reported
     /// "Nothing to push" in a loop, a core busy for nothing), while an
-    /// editor's save and a deleted file are one batch each.
+    /// editor's save, a deleted file and a new folder are one batch each.
     #[tokio::test]
     async fn reading_a_file_is_no_edit_and_a_save_is_one_batch() {
         let dir = tempfile::tempdir().unwrap();
@@ -253,5 +257,12 @@ mod tests {
             !paths.is_empty() && paths.iter().all(|path| *path == page),
             "{paths:?}"
         );
+
+        // A new folder with a file (the push reads the folder named).
+        let widgets = dir.join("src/widgets");
+        std::fs::create_dir(&widgets).unwrap();
+        std::fs::write(widgets.join("Chart.tsx"), "export default 3;\n").unwrap();
+        let paths = edited(&mut watch, "a new folder").await;
+        assert!(paths.contains(&widgets), "{paths:?}");
     }
 }
