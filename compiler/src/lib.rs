@@ -457,6 +457,7 @@ pub fn compile(
             Some(job)
         })
         .collect();
+    step("exports kept and read once");
     let (modules, css) = std::thread::scope(|scope| {
         let css = std::thread::Builder::new()
             .stack_size(WORKER_STACK)
