@@ -507,8 +507,7 @@ pub fn link(
             starts.push(((*path).clone(), line));
         }
         push(&mut out, &mut line, output.code.trim_end());
-        // What `recompile_dev` needs, which takes a dev build without a map.
-        if !minify && !map_lines {
+        if !minify {
             let imports = scans.get(*path).and_then(|scan| scan.as_ref().ok());
             entry_links.push(EntryLinks {
                 targets_at: out.len() - entry_start,

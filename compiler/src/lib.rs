@@ -101,9 +101,10 @@ pub struct Output {
 pub struct ModuleTable {
     pub entries: Vec<(String, std::ops::Range<usize>)>,
     pub packages: Vec<String>,
-    /// Dev builds without a source map: what each entry's targets depend
-    /// on, in table order, so that an edit of a module's text alone
-    /// replaces its entry alone ([`recompile_dev`]). Empty otherwise.
+    /// Dev builds: what each entry's targets depend on, in table order, so
+    /// that an edit of a module's text alone replaces its entry alone
+    /// ([`recompile_dev`]; the same with or without the source map, as the
+    /// rest of the table is). Empty for minified builds.
     pub links: Vec<EntryLinks>,
 }
 
