@@ -563,6 +563,7 @@ pub fn link(
         table: ModuleTable {
             entries,
             packages: packages.iter().map(|p| (*p).to_owned()).collect(),
+            stylesheet: Vec::new(),
             links: entry_links,
         },
     }

@@ -53,6 +53,9 @@ use crate::diagnostic::{Diagnostic, Location};
 pub struct CssOutput {
     pub code: String,
     pub warnings: Vec<Diagnostic>,
+    /// The app's files it was made of (the entries and every file they
+    /// `@import`, CSS or not).
+    pub files: Vec<String>,
 }
 
 /// Name of the virtual entry file that `@import`s the real entries. It holds
@@ -107,6 +110,7 @@ pub fn bundle_css(
         return Ok(CssOutput {
             code: String::new(),
             warnings: Vec::new(),
+            files: Vec::new(),
         });
     }
     let graph = load_graph(entries, read, minify)?;
@@ -176,7 +180,18 @@ pub fn bundle_css(
         code.push('\n');
     }
     code.push_str(&body);
-    Ok(CssOutput { code, warnings })
+    // (Virtual files, the entry and external imports, start with a NUL.)
+    let files = provider
+        .files
+        .keys()
+        .filter(|path| !path.starts_with('\0'))
+        .cloned()
+        .collect();
+    Ok(CssOutput {
+        code,
+        warnings,
+        files,
+    })
 }
 
 /// The virtual entry: one `@import` per entry, in order.
@@ -1215,7 +1230,8 @@ mod tests {
             output,
             CssOutput {
                 code: String::new(),
-                warnings: vec![]
+                warnings: vec![],
+                files: vec![],
             }
         );
     }

@@ -36,7 +36,6 @@ pub mod resolve;
 mod settled;
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -101,6 +100,9 @@ pub struct Output {
 pub struct ModuleTable {
     pub entries: Vec<(String, std::ops::Range<usize>)>,
     pub packages: Vec<String>,
+    /// The app's files the stylesheet was made of (an edit of one changes
+    /// the CSS, not the modules).
+    pub stylesheet: Vec<String>,
     /// Dev builds: what each entry's targets depend on, in table order, so
     /// that an edit of a module's text alone replaces its entry alone
     /// ([`recompile_dev`]; the same with or without the source map, as the
@@ -182,8 +184,17 @@ pub struct Timings {
 pub struct ModuleCache {
     entries: Mutex<HashMap<CacheKey, CacheEntry>>,
     bytes: AtomicUsize,
-    /// The last stylesheet, by a hash of what it was made of.
-    css: Mutex<Option<(u64, Arc<css::CssOutput>)>>,
+    /// The last stylesheet, and what it was made of.
+    css: Mutex<Option<LastCss>>,
+}
+
+/// A stylesheet with its entries, its mode and the content hash of every
+/// file its bundle read (an `@import` may name any file of the app).
+struct LastCss {
+    entries: Vec<String>,
+    minify: bool,
+    read: Vec<(String, u64)>,
+    output: Arc<css::CssOutput>,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -284,38 +295,48 @@ impl ModuleCache {
         }
     }
 
-    /// The app's stylesheet: the last one again if no CSS file, the order
-    /// of the entries nor the mode changed (an edit of a script).
+    /// The app's stylesheet: the last one again if the entries, their order
+    /// and the mode are the same and no file it read changed (an edit of a
+    /// script).
     fn css(
         &self,
         entries: &[String],
         vfs: &BTreeMap<String, String>,
         minify: bool,
     ) -> Result<Arc<css::CssOutput>, Vec<Diagnostic>> {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (entries, minify).hash(&mut hasher);
-        // Every CSS file, as `@import` may reach any of them.
-        vfs.iter()
-            .filter(|(path, _)| Loader::for_path(path) == Some(Loader::Css))
-            .for_each(|file| file.hash(&mut hasher));
-        let key = hasher.finish();
-        if let Some((_, hit)) = self
+        let unchanged = |last: &&LastCss| {
+            last.entries == entries
+                && last.minify == minify
+                && last.read.iter().all(|(path, hash)| {
+                    vfs.get(path)
+                        .is_some_and(|text| ModuleCache::content_hash(text) == *hash)
+                })
+        };
+        if let Some(hit) = self
             .css
             .lock()
             .ok()
-            .as_deref()
-            .and_then(|c| c.as_ref())
-            .filter(|(k, _)| *k == key)
+            .and_then(|last| last.as_ref().filter(unchanged).map(|l| l.output.clone()))
         {
-            return Ok(hit.clone());
+            return Ok(hit);
         }
         let output = Arc::new(css::bundle_css(
             entries,
             &|path: &str| vfs.get(path).cloned(),
             minify,
         )?);
+        let read = output
+            .files
+            .iter()
+            .filter_map(|path| Some((path.clone(), ModuleCache::content_hash(vfs.get(path)?))))
+            .collect();
         if let Ok(mut last) = self.css.lock() {
-            *last = Some((key, output.clone()));
+            *last = Some(LastCss {
+                entries: entries.to_vec(),
+                minify,
+                read,
+                output: output.clone(),
+            });
         }
         Ok(output)
     }
@@ -499,8 +520,9 @@ pub fn compile(
     let bundle::Linked {
         script: mut bundle_js,
         starts,
-        table,
+        mut table,
     } = bundle::link(&graph, &compiled, &scans, !options.dev, source_map);
+    table.stylesheet = css.files.clone();
     step("link");
     if source_map {
         bundle_js.push_str(&source_map_comment(&starts, &compiled));
@@ -544,12 +566,12 @@ pub struct Recompiled {
 /// same path overrides is no edit). Each edited module of the build
 /// compiles alone (through `cache`) and its table entry is replaced; files
 /// the build does not reach cannot change it. `None` when that is not the
-/// same as a whole compile, which then must run: a stylesheet edited, an
-/// import or a `require` added, removed or changed (the graph or the
-/// targets move), an error or a file over the limit (the whole compile
-/// reports it), or not a dev build without a source map; also when more
-/// than [`MAX_RECOMPILED`] modules changed (one after another here, they
-/// would take longer than the whole compile on all cores).
+/// same as a whole compile, which then must run: a stylesheet or a file it
+/// `@import`s edited, an import or a `require` added, removed or changed
+/// (the graph or the targets move), an error or a file over the limit (the
+/// whole compile reports it), or not a dev build without a source map; also
+/// when more than [`MAX_RECOMPILED`] modules changed (one after another
+/// here, they would take longer than the whole compile on all cores).
 pub fn recompile_dev(
     before_js: &str,
     before: &ModuleTable,
@@ -579,6 +601,9 @@ pub fn recompile_dev(
     let mut warnings = Vec::new();
     let mut stages = StageTimes::default();
     for (path, source) in edited {
+        if before.stylesheet.contains(path) {
+            return None;
+        }
         let loader = match Loader::for_path(path) {
             Some(Loader::Css) => return None,
             Some(loader) => loader,

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use appbox_compiler::diagnostic::render_all;
-use appbox_compiler::{compile, CompileOptions, Diagnostic, ModuleCache, Output, Severity};
+use appbox_compiler::{
+    compile, recompile_dev, CompileOptions, Diagnostic, ModuleCache, Output, Severity,
+};
 
 fn vfs(files: &[(&str, &str)]) -> BTreeMap<String, String> {
     files
@@ -709,6 +711,27 @@ fn the_stylesheet_is_rebuilt_only_when_css_changes() {
     let third = compile(&files, &BTreeMap::new(), &options, &cache).expect("compile");
     assert_eq!(third.css, second.css);
     assert_eq!(run(&third.bundle_js).trim(), "2");
+    // `@import` may name a file that is not `.css`: its edits count too.
+    files.insert(
+        "src/b.css".into(),
+        "@import './tokens.txt';\n.b { color: green }\n".into(),
+    );
+    files.insert("src/tokens.txt".into(), ".t { color: teal }\n".into());
+    let fourth = compile(&files, &BTreeMap::new(), &options, &cache).expect("compile");
+    assert!(fourth.css.contains("teal"), "{}", fourth.css);
+    files.insert("src/tokens.txt".into(), ".t { color: olive }\n".into());
+    let fifth = compile(&files, &BTreeMap::new(), &options, &cache).expect("compile");
+    assert!(fifth.css.contains("olive"), "{}", fifth.css);
+    // Nor does a dev page's update take it for a file no module imports.
+    let update = CompileOptions {
+        source_map: false,
+        ..dev_options()
+    };
+    let dev = compile(&files, &BTreeMap::new(), &update, &cache).expect("compile");
+    let edited = vfs(&[("src/tokens.txt", ".t { color: navy }\n")]);
+    assert!(recompile_dev(&dev.bundle_js, &dev.table, &edited, &update, &cache).is_none());
+    let edited = vfs(&[("src/notes.md", "not read by anything\n")]);
+    assert!(recompile_dev(&dev.bundle_js, &dev.table, &edited, &update, &cache).is_some());
 }
 
 #[test]

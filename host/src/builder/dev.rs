@@ -405,6 +405,7 @@ mod tests {
             table: ModuleTable {
                 entries,
                 packages: vec!["react".into()],
+                stylesheet: Vec::new(),
                 links: Vec::new(),
             },
         })
