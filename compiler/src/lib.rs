@@ -295,6 +295,46 @@ impl ModuleCache {
         }
     }
 
+    /// Scans `source` (a miss of [`ModuleCache::get_scan`]) and keeps the
+    /// scan under `key`; also the module parsed and the time it took.
+    fn scan_and_keep(
+        &self,
+        key: CacheKey,
+        path: &str,
+        source: &str,
+        loader: Loader,
+    ) -> (ScanResult, Option<Parsed>, StageTimes) {
+        let (scan, parsed, times) = scan_module(path, source, loader);
+        let scan = scan.map(Arc::new);
+        if let Ok(scan) = &scan {
+            self.put(key, source, Cached::Scan(scan.clone()));
+        }
+        (scan, parsed, times)
+    }
+
+    /// Compiles `job` (a miss of [`ModuleCache::get_module`]) and keeps the
+    /// module under `key`.
+    fn compile_and_keep(
+        &self,
+        key: CacheKey,
+        job: Job<'_>,
+        options: ModuleOptions,
+    ) -> ModuleResult {
+        let result = compile_module(
+            job.path,
+            job.source,
+            job.loader,
+            options,
+            &job.context,
+            job.parsed,
+        )
+        .map(Arc::new);
+        if let Ok(output) = &result {
+            self.put(key, job.source, Cached::Module(output.clone()));
+        }
+        result
+    }
+
     /// The app's stylesheet: the last one again if the entries, their order
     /// and the mode are the same and no file it read changed (an edit of a
     /// script).
@@ -622,11 +662,9 @@ pub fn recompile_dev(
         let (scan, parsed) = match cache.get_scan(&scan_key, source) {
             Some(scan) => (scan, None),
             None => {
-                let (scan, parsed, times) = scan_module(path, source, loader);
+                let (scan, parsed, times) = cache.scan_and_keep(scan_key, path, source, loader);
                 stages.add(&times);
-                let scan = Arc::new(scan.ok()?);
-                cache.put(scan_key, source, Cached::Scan(scan.clone()));
-                (scan, parsed)
+                (scan.ok()?, parsed)
             }
         };
         let same_imports = scan.imports.len() == links.imports.len()
@@ -644,19 +682,16 @@ pub fn recompile_dev(
         let output = match cache.get_module(&key, source) {
             Some(output) => output,
             None => {
-                let output = Arc::new(
-                    compile_module(
-                        path,
-                        source,
-                        loader,
-                        module_options,
-                        &Context::default(),
-                        parsed,
-                    )
-                    .ok()?,
-                );
+                let job = Job {
+                    path,
+                    source,
+                    content_hash,
+                    loader,
+                    context: Context::default(),
+                    parsed,
+                };
+                let output = cache.compile_and_keep(key, job, module_options).ok()?;
                 stages.add(&output.stages);
-                cache.put(key, source, Cached::Module(output.clone()));
                 output
             }
         };
@@ -880,11 +915,7 @@ fn scan_all<'a>(
     // Big files first, so the last thread to finish does not start one late.
     todo.sort_by_key(|(_, source, _, _)| std::cmp::Reverse(source.len()));
     let results = on_all_cores(todo, deadline, |(path, source, loader, key)| {
-        let (scan, parsed, times) = scan_module(path, source, loader);
-        let scan = scan.map(Arc::new);
-        if let Ok(scan) = &scan {
-            cache.put(key, source, Cached::Scan(scan.clone()));
-        }
+        let (scan, parsed, times) = cache.scan_and_keep(key, path, source, loader);
         (path, scan, parsed, times)
     })?;
     let mut stages = StageTimes::default();
@@ -926,19 +957,8 @@ fn compile_all(
     }
     todo.sort_by_key(|(job, _)| std::cmp::Reverse(job.source.len()));
     let results = on_all_cores(todo, deadline, |(job, key)| {
-        let result = compile_module(
-            job.path,
-            job.source,
-            job.loader,
-            options,
-            &job.context,
-            job.parsed,
-        )
-        .map(Arc::new);
-        if let Ok(output) = &result {
-            cache.put(key, job.source, Cached::Module(output.clone()));
-        }
-        (job.path, result)
+        let path = job.path;
+        (path, cache.compile_and_keep(key, job, options))
     })?;
     let mut stages = StageTimes::default();
     for (_, result) in &results {

@@ -1,8 +1,8 @@
 //! Compiling apps for the compile API (spec 001 §6): the app's files plus the
 //! host's SDK go through `appbox_compiler`, off the async executor, at most
 //! one compile per core at a time, with three caches: the last version's
-//! files of recently written or compiled apps (so an edit reads its own blobs from the
-//! database, not the whole app's), compiled modules (so a one-file edit
+//! files of recently written or compiled apps (so the compile after a write
+//! reads nothing from the database), compiled modules (so a one-file edit
 //! recompiles one module) and whole results by content hash.
 
 use std::collections::{HashMap, VecDeque};
@@ -162,6 +162,29 @@ impl Mode {
     }
 }
 
+/// Why work [`off_executor`] ran gave no answer.
+enum Stopped {
+    Panicked,
+    TooLong,
+}
+
+/// Runs CPU-bound compiler work on a blocking thread, not the executor.
+/// The compiler stops itself at the limit; the timeout here is the
+/// backstop. A panic is logged.
+async fn off_executor<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Stopped> {
+    let task = tokio::task::spawn_blocking(work);
+    match tokio::time::timeout(TIME_LIMIT + Duration::from_secs(5), task).await {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(join_error)) => {
+            tracing::error!(error = %join_error, "the compiler panicked");
+            Err(Stopped::Panicked)
+        }
+        Err(_) => Err(Stopped::TooLong),
+    }
+}
+
 /// Counts a compile that ran, and how long it took, in the metrics.
 fn record(outcome: &Outcome, started: Instant) {
     let result = if matches!(outcome, Outcome::Success { .. }) {
@@ -295,7 +318,7 @@ impl CompileService {
         }
         let _permit = self.permits.acquire().await.ok()?;
         let modules = self.modules.clone();
-        let task = tokio::task::spawn_blocking(move || {
+        let recompiled = off_executor(move || {
             let Outcome::Success {
                 bundle_js,
                 css,
@@ -326,16 +349,9 @@ impl CompileService {
                 table: recompiled.table,
             };
             Some((outcome, recompiled.timings.steps))
-        });
-        // It stops itself at the limit; the timeout is the backstop.
-        let (outcome, timings) = match tokio::time::timeout(TIME_LIMIT, task).await {
-            Ok(Ok(done)) => done?,
-            Ok(Err(join_error)) => {
-                tracing::error!(error = %join_error, "the compiler panicked");
-                return None;
-            }
-            Err(_) => return None,
-        };
+        })
+        .await;
+        let (outcome, timings) = recompiled.ok()??;
         let outcome = Arc::new(outcome);
         record(&outcome, started);
         Some(Compiled {
@@ -349,12 +365,9 @@ impl CompileService {
     async fn run(&self, files: Arc<Files>, injected: Files, mode: Mode) -> (Outcome, Timings) {
         let modules = self.modules.clone();
         let options = mode.options();
-        // The compile is CPU-bound: a blocking thread, not the executor. It
-        // stops itself at the limit; the timeout here is the backstop.
-        let task =
-            tokio::task::spawn_blocking(move || compile(&files, &injected, &options, &modules));
-        let outcome = match tokio::time::timeout(TIME_LIMIT + Duration::from_secs(5), task).await {
-            Ok(Ok(Ok(output))) => {
+        let compiled = off_executor(move || compile(&files, &injected, &options, &modules)).await;
+        let outcome = match compiled {
+            Ok(Ok(output)) => {
                 return (
                     Outcome::Success {
                         bundle_js: output.bundle_js,
@@ -365,17 +378,14 @@ impl CompileService {
                     output.timings,
                 )
             }
-            Ok(Ok(Err(errors))) => Outcome::Failure { errors },
-            Ok(Err(join_error)) => {
-                tracing::error!(error = %join_error, "the compiler panicked");
-                Outcome::Failure {
-                    errors: vec![Diagnostic::error(
-                        "Internal compiler error; the server log has details",
-                        None,
-                    )],
-                }
-            }
-            Err(_) => Outcome::Failure {
+            Ok(Err(errors)) => Outcome::Failure { errors },
+            Err(Stopped::Panicked) => Outcome::Failure {
+                errors: vec![Diagnostic::error(
+                    "Internal compiler error; the server log has details",
+                    None,
+                )],
+            },
+            Err(Stopped::TooLong) => Outcome::Failure {
                 errors: vec![Diagnostic::error(
                     format!(
                         "The compile took longer than the {} s limit and was stopped",

@@ -385,6 +385,7 @@ fn hot_update(before: &Outcome, now: &Outcome) -> Option<Vec<HotModule>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::builder::vfs::files_of;
     use appbox_compiler::{Diagnostic, ModuleTable};
 
     /// A build of `modules` (path, table entry), with `css`.
@@ -575,30 +576,18 @@ mod tests {
 
     /// A version of an app: (path, text, blob hash).
     fn version(app: &[(&str, &str, &str)]) -> VersionFiles {
+        let hashes: Vec<(&str, &str)> = app.iter().map(|(p, _, h)| (*p, *h)).collect();
+        let texts: Vec<(&str, &str)> = app.iter().map(|(p, t, _)| (*p, *t)).collect();
         VersionFiles {
             version: 1,
-            manifest: app
-                .iter()
-                .map(|(p, _, h)| (p.to_string(), h.to_string()))
-                .collect(),
-            files: Arc::new(
-                app.iter()
-                    .map(|(p, t, _)| (p.to_string(), t.to_string()))
-                    .collect(),
-            ),
+            manifest: files_of(&hashes),
+            files: Arc::new(files_of(&texts)),
         }
-    }
-
-    fn sdk(files: &[(&str, &str)]) -> Files {
-        files
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
-            .collect()
     }
 
     #[test]
     fn an_edit_is_the_files_whose_text_changed_if_no_path_came_or_went() {
-        let kit = sdk(&[("src/api.ts", "api"), ("src/db.json", "{}")]);
+        let kit = files_of(&[("src/api.ts", "api"), ("src/db.json", "{}")]);
         let app = [("src/App.tsx", "a", "h1"), ("src/Page.tsx", "p", "h2")];
         let before = Basis::of(&version(&app), kit.clone());
         let edited = |app: &[(&str, &str, &str)], sdk: &Files| before.edited(&version(app), sdk);
@@ -610,7 +599,7 @@ mod tests {
         );
         assert_eq!(edited(&app, &kit), Some(Files::new()));
         // The SDK's data files change with the app's tables.
-        let tables = sdk(&[("src/api.ts", "api"), ("src/db.json", "{\"t\": 1}")]);
+        let tables = files_of(&[("src/api.ts", "api"), ("src/db.json", "{\"t\": 1}")]);
         assert_eq!(
             edited(&app, &tables),
             Some(Files::from([("src/db.json".into(), "{\"t\": 1}".into())]))
@@ -643,6 +632,6 @@ mod tests {
         assert_eq!(edited(&app[..1], &kit), None);
         let renamed = [("src/App.tsx", "a", "h1"), ("src/Page2.tsx", "p", "h2")];
         assert_eq!(edited(&renamed, &kit), None);
-        assert_eq!(edited(&app, &sdk(&[("src/api.ts", "api")])), None);
+        assert_eq!(edited(&app, &files_of(&[("src/api.ts", "api")])), None);
     }
 }

@@ -9,6 +9,15 @@ use std::collections::BTreeMap;
 /// Path → file content (UTF-8 text), ordered so output is deterministic.
 pub type Files = BTreeMap<String, String>;
 
+/// Files from (path, text) pairs, for tests.
+#[cfg(test)]
+pub(crate) fn files_of(pairs: &[(&str, &str)]) -> Files {
+    pairs
+        .iter()
+        .map(|(path, text)| (path.to_string(), text.to_string()))
+        .collect()
+}
+
 /// Files an app may hold, not counting the host-owned SDK files.
 pub const MAX_FILES: usize = 500;
 /// Bytes a file may hold, counted in UTF-8.
@@ -218,14 +227,8 @@ impl Edit {
 
 #[cfg(test)]
 mod tests {
+    use super::files_of as files;
     use super::*;
-
-    fn files(pairs: &[(&str, &str)]) -> Files {
-        pairs
-            .iter()
-            .map(|(p, c)| (p.to_string(), c.to_string()))
-            .collect()
-    }
 
     #[test]
     fn paths_are_normalised_or_refused() {

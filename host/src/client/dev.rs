@@ -1,5 +1,5 @@
 //! `appbox dev [DIR]`: watches the app folder and, after each save, pushes
-//! what changed (`sync::push`). The push rings the app's bell on the
+//! what changed (`sync::send`). The push rings the app's bell on the
 //! server, which compiles the files in dev mode for every open dev page of
 //! the app (`/dev/{slug}`) and tells it what changed over server-sent
 //! events (`api/dev.rs`), so the browser follows without a reload by hand.
@@ -85,7 +85,6 @@ pub(crate) async fn dev(out: &Output, opts: &ClientOpts, dir: &Path) -> Result<(
 }
 
 /// What the folder's watcher saw since the last batch.
-#[derive(Debug, PartialEq)]
 enum Batch {
     /// The app's paths that were edited (files, or folders created or moved).
     Edited(Vec<PathBuf>),
