@@ -40,6 +40,11 @@ mod users;
 
 use cli::{Cli, Command};
 
+/// The allocator of the server, the CLI, the tests and the benches (see
+/// the workspace's Cargo.toml for why).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Runs one CLI command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
