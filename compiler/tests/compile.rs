@@ -306,6 +306,8 @@ fn minified_output_is_smaller_and_has_no_source_map() {
         .contains("sourceMappingURL=data:application/json;base64,"));
     assert!(!min.bundle_js.contains("sourceMappingURL"));
     assert!(min.bundle_js.len() < dev.bundle_js.len());
+    // Mangled: the parameter's name is gone (the mangler's options parse).
+    assert!(!min.bundle_js.contains("name"), "{}", min.bundle_js);
     assert_eq!(run(&min.bundle_js).trim(), "hello world");
     assert_eq!(run(&dev.bundle_js).trim(), "hello world");
 
