@@ -595,7 +595,8 @@ fn script_module(
             ));
         }
         laps.lap(2);
-        if jsx_enabled {
+        let syntax = SyntaxToLower::of(&program);
+        if jsx_enabled && syntax.jsx {
             let jsx_options = JsxOptions {
                 runtime: Some(Runtime::Automatic),
                 development: Some(false),
@@ -617,8 +618,12 @@ fn script_module(
                 "development"
             },
         }));
-        program.mutate(es2022::es2022(Default::default(), unresolved));
-        program.mutate(es2021::es2021());
+        if syntax.class || syntax.regex {
+            program.mutate(es2022::es2022(Default::default(), unresolved));
+        }
+        if syntax.logical_assign {
+            program.mutate(es2021::es2021());
+        }
         laps.lap(4);
         let features = FeatureFlag {
             support_block_scoping: true,
@@ -2230,6 +2235,54 @@ fn is_node_env(expr: &Expr) -> bool {
         return false;
     };
     matches!(&**obj, Expr::Ident(process) if process.sym == *"process") && env.sym == *"env"
+}
+
+/// What a module holds of the syntax the JSX and lowering passes rewrite.
+/// Each of those passes walks the whole module; most modules have nothing
+/// for most of them (in `large`, a class or a regular expression is rare),
+/// and one walk to find out costs less than the passes it saves.
+#[derive(Default)]
+struct SyntaxToLower {
+    jsx: bool,
+    /// Class fields, private names and static blocks (ES2022).
+    class: bool,
+    /// A regular expression literal: one with ES2018+ features becomes a
+    /// `RegExp` call (ES2022's pass).
+    regex: bool,
+    /// `||=`, `&&=`, `??=` (ES2021).
+    logical_assign: bool,
+}
+
+impl SyntaxToLower {
+    fn of(program: &Program) -> Self {
+        let mut found = Self::default();
+        program.visit_with(&mut found);
+        found
+    }
+}
+
+impl Visit for SyntaxToLower {
+    fn visit_jsx_element(&mut self, element: &swc_core::ecma::ast::JSXElement) {
+        self.jsx = true;
+        element.visit_children_with(self);
+    }
+    fn visit_jsx_fragment(&mut self, fragment: &swc_core::ecma::ast::JSXFragment) {
+        self.jsx = true;
+        fragment.visit_children_with(self);
+    }
+    fn visit_class(&mut self, class: &swc_core::ecma::ast::Class) {
+        self.class = true;
+        class.visit_children_with(self);
+    }
+    fn visit_regex(&mut self, _: &swc_core::ecma::ast::Regex) {
+        self.regex = true;
+    }
+    fn visit_assign_op(&mut self, op: &AssignOp) {
+        self.logical_assign |= matches!(
+            op,
+            AssignOp::AndAssign | AssignOp::OrAssign | AssignOp::NullishAssign
+        );
+    }
 }
 
 /// Drops the marks the printer would print as `/*#__PURE__*/`: a minified

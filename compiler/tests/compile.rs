@@ -84,6 +84,38 @@ console.log(area(shape), Color.Red, Color[Color.Green], element.t, element.p.cla
     }
 }
 
+/// Each module is lowered for what it holds: a module with only a class,
+/// only a regular expression or only a logical assignment still has it
+/// rewritten (the passes for the others are skipped).
+#[test]
+fn syntax_newer_than_es2020_is_lowered_in_every_module_that_has_it() {
+    let files = [
+        ("src/main.tsx", r#"
+import { Counter } from "./counter";
+import { year } from "./dates";
+import { withDefault } from "./defaults";
+const c = new Counter();
+c.bump();
+console.log(c.count, Counter.made, Counter.owns(c), year("on 2024-05-01"), withDefault({}).name);
+"#),
+        ("src/counter.ts", "export class Counter {\n  static made = 0;\n  static { Counter.made = 1; }\n  #step = 2;\n  count = 0;\n  bump() { this.count += this.#step; }\n  static owns(o: object) { return #step in o; }\n}\n"),
+        ("src/dates.ts", "export function year(text: string) { return /(?<year>\\d{4})-\\d\\d/.exec(text)?.groups?.year; }\n"),
+        ("src/defaults.ts", "export function withDefault(o: { name?: string }) { o.name ??= 'none'; o.name ||= 'never'; return o; }\n"),
+    ];
+    for dev in [true, false] {
+        let output =
+            build(&files, dev).unwrap_or_else(|e| panic!("dev={dev}:\n{}", render_all(&e)));
+        let js = &output.bundle_js;
+        for newer in ["??=", "||=", "#step", "static {", "static{", "/(?<year>"] {
+            assert!(
+                !js.contains(newer),
+                "dev={dev}: `{newer}` is left in the bundle"
+            );
+        }
+        assert_eq!(run(js).trim(), "2 1 true 2024 none", "dev={dev}");
+    }
+}
+
 #[test]
 fn cycles_reexports_and_live_bindings() {
     let files = [
