@@ -595,7 +595,7 @@ fn script_module(
             ));
         }
         laps.lap(2);
-        let syntax = SyntaxToLower::of(&program);
+        let syntax = ToRewrite::of(&program);
         if jsx_enabled && syntax.jsx {
             let jsx_options = JsxOptions {
                 runtime: Some(Runtime::Automatic),
@@ -611,13 +611,15 @@ fn script_module(
             ));
         }
         laps.lap(3);
-        program.mutate(visit_mut_pass(DefineNodeEnv {
-            value: if options.minify {
-                "production"
-            } else {
-                "development"
-            },
-        }));
+        if syntax.node_env {
+            program.mutate(visit_mut_pass(DefineNodeEnv {
+                value: if options.minify {
+                    "production"
+                } else {
+                    "development"
+                },
+            }));
+        }
         if syntax.class || syntax.regex {
             program.mutate(es2022::es2022(Default::default(), unresolved));
         }
@@ -2237,13 +2239,15 @@ fn is_node_env(expr: &Expr) -> bool {
     matches!(&**obj, Expr::Ident(process) if process.sym == *"process") && env.sym == *"env"
 }
 
-/// What a module holds of the syntax the JSX and lowering passes rewrite.
-/// Each of those passes walks the whole module; most modules have nothing
-/// for most of them (in `large`, a class or a regular expression is rare),
-/// and one walk to find out costs less than the passes it saves.
+/// What a module holds of what the JSX, `NODE_ENV` and lowering passes
+/// rewrite. Each of those passes walks the whole module; most modules have
+/// nothing for most of them (in `large`, a class or a regular expression is
+/// rare), and one walk to find out costs less than the passes it saves.
 #[derive(Default)]
-struct SyntaxToLower {
+struct ToRewrite {
     jsx: bool,
+    /// `process.env.NODE_ENV`.
+    node_env: bool,
     /// Class fields, private names and static blocks (ES2022).
     class: bool,
     /// A regular expression literal: one with ES2018+ features becomes a
@@ -2253,7 +2257,7 @@ struct SyntaxToLower {
     logical_assign: bool,
 }
 
-impl SyntaxToLower {
+impl ToRewrite {
     fn of(program: &Program) -> Self {
         let mut found = Self::default();
         program.visit_with(&mut found);
@@ -2261,7 +2265,7 @@ impl SyntaxToLower {
     }
 }
 
-impl Visit for SyntaxToLower {
+impl Visit for ToRewrite {
     fn visit_jsx_element(&mut self, element: &swc_core::ecma::ast::JSXElement) {
         self.jsx = true;
         element.visit_children_with(self);
@@ -2269,6 +2273,10 @@ impl Visit for SyntaxToLower {
     fn visit_jsx_fragment(&mut self, fragment: &swc_core::ecma::ast::JSXFragment) {
         self.jsx = true;
         fragment.visit_children_with(self);
+    }
+    fn visit_expr(&mut self, expr: &Expr) {
+        self.node_env |= is_node_env(expr);
+        expr.visit_children_with(self);
     }
     fn visit_class(&mut self, class: &swc_core::ecma::ast::Class) {
         self.class = true;

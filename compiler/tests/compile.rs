@@ -117,6 +117,16 @@ console.log(c.count, Counter.made, Counter.owns(c), year("on 2024-05-01"), withD
 }
 
 #[test]
+fn process_env_node_env_is_the_build_mode() {
+    let files = [
+        ("src/main.tsx", "import { mode } from './mode';\nconsole.log(mode(), process.env.NODE_ENV === 'production');\n"),
+        ("src/mode.ts", "export function mode() { return process.env.NODE_ENV; }\n"),
+    ];
+    // Dev first (see `both`).
+    assert_eq!(both(&files), ["development false\n", "production true\n"]);
+}
+
+#[test]
 fn cycles_reexports_and_live_bindings() {
     let files = [
         ("src/main.tsx", r#"
