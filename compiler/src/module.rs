@@ -215,7 +215,7 @@ pub fn compile_module(
         stages: StageTimes::default(),
     };
     match loader {
-        Loader::Json => json_module(path, source, options.minify).map(value_module),
+        Loader::Json => json_module(path, source).map(value_module),
         Loader::Text => Ok(value_module(json_string(source))),
         Loader::DataUrl(mime) => {
             use base64::Engine as _;
@@ -236,10 +236,18 @@ fn json_string(text: &str) -> String {
     serde_json::Value::String(text.to_owned()).to_string()
 }
 
-fn json_module(path: &str, source: &str, minify: bool) -> Result<String, Vec<Diagnostic>> {
-    match serde_json::from_str::<serde_json::Value>(source) {
-        Ok(_) if minify => Ok(json_to_js(source)),
-        Ok(_) => Ok(source.trim().to_owned()),
+/// The JS expression of a JSON file's value, in dev too: JSON text as it
+/// is would make a `"__proto__"` key the object's prototype.
+fn json_module(path: &str, source: &str) -> Result<String, Vec<Diagnostic>> {
+    check_json(path, source)?;
+    Ok(json_to_js(source))
+}
+
+/// Checks the syntax of a JSON file without building its value (a large
+/// fixture is thousands of maps and strings, allocated only to be dropped).
+fn check_json(path: &str, source: &str) -> Result<(), Vec<Diagnostic>> {
+    match serde_json::from_str::<serde::de::IgnoredAny>(source) {
+        Ok(_) => Ok(()),
         Err(err) => {
             let line = err.line().max(1);
             let line_start: usize = source
@@ -247,12 +255,18 @@ fn json_module(path: &str, source: &str, minify: bool) -> Result<String, Vec<Dia
                 .take(line - 1)
                 .map(str::len)
                 .sum();
-            let column = err.column().saturating_sub(1);
-            let offset = line_start
-                + source[line_start..]
-                    .char_indices()
-                    .nth(column)
-                    .map_or(0, |(i, _)| i);
+            // serde_json's column is the 1-based column of the last
+            // character read; 0 when that was the line break before.
+            let offset = match err.column() {
+                0 => line_start.saturating_sub(1),
+                column => {
+                    line_start
+                        + source[line_start..]
+                            .char_indices()
+                            .nth(column - 1)
+                            .map_or(0, |(i, _)| i)
+                }
+            };
             let message = err.to_string();
             let message = message.split(" at line").next().unwrap_or(&message);
             Err(vec![Diagnostic::error(
@@ -489,7 +503,7 @@ pub fn scan_module(
             (Ok(scan), Some(parsed), laps.times)
         }
         Loader::Json => (
-            json_module(path, source, false).map(|_| Scan::default()),
+            check_json(path, source).map(|()| Scan::default()),
             None,
             StageTimes::default(),
         ),

@@ -382,6 +382,49 @@ fn errors_of(files: &[(&str, &str)]) -> Vec<Diagnostic> {
 }
 
 #[test]
+fn json_files_are_checked_and_imported_as_their_value() {
+    let data = r#"{ "__proto__": { "x": 1 }, "a-b": [true, false, null, -1.5e3], "quote": "\"\u00e9\n", "id": 7 }"#;
+    let files = [
+        ("src/main.tsx", "import data from './data.json';\nconsole.log(JSON.stringify(data), Object.getPrototypeOf(data) === Object.prototype);\n"),
+        ("src/data.json", data),
+    ];
+    // `__proto__` is a key (as `JSON.parse` makes it), not the prototype.
+    let expected =
+        r#"{"__proto__":{"x":1},"a-b":[true,false,null,-1500],"quote":"\"é\n","id":7} true"#;
+    assert_eq!(
+        both(&files),
+        [format!("{expected}\n"), format!("{expected}\n")]
+    );
+
+    // Where the error is: the end of `tru`, the `]`, the `x`, `extra`.
+    for (broken, line, column) in [
+        ("{\n  \"a\": 1,\n  \"b\": tru\n}\n", 3, 10),
+        ("{\n  \"a\": [1, 2,]\n}\n", 2, 13),
+        ("{ \"a\": \"\\x\" }\n", 1, 9),
+        ("{ \"a\": 1 } extra\n", 1, 11),
+    ] {
+        let errors = errors_of(&[
+            (
+                "src/main.tsx",
+                "import data from './data.json';\nconsole.log(data);\n",
+            ),
+            ("src/data.json", broken),
+        ]);
+        let error = errors
+            .iter()
+            .find(|e| e.message.starts_with("Invalid JSON"))
+            .unwrap_or_else(|| panic!("{broken:?}: {}", render_all(&errors)));
+        let at = error.location.as_ref().expect("location");
+        assert_eq!(
+            (at.file.as_str(), at.line, at.column),
+            ("src/data.json", line, column),
+            "{broken:?}: {}",
+            error.message
+        );
+    }
+}
+
+#[test]
 fn unresolvable_imports_name_the_file_and_the_fix() {
     let errors = errors_of(&[(
         "src/main.tsx",
