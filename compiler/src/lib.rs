@@ -452,7 +452,7 @@ pub fn compile(
     // cannot change once, where it requires them ([`settled`]; dev keeps
     // every read live, as written).
     let readable = (!options.dev).then(|| settled::Readable::new(&graph, &scans));
-    let stable = |path: &String| -> Vec<(String, Vec<String>)> {
+    let stable = |path: &String| -> Vec<(String, module::ExportNames)> {
         let (Some(readable), Some(links)) = (&readable, graph.links.get(path)) else {
             return Vec::new();
         };

@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use swc_core::common::comments::{SingleThreadedComments, SingleThreadedCommentsMapInner};
 use swc_core::common::sync::Lrc;
@@ -167,6 +168,9 @@ impl Loader {
     }
 }
 
+/// Export names, shared: the same list goes to every importer of a module.
+pub type ExportNames = Arc<[String]>;
+
 /// What the rest of the graph tells a module's compile.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Context {
@@ -175,7 +179,7 @@ pub struct Context {
     pub keep: Option<Vec<String>>,
     /// By specifier, the [`Scan::stable`] exports of the module it names,
     /// which the module may read once where it requires it.
-    pub stable: Vec<(String, Vec<String>)>,
+    pub stable: Vec<(String, ExportNames)>,
     /// The specifiers naming [`Scan::esm`] modules: importing them needs no
     /// interop helper.
     pub esm: Vec<String>,
@@ -1415,7 +1419,7 @@ fn getter_prop(name: &str, body: &[Stmt]) -> Option<PropOrSpread> {
 fn hoist_package_members(
     body: &mut Vec<Stmt>,
     unresolved: SyntaxContext,
-    stable: &[(String, Vec<String>)],
+    stable: &[(String, ExportNames)],
 ) {
     let mut hoist = PackageMembers {
         packages: HashMap::new(),
@@ -1502,7 +1506,7 @@ fn hoist_package_members(
 struct PackageMembers {
     /// The bindings of required packages, with the statement requiring each
     /// and the members that may be read once (`None`: all).
-    packages: HashMap<swc_core::ecma::ast::Id, (usize, Option<Vec<String>>)>,
+    packages: HashMap<swc_core::ecma::ast::Id, (usize, Option<ExportNames>)>,
     /// The members worth a `const` of their own (see [`MemberUses`]).
     worth: HashSet<(swc_core::ecma::ast::Id, swc_core::atoms::Atom)>,
     members: Vec<PackageMember>,

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::bundle::Graph;
-use crate::module::Names;
+use crate::module::{ExportNames, Names};
 use crate::Scans;
 
 pub struct Readable<'a> {
@@ -26,6 +26,10 @@ pub struct Readable<'a> {
     component: HashMap<&'a str, usize>,
     /// By module: its settled exports, barrels' included.
     settled: RefCell<HashMap<&'a str, BTreeSet<String>>>,
+    /// By module and whether the importer is in another component: what
+    /// [`Readable::names`] answers, made once (a module has many importers,
+    /// and every module's answers are in its cache key).
+    answers: RefCell<HashMap<(&'a str, bool), ExportNames>>,
 }
 
 impl<'a> Readable<'a> {
@@ -35,24 +39,33 @@ impl<'a> Readable<'a> {
             scans,
             component: components(graph),
             settled: RefCell::new(HashMap::new()),
+            answers: RefCell::new(HashMap::new()),
         }
     }
 
     /// The exports of `target` that `importer` may read once.
-    pub fn names(&self, importer: &str, target: &'a str) -> Vec<String> {
+    pub fn names(&self, importer: &str, target: &'a str) -> ExportNames {
         let Some(Ok(scan)) = self.scans.get(target) else {
-            return Vec::new();
+            return ExportNames::default();
         };
         let apart = match (self.component.get(importer), self.component.get(target)) {
             (Some(a), Some(b)) => a != b,
             _ => false,
         };
-        if !apart {
-            return scan.stable.clone();
+        if let Some(names) = self.answers.borrow().get(&(target, apart)) {
+            return names.clone();
         }
-        let mut names = self.settled(target, &mut Vec::new());
-        names.extend(scan.stable.iter().cloned());
-        names.into_iter().collect()
+        let names: ExportNames = if apart {
+            let mut names = self.settled(target, &mut Vec::new());
+            names.extend(scan.stable.iter().cloned());
+            names.into_iter().collect()
+        } else {
+            scan.stable.iter().cloned().collect()
+        };
+        self.answers
+            .borrow_mut()
+            .insert((target, apart), names.clone());
+        names
     }
 
     /// `path`'s exports that never change once it has run.
