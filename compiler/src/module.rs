@@ -2268,8 +2268,9 @@ struct ToRewrite {
     node_env: bool,
     /// Class fields, private names and static blocks (ES2022).
     class: bool,
-    /// A regular expression literal: one with ES2018+ features becomes a
-    /// `RegExp` call (ES2022's pass).
+    /// A regular expression literal: one with newer features (named
+    /// groups, lookbehind, the `s` and `d` flags…) becomes a call (ES2022's
+    /// pass).
     regex: bool,
     /// `||=`, `&&=`, `??=` (ES2021).
     logical_assign: bool,
