@@ -219,7 +219,11 @@ pub fn compile_module(
         stages: StageTimes::default(),
     };
     match loader {
-        Loader::Json => json_module(path, source).map(value_module),
+        // The scan checked the file (a compile stops at any reached file
+        // whose scan failed): what is left is writing its value as JS, in
+        // dev too (JSON text as it is would make a `"__proto__"` key the
+        // object's prototype).
+        Loader::Json => Ok(value_module(json_to_js(source))),
         Loader::Text => Ok(value_module(json_string(source))),
         Loader::DataUrl(mime) => {
             use base64::Engine as _;
@@ -238,13 +242,6 @@ pub fn compile_module(
 
 fn json_string(text: &str) -> String {
     serde_json::Value::String(text.to_owned()).to_string()
-}
-
-/// The JS expression of a JSON file's value, in dev too: JSON text as it
-/// is would make a `"__proto__"` key the object's prototype.
-fn json_module(path: &str, source: &str) -> Result<String, Vec<Diagnostic>> {
-    check_json(path, source)?;
-    Ok(json_to_js(source))
 }
 
 /// Checks the syntax of a JSON file without building its value (a large
