@@ -810,15 +810,20 @@ fn into_factory(
         .collect();
     drop_interop(&mut body, unresolved, &context.esm, &context.values);
     define_exports(&mut body, unresolved, minify);
-    hoist_package_members(&mut body, unresolved, &context.stable);
+    // One walk makes the frame and reads package members once.
     let mut factory = Factory {
         unresolved,
         frame,
         requires: Vec::new(),
         used: Vec::new(),
         arguments: false,
+        members: package_members(&body, unresolved, &context.stable),
+        in_delete: false,
     };
     body.visit_mut_with(&mut factory);
+    if let Some(members) = factory.members.take() {
+        insert_package_members(&mut body, members.members);
+    }
     // Minified: the parameters up to the last one used, and an arrow
     // function (swc's CommonJS makes a top-level `this` `undefined`) unless
     // the module says `arguments`.
@@ -909,11 +914,17 @@ fn drop_interop(
     esm: &[String],
     values: &[String],
 ) {
+    /// Unwraps, and counts the names left (as [`Uses`]) in the same walk.
     struct Unwrap<'a> {
         unresolved: SyntaxContext,
         esm: &'a [String],
+        uses: Uses,
     }
     impl VisitMut for Unwrap<'_> {
+        fn visit_mut_ident(&mut self, ident: &mut Ident) {
+            self.uses.visit_ident(ident);
+        }
+
         fn visit_mut_expr(&mut self, expr: &mut Expr) {
             expr.visit_mut_children_with(self);
             let Expr::Call(call) = expr else {
@@ -935,6 +946,10 @@ fn drop_interop(
             let required = required_specifier(inner, self.unresolved);
             if is_interop && arg.spread.is_none() && required.is_some_and(|r| self.esm.contains(&r))
             {
+                // The helper's name goes with the call.
+                if let Some(count) = self.uses.0.get_mut(&helper.to_id()) {
+                    *count -= 1;
+                }
                 *expr = Expr::Call(inner.clone());
             }
         }
@@ -942,9 +957,13 @@ fn drop_interop(
     if esm.is_empty() && values.is_empty() {
         return;
     }
-    body.visit_mut_with(&mut Unwrap { unresolved, esm });
-    let mut uses = Uses(HashMap::new());
-    body.visit_with(&mut uses);
+    let mut unwrap = Unwrap {
+        unresolved,
+        esm,
+        uses: Uses::default(),
+    };
+    body.visit_mut_with(&mut unwrap);
+    let mut uses = unwrap.uses;
     if !values.is_empty() {
         value_defaults(body, unresolved, values, &uses.0);
         uses.0.clear();
@@ -1413,11 +1432,14 @@ fn getter_prop(name: &str, body: &[Stmt]) -> Option<PropOrSpread> {
 /// For the runtime's packages, which are complete before the bundle runs,
 /// and for the `stable` exports of the app's own modules (by specifier: see
 /// [`Scan::stable`]); their other exports keep live bindings and cycles.
-fn hoist_package_members(
-    body: &mut Vec<Stmt>,
+///
+/// The members worth a `const` of their own, if any: [`Factory`] replaces
+/// their reads, then [`insert_package_members`] declares them.
+fn package_members(
+    body: &[Stmt],
     unresolved: SyntaxContext,
     stable: &[(String, ExportNames)],
-) {
+) -> Option<PackageMembers> {
     let mut hoist = PackageMembers {
         packages: HashMap::new(),
         worth: HashSet::new(),
@@ -1468,7 +1490,7 @@ fn hoist_package_members(
         }
     }
     if hoist.packages.is_empty() {
-        return;
+        return None;
     }
     let mut uses = MemberUses {
         hoist: &hoist,
@@ -1476,9 +1498,13 @@ fn hoist_package_members(
     };
     body.visit_with(&mut uses);
     hoist.worth = uses.worth();
-    body.visit_mut_with(&mut hoist);
-    // Insert after each package's `require`, the last statement first.
-    let mut members = hoist.members;
+    (!hoist.worth.is_empty()).then_some(hoist)
+}
+
+/// Declares the members [`Factory`] read once: `const _react_useState =
+/// _react.useState` after the package's `require`.
+fn insert_package_members(body: &mut Vec<Stmt>, mut members: Vec<PackageMember>) {
+    // The last statement first, so that the earlier indices hold.
     members.sort_by_key(|m| std::cmp::Reverse(m.at));
     for member in members {
         let read = VarDecl {
@@ -1499,7 +1525,7 @@ fn hoist_package_members(
     }
 }
 
-/// See [`hoist_package_members`].
+/// See [`package_members`].
 struct PackageMembers {
     /// The bindings of required packages, with the statement requiring each
     /// and the members that may be read once (`None`: all).
@@ -1614,15 +1640,9 @@ struct PackageMember {
     at: usize,
 }
 
-impl VisitMut for PackageMembers {
-    fn visit_mut_unary_expr(&mut self, unary: &mut swc_core::ecma::ast::UnaryExpr) {
-        // `delete local` is not valid strict code: leave `delete pkg.x` be.
-        if unary.op != swc_core::ecma::ast::UnaryOp::Delete {
-            unary.visit_mut_children_with(self);
-        }
-    }
-
-    fn visit_mut_expr(&mut self, expr: &mut Expr) {
+impl PackageMembers {
+    /// Replaces `expr` by its member's `const` if it is a read worth one.
+    fn replace(&mut self, expr: &mut Expr) -> bool {
         let hoisted = self.hoistable(expr);
         if let Expr::Member(MemberExpr {
             obj,
@@ -1656,11 +1676,11 @@ impl VisitMut for PackageMembers {
                         }
                     };
                     *expr = Expr::Ident(local);
-                    return;
+                    return true;
                 }
             }
         }
-        expr.visit_mut_children_with(self);
+        false
     }
 }
 
@@ -1673,9 +1693,30 @@ struct Factory {
     used: Vec<&'static str>,
     /// The module says `arguments` somewhere.
     arguments: bool,
+    /// Package members read once ([`package_members`]).
+    members: Option<PackageMembers>,
+    /// Within `delete …`, which must keep `pkg.x` (`delete local` is not
+    /// valid strict code).
+    in_delete: bool,
 }
 
 impl VisitMut for Factory {
+    fn visit_mut_unary_expr(&mut self, unary: &mut swc_core::ecma::ast::UnaryExpr) {
+        let outer = self.in_delete;
+        self.in_delete |= unary.op == swc_core::ecma::ast::UnaryOp::Delete;
+        unary.visit_mut_children_with(self);
+        self.in_delete = outer;
+    }
+
+    fn visit_mut_expr(&mut self, expr: &mut Expr) {
+        if let (Some(members), false) = (&mut self.members, self.in_delete) {
+            if members.replace(expr) {
+                return;
+            }
+        }
+        expr.visit_mut_children_with(self);
+    }
+
     fn visit_mut_ident(&mut self, ident: &mut Ident) {
         if ident.sym == *"arguments" {
             self.arguments = true;

@@ -117,6 +117,20 @@ console.log(c.count, Counter.made, Counter.owns(c), year("on 2024-05-01"), withD
 }
 
 #[test]
+fn delete_reaches_the_module_frame_and_keeps_package_members() {
+    // One walk gives the module its frame and reads package members once:
+    // under `delete` it still renames the frame's names (the minified
+    // factory's parameters are shortened), while `delete pkg.x` stays.
+    let files = [
+        ("src/main.tsx", "import legacy from './legacy.js';\nimport * as React from 'react';\nconst [a] = React.useState(1), [b] = React.useState(2), [c] = React.useState(3);\nconst read = [React.version, React.version, React.version].join();\ndelete React.version;\nconsole.log(Object.keys(legacy).join(','), a + b + c, read, 'version' in React);\n"),
+        ("src/legacy.js", "exports.kept = 1;\nexports.dropped = 2;\ndelete exports.dropped;\nif (delete module.exports.missing) exports.again = 3;\n"),
+    ];
+    for out in both(&files) {
+        assert_eq!(out.trim(), "kept,again 6 stand-in,stand-in,stand-in false");
+    }
+}
+
+#[test]
 fn process_env_node_env_is_the_build_mode() {
     let files = [
         ("src/main.tsx", "import { mode } from './mode';\nconsole.log(mode(), process.env.NODE_ENV === 'production');\n"),
