@@ -139,8 +139,7 @@ async fn compile_app(
         Outcome::Success { bundle_js, css, .. } => 2 * (bundle_js.len() + css.len()) + 64 * 1024,
         Outcome::Failure { .. } => 16 * 1024,
     };
-    let mut body = Vec::with_capacity(size);
-    serde_json::to_writer(&mut body, &response).map_err(|e| AppError::Internal(e.into()))?;
+    let body = answer_body(&response, size).map_err(|e| AppError::Internal(e.into()))?;
     lap.lap("answer");
     // The compile's own steps follow the handler's, named as tokens.
     let timing = lap
@@ -172,6 +171,52 @@ async fn compile_app(
         .into_response())
 }
 
+/// The answer as JSON. A success holds the bundle twice (`bundle_js` and
+/// in `html`): it is escaped once, and the escape copied into the page,
+/// unless the page must escape it otherwise ([`AppPage::holds_bundle_as_is`]).
+fn answer_body(response: &CompileResponse<'_>, size: usize) -> serde_json::Result<Vec<u8>> {
+    /// A success's other fields.
+    #[derive(Serialize)]
+    struct Rest<'a> {
+        success: bool,
+        css: &'a str,
+        warnings: &'a [Problem],
+        duration_ms: u64,
+        cached: bool,
+    }
+    let mut body = Vec::with_capacity(size);
+    match response {
+        CompileResponse::Success {
+            success,
+            html,
+            bundle_js,
+            css,
+            warnings,
+            duration_ms,
+            cached,
+        } if html.holds_bundle_as_is() => {
+            body.extend_from_slice(b"{\"bundle_js\":");
+            let at = body.len();
+            serde_json::to_writer(&mut body, bundle_js)?;
+            let bundle_json = at..body.len();
+            body.extend_from_slice(b",\"html\":");
+            html.write_json(&mut body, bundle_json)?;
+            // `{"success":…}` goes on with the object.
+            body.push(b',');
+            let rest = Rest {
+                success: *success,
+                css,
+                warnings,
+                duration_ms: *duration_ms,
+                cached: *cached,
+            };
+            body.extend_from_slice(&serde_json::to_vec(&rest)?[1..]);
+        }
+        _ => serde_json::to_writer(&mut body, response)?,
+    }
+    Ok(body)
+}
+
 /// Times the handler's steps, for the `Server-Timing` header.
 struct Laps {
     laps: Vec<(&'static str, Duration)>,
@@ -190,5 +235,67 @@ impl Laps {
         let now = Instant::now();
         self.laps.push((name, now - self.last));
         self.last = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn success<'a>(html: AppPage<'a>, bundle_js: &'a str) -> CompileResponse<'a> {
+        CompileResponse::Success {
+            success: true,
+            html,
+            bundle_js,
+            css: "a{content:\"</style>\"}",
+            warnings: vec![Problem {
+                file: Some("src/main.tsx".into()),
+                line: 2,
+                column: 4,
+                message: "window.alert \"blocks\"".into(),
+            }],
+            duration_ms: 7,
+            cached: false,
+        }
+    }
+
+    #[test]
+    fn the_answer_is_the_response_with_the_bundle_escaped_once() {
+        // Escapes of every kind, and a bundle the page must escape itself.
+        for bundle_js in [
+            "console.log(\"é\\n\u{2028}\t\\\\\", '</scrip', '<\\/script>');\n",
+            "x(\"</SCRIPT>\")",
+            "",
+        ] {
+            let page = || AppPage {
+                name: "Shop \"1\" <b>",
+                app_id: "id",
+                slug: "shop",
+                css: "a{content:\"</style>\"}",
+                bundle_js,
+            };
+            let response = success(page(), bundle_js);
+            let body = answer_body(&response, 0).expect("answer");
+            let answer: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+            assert_eq!(
+                answer,
+                serde_json::to_value(&response).expect("value"),
+                "{bundle_js}"
+            );
+            assert_eq!(answer["bundle_js"], bundle_js);
+            assert_eq!(answer["html"], page().to_string());
+        }
+        let failure = CompileResponse::Failure {
+            success: false,
+            error: "✘ [ERROR] x".into(),
+            errors: Vec::new(),
+            duration_ms: 1,
+            cached: true,
+        };
+        let body = answer_body(&failure, 0).expect("answer");
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&body).expect("JSON"),
+            serde_json::to_value(&failure).expect("value")
+        );
     }
 }

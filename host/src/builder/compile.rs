@@ -425,19 +425,22 @@ struct RawText<'a>(&'a str, &'static str);
 impl fmt::Display for RawText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let RawText(mut text, element) = *self;
-        while let Some(i) = text
-            .match_indices("</")
-            .find(|(i, _)| {
-                text.get(i + 2..i + 2 + element.len())
-                    .is_some_and(|name| name.eq_ignore_ascii_case(element))
-            })
-            .map(|(i, _)| i)
-        {
+        while let Some(i) = end_tag(text, element) {
             write!(f, "{}<\\/", &text[..i])?;
             text = &text[i + 2..];
         }
         f.write_str(text)
     }
+}
+
+/// Where `text` says `</element`, in any case, first.
+fn end_tag(text: &str, element: &str) -> Option<usize> {
+    text.match_indices("</")
+        .find(|(i, _)| {
+            text.get(i + 2..i + 2 + element.len())
+                .is_some_and(|name| name.eq_ignore_ascii_case(element))
+        })
+        .map(|(i, _)| i)
 }
 
 /// The page that runs a compiled app (the compile API's preview): the
@@ -453,8 +456,52 @@ pub struct AppPage<'a> {
     pub bundle_js: &'a str,
 }
 
+/// The end of an [`AppPage`], after its bundle.
+const PAGE_END: &str = "\n</script>\n</body>\n</html>\n";
+
 impl fmt::Display for AppPage<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_start(f)?;
+        write!(f, "{}{PAGE_END}", RawText(self.bundle_js, "script"))
+    }
+}
+
+impl AppPage<'_> {
+    /// Whether the page holds the bundle as it is (it never says
+    /// `</script`), so that one JSON escape of it serves both of the compile
+    /// answer's copies ([`AppPage::write_json`]).
+    pub fn holds_bundle_as_is(&self) -> bool {
+        end_tag(self.bundle_js, "script").is_none()
+    }
+
+    /// Writes the page as a JSON string onto `out`, which already holds the
+    /// bundle as a JSON string at `bundle_json`: that escape is copied in
+    /// its place (JSON escapes each character on its own, so the page's
+    /// escape is its parts' joined). Only for a page that [holds the bundle
+    /// as it is](AppPage::holds_bundle_as_is).
+    pub fn write_json(
+        &self,
+        out: &mut Vec<u8>,
+        bundle_json: std::ops::Range<usize>,
+    ) -> serde_json::Result<()> {
+        let quoted = |at: usize| out.get(at) == Some(&b'"');
+        if bundle_json.len() < 2 || !quoted(bundle_json.start) || !quoted(bundle_json.end - 1) {
+            return Err(serde::ser::Error::custom("the bundle is not a JSON string"));
+        }
+        let mut start = String::new();
+        self.write_start(&mut start)
+            .map_err(serde::ser::Error::custom)?;
+        let start = serde_json::to_string(&start)?;
+        let end = serde_json::to_string(PAGE_END)?;
+        // `"start` + the bundle's escape + `end"`.
+        out.extend_from_slice(&start.as_bytes()[..start.len() - 1]);
+        out.extend_from_within(bundle_json.start + 1..bundle_json.end - 1);
+        out.extend_from_slice(&end.as_bytes()[1..]);
+        Ok(())
+    }
+
+    /// The page up to its bundle.
+    fn write_start(&self, f: &mut impl fmt::Write) -> fmt::Result {
         let json = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
         let (app_id, slug) = (json(self.app_id), json(self.slug));
         write!(
@@ -465,13 +512,12 @@ impl fmt::Display for AppPage<'_> {
              <script>window.__API_BASE__ = \"/api/v1\"; window.__APP_ID__ = {}; window.__APP_SLUG__ = {}; window.__APP_TOKEN__ = window.__APP_TOKEN__ || \"\";</script>\n\
              <custom-app-runtime app-id={app_id} app-slug={slug}><template data-appbox-app-css><style>\n{}\n</style></template></custom-app-runtime>\n\
              <script src=\"{}\"></script>\n\
-             <script data-appbox-app-bundle>\n{}\n</script>\n</body>\n</html>\n",
+             <script data-appbox-app-bundle>\n",
             super::assets::escape_html(self.name),
             RawText(&app_id, "script"),
             RawText(&slug, "script"),
             RawText(self.css, "style"),
             super::assets::runtime_url(),
-            RawText(self.bundle_js, "script"),
         )
     }
 }
