@@ -28,25 +28,20 @@ struct CompileQuery {
     dev: bool,
 }
 
-/// Borrows the compile's outcome: the bundle is in the answer twice (in
-/// `html` and in `bundle_js`) but in memory once, written to the body
-/// straight from the outcome (the page is never built as a string).
+// Borrows the compile's outcome: the bundle is in the answer twice (in
+// `html` and in `bundle_js`) but in memory once, written to the body
+// straight from the outcome and JSON-escaped once (`answer_body`).
+/// The compile's answer: the page, the bundle and the CSS, or the errors.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 enum CompileResponse<'a> {
     Success {
-        /// Always `true`.
-        success: bool,
         /// A page that loads the runtime, the CSS and the bundle.
         #[schema(value_type = String)]
         html: AppPage<'a>,
         bundle_js: &'a str,
-        css: &'a str,
-        /// Runtime pitfalls (spec 001 §10-§11); never fail the compile.
-        warnings: Vec<Problem>,
-        duration_ms: u64,
-        /// The same content was compiled before; this is that result.
-        cached: bool,
+        #[serde(flatten)]
+        rest: CompileSuccess<'a>,
     },
     Failure {
         /// Always `false`.
@@ -57,6 +52,19 @@ enum CompileResponse<'a> {
         duration_ms: u64,
         cached: bool,
     },
+}
+
+/// What a successful compile answers besides `html` and `bundle_js`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct CompileSuccess<'a> {
+    /// Always `true`.
+    success: bool,
+    css: &'a str,
+    /// Runtime pitfalls (spec 001 §10-§11); never fail the compile.
+    warnings: Vec<Problem>,
+    duration_ms: u64,
+    /// The same content was compiled before; this is that result.
+    cached: bool,
 }
 
 /// Compiles the app's current VFS to one JS bundle and one CSS file. The
@@ -103,7 +111,6 @@ async fn compile_app(
             warnings,
             ..
         } => CompileResponse::Success {
-            success: true,
             html: AppPage {
                 name: &app.name,
                 app_id: &app_id,
@@ -112,19 +119,22 @@ async fn compile_app(
                 bundle_js,
             },
             bundle_js,
-            css,
-            warnings: warnings
-                .iter()
-                .map(Problem::from)
-                .chain(action_warnings.into_iter().map(|p| Problem {
-                    file: Some(p.file),
-                    line: p.line.unwrap_or(0),
-                    column: 0,
-                    message: p.message,
-                }))
-                .collect(),
-            duration_ms,
-            cached: compiled.cached,
+            rest: CompileSuccess {
+                success: true,
+                css,
+                warnings: warnings
+                    .iter()
+                    .map(Problem::from)
+                    .chain(action_warnings.into_iter().map(|p| Problem {
+                        file: Some(p.file),
+                        line: p.line.unwrap_or(0),
+                        column: 0,
+                        message: p.message,
+                    }))
+                    .collect(),
+                duration_ms,
+                cached: compiled.cached,
+            },
         },
         Outcome::Failure { errors } => CompileResponse::Failure {
             success: false,
@@ -175,25 +185,12 @@ async fn compile_app(
 /// in `html`): it is escaped once, and the escape copied into the page,
 /// unless the page must escape it otherwise ([`AppPage::holds_bundle_as_is`]).
 fn answer_body(response: &CompileResponse<'_>, size: usize) -> serde_json::Result<Vec<u8>> {
-    /// A success's other fields.
-    #[derive(Serialize)]
-    struct Rest<'a> {
-        success: bool,
-        css: &'a str,
-        warnings: &'a [Problem],
-        duration_ms: u64,
-        cached: bool,
-    }
     let mut body = Vec::with_capacity(size);
     match response {
         CompileResponse::Success {
-            success,
             html,
             bundle_js,
-            css,
-            warnings,
-            duration_ms,
-            cached,
+            rest,
         } if html.holds_bundle_as_is() => {
             body.extend_from_slice(b"{\"bundle_js\":");
             let at = body.len();
@@ -203,14 +200,7 @@ fn answer_body(response: &CompileResponse<'_>, size: usize) -> serde_json::Resul
             html.write_json(&mut body, bundle_json)?;
             // `{"success":…}` goes on with the object.
             body.push(b',');
-            let rest = Rest {
-                success: *success,
-                css,
-                warnings,
-                duration_ms: *duration_ms,
-                cached: *cached,
-            };
-            body.extend_from_slice(&serde_json::to_vec(&rest)?[1..]);
+            body.extend_from_slice(&serde_json::to_vec(rest)?[1..]);
         }
         _ => serde_json::to_writer(&mut body, response)?,
     }
@@ -244,18 +234,20 @@ mod tests {
 
     fn success<'a>(html: AppPage<'a>, bundle_js: &'a str) -> CompileResponse<'a> {
         CompileResponse::Success {
-            success: true,
             html,
             bundle_js,
-            css: "a{content:\"</style>\"}",
-            warnings: vec![Problem {
-                file: Some("src/main.tsx".into()),
-                line: 2,
-                column: 4,
-                message: "window.alert \"blocks\"".into(),
-            }],
-            duration_ms: 7,
-            cached: false,
+            rest: CompileSuccess {
+                success: true,
+                css: "a{content:\"</style>\"}",
+                warnings: vec![Problem {
+                    file: Some("src/main.tsx".into()),
+                    line: 2,
+                    column: 4,
+                    message: "window.alert \"blocks\"".into(),
+                }],
+                duration_ms: 7,
+                cached: false,
+            },
         }
     }
 
