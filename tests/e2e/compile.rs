@@ -1,5 +1,5 @@
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::harness::{detail, files_path, Api, Server};
 
@@ -41,6 +41,30 @@ async fn compile_api_builds_the_template_and_reports_errors() {
         .await;
     assert_eq!(again["cached"], true);
     assert_eq!(again["bundle_js"], out["bundle_js"]);
+    // An edit is compiled; putting the file back (a new version with the
+    // first one's content) is the first result again.
+    let page = "src/pages/NotFoundPage.tsx";
+    let edit = |text: &Value| json!({"files": {page: text}});
+    let edited =
+        json!("export default function NotFoundPage() {\n  return <p>Edited away</p>;\n}\n");
+    let (status, _) = api.patch(&files_path(id), edit(&edited)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, changed) = api
+        .post(&format!("/api/v1/compile/compile/{slug}"), json!({}))
+        .await;
+    assert_eq!(changed["cached"], false, "{changed}");
+    assert!(changed["bundle_js"]
+        .as_str()
+        .is_some_and(|js| js.contains("Edited away")));
+    let (status, _) = api
+        .patch(&files_path(id), edit(&app["vfs_state"][page]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, back) = api
+        .post(&format!("/api/v1/compile/compile/{slug}"), json!({}))
+        .await;
+    assert_eq!(back["cached"], true, "{back}");
+    assert_eq!(back["bundle_js"], out["bundle_js"]);
 
     // A fresh compile says where its time went: the handler's steps, then
     // the compiler's.

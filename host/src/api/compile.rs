@@ -85,7 +85,7 @@ async fn compile_app(
     // are read by its id.
     let files = state
         .compiler()
-        .files(state.db(), app.id, app.vfs_version)
+        .version(state.db(), app.id, app.vfs_version)
         .await?;
     lap.lap("vfs");
     let sdk = super::apps::sdk_files(&state, &app).await?;
@@ -94,7 +94,7 @@ async fn compile_app(
     // Their trial loads run in the sandbox while the compiler runs on its
     // own threads.
     let (action_warnings, compiled) = tokio::join!(
-        state.actions().check(&files),
+        state.actions().check(&files.files),
         state.compiler().compile(
             files.clone(),
             sdk,

@@ -143,10 +143,7 @@ async fn dev_page(
 /// dev mode with the source map.
 async fn page_build(state: &AppState, app: &AppRecord) -> Result<Arc<Outcome>, AppError> {
     let (files, sdk) = current_files(state, app).await?;
-    let compiled = state
-        .compiler()
-        .compile(files.files.clone(), sdk, Mode::Dev)
-        .await;
+    let compiled = state.compiler().compile(files, sdk, Mode::Dev).await;
     Ok(compiled.outcome)
 }
 
@@ -187,7 +184,7 @@ async fn update(
         Some(recompiled) => recompiled,
         None => {
             compiler
-                .compile(files.files.clone(), sdk.clone(), Mode::DevUpdate)
+                .compile(files.clone(), sdk.clone(), Mode::DevUpdate)
                 .await
         }
     };

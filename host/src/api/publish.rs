@@ -93,10 +93,14 @@ async fn publish_app(
     let tenant = user.tenant_id;
     // Locked before compiling: a pending request says what to do.
     publish::ensure_unlocked(state.db(), tenant, Id(app.id)).await?;
-    let files = apps::read_files(state.db(), app.id, app.vfs_version).await?;
+    // The compile API's kept files when it compiled this version last.
+    let files = state
+        .compiler()
+        .version(state.db(), app.id, app.vfs_version)
+        .await?;
     // Every action in actions/manifest.json must exist, parse and load
     // (a trial load in the sandbox; issue 10).
-    let action_errors = state.actions().check(&files).await;
+    let action_errors = state.actions().check(&files.files).await;
     if !action_errors.is_empty() {
         return Err(AppError::Unprocessable(format!(
             "The app's actions do not load, so it was not published. Fix these errors and publish again:\n{}",

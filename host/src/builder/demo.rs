@@ -85,7 +85,11 @@ pub async fn create(state: &AppState, tenant: Id, owner: Id) -> anyhow::Result<A
         "src/db.json".into(),
         crate::data::refs::db_json(db, tenant, app_id).await?,
     );
-    let compiled = state.compiler().compile(files(), sdk, Mode::Minified).await;
+    let version = state
+        .compiler()
+        .version(db, app.id, app.vfs_version)
+        .await?;
+    let compiled = state.compiler().compile(version, sdk, Mode::Minified).await;
     if let Outcome::Failure { errors } = &*compiled.outcome {
         anyhow::bail!(
             "the demo app does not compile:\n{}",

@@ -231,8 +231,14 @@ pub async fn published_build(
             css: known.css.clone(),
         })));
     }
-    let files: Files = apps::read_files(state.db(), app.id, version).await?;
-    let compiled = state.compiler().compile(files, sdk, Mode::Minified).await;
+    // The compile API's kept files, when it holds this app's, spare the
+    // blobs this version shares with them.
+    let known = state.compiler().kept(app.id);
+    let files = apps::read_files_reusing(state.db(), app.id, version, known.as_deref()).await?;
+    let compiled = state
+        .compiler()
+        .compile(Arc::new(files), sdk, Mode::Minified)
+        .await;
     let (js, css) = match &*compiled.outcome {
         Outcome::Success { bundle_js, css, .. } => (bundle_js.clone(), css.clone()),
         Outcome::Failure { errors } => {
