@@ -221,6 +221,7 @@ globalThis.__APPBOX_HOT__ = {
 const COMPACT_LOADER: &str = "var C=[],O=Object,N=\"number\",X=n=>{var r=globalThis.__APPBOX_EXTERNALS__;if(r&&O.prototype.hasOwnProperty.call(r,n))return r[n];throw Error('appbox: the runtime does not provide the module \"'+n+'\"')},L=i=>{var m=C[i];if(!m){var d=D[i],e={},F=(k,o)=>O.defineProperty(e,k,(o.enumerable=!0,o));m=C[i]={exports:e};d[0].call(e,s=>(s=typeof s==N?R(d[1],s):s,typeof s!=N?X(s):s<P.length?X(P[s]):L(s-P.length)),(v,g)=>{O.defineProperty(e,\"__esModule\",{value:!0});for(var k in v)F(k,{value:v[k]});for(k in g)F(k,{get:g[k]})},m,e)}return m.exports};";
 
 /// What the graph walk found.
+#[derive(Clone)]
 pub struct Graph {
     /// Reached JS-like modules, in the order first reached (depth first).
     pub modules: Vec<String>,
@@ -278,7 +279,11 @@ pub fn walk(
                 Ok(Target::External(_)) => {}
                 Ok(Target::File(target)) => {
                     let is_css = Loader::for_path(&target) == Some(Loader::Css);
-                    if is_css {
+                    if is_css && import.kind != ImportKind::Css {
+                        // The script would keep the import, which nothing
+                        // provides at run time.
+                        errors.push(Diagnostic::error(format!("\"{}\" leads to the stylesheet {target}: import a stylesheet by a path ending in \".css\"", import.specifier), Some(import.location.clone())));
+                    } else if is_css {
                         if !graph.css.contains(&target) {
                             graph.css.push(target);
                         }

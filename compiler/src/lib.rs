@@ -175,6 +175,10 @@ pub struct Timings {
     pub module_stages: Vec<(&'static str, Duration)>,
     /// Wall time of each step of the whole compile, in order.
     pub steps: Vec<(&'static str, Duration)>,
+    /// The import graph, and what it tells each module, were the last
+    /// compile's: no file's imports or exports changed, none was added or
+    /// removed.
+    pub graph_kept: bool,
 }
 
 /// Scanned and compiled modules kept between compiles, keyed by path,
@@ -186,6 +190,21 @@ pub struct ModuleCache {
     bytes: AtomicUsize,
     /// The last stylesheet, and what it was made of.
     css: Mutex<Option<LastCss>>,
+    /// The last import graph of each mode (dev, minified), and what it was
+    /// made of.
+    graphs: Mutex<[Option<Arc<LastGraph>>; 2]>,
+}
+
+/// An import graph without errors, what it told each module's compile
+/// ([`contexts`]), and what both were made of: which files exist (imports
+/// resolve to them) and each file's scan (`None`: it did not parse). Both
+/// are a function of these alone, so a compile whose files and scans match
+/// them takes both as they are, whichever app it is.
+struct LastGraph {
+    paths: Vec<String>,
+    scans: Vec<(String, Option<Arc<Scan>>)>,
+    graph: bundle::Graph,
+    contexts: HashMap<String, Context>,
 }
 
 /// A stylesheet with its entries, its mode and the content hash of every
@@ -381,6 +400,56 @@ impl ModuleCache {
         Ok(output)
     }
 
+    /// The last graph made in this mode, if `vfs` holds the same paths and
+    /// every scan tells the graph what the last one's did (the same scan,
+    /// or one of a text edited without touching its imports or exports).
+    fn last_graph(
+        &self,
+        minify: bool,
+        vfs: &BTreeMap<String, String>,
+        scans: &Scans,
+    ) -> Option<Arc<LastGraph>> {
+        let last = self.graphs.lock().ok()?[usize::from(minify)].clone()?;
+        let same_scan = |last: &Option<Arc<Scan>>, now: &ScanResult| match (last, now) {
+            (Some(last), Ok(now)) => Arc::ptr_eq(last, now) || last.same_shape(now),
+            (None, Err(_)) => true,
+            _ => false,
+        };
+        let same = last.paths.iter().eq(vfs.keys())
+            && last.scans.len() == scans.len()
+            && last
+                .scans
+                .iter()
+                .zip(scans)
+                .all(|((path, last), (now_path, now))| path == now_path && same_scan(last, now));
+        same.then_some(last)
+    }
+
+    /// Keeps `graph` and `contexts`, made of `vfs` and `scans`, as the last
+    /// of this mode; returns them.
+    fn keep_graph(
+        &self,
+        minify: bool,
+        vfs: &BTreeMap<String, String>,
+        scans: &Scans,
+        graph: bundle::Graph,
+        contexts: HashMap<String, Context>,
+    ) -> Arc<LastGraph> {
+        let last = Arc::new(LastGraph {
+            paths: vfs.keys().cloned().collect(),
+            scans: scans
+                .iter()
+                .map(|(path, scan)| (path.clone(), scan.as_ref().ok().cloned()))
+                .collect(),
+            graph,
+            contexts,
+        });
+        if let Ok(mut graphs) = self.graphs.lock() {
+            graphs[usize::from(minify)] = Some(last.clone());
+        }
+        last
+    }
+
     /// Entries held: scans and compiled modules.
     pub fn len(&self) -> usize {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
@@ -435,64 +504,29 @@ pub fn compile(
     let (scans, hashes, mut parsed, mut stages) =
         scan_all(&vfs, cache, deadline).map_err(too_long)?;
     step("scan (all cores)");
-    let mut errors = Vec::new();
-    let mut graph = bundle::walk(ENTRY, &vfs, &scans, &mut errors);
-    step("import graph");
-    if !errors.is_empty() {
-        return Err(cap(errors));
-    }
-    // Tree shaking: a module whose exports are not all imported is
-    // compiled without the others.
-    let mut keep: HashMap<&String, Vec<String>> = if options.dev {
-        HashMap::new()
-    } else {
-        bundle::unused_exports(&graph, &scans).into_iter().collect()
+    // The last graph in this mode, when no file's imports or exports (nor
+    // which files exist) changed: most edits.
+    let minify = !options.dev;
+    let kept = cache.last_graph(minify, &vfs, &scans);
+    let graph_kept = kept.is_some();
+    let last = match kept {
+        Some(last) => {
+            step("import graph");
+            last
+        }
+        None => {
+            let mut errors = Vec::new();
+            let graph = bundle::walk(ENTRY, &vfs, &scans, &mut errors);
+            step("import graph");
+            if !errors.is_empty() {
+                return Err(cap(errors));
+            }
+            let contexts = contexts(&graph, &scans, minify);
+            cache.keep_graph(minify, &vfs, &scans, graph, contexts)
+        }
     };
-    // Minified, a module reads the exports of the modules it imports that
-    // cannot change once, where it requires them ([`settled`]; dev keeps
-    // every read live, as written).
-    let readable = (!options.dev).then(|| settled::Readable::new(&graph, &scans));
-    let stable = |path: &String| -> Vec<(String, module::ExportNames)> {
-        let (Some(readable), Some(links)) = (&readable, graph.links.get(path)) else {
-            return Vec::new();
-        };
-        links
-            .iter()
-            .filter_map(|(specifier, target)| {
-                let names = readable.names(path, target);
-                (!names.is_empty()).then(|| (specifier.clone(), names))
-            })
-            .collect()
-    };
-    // Minified, a default or namespace import of an ES module needs no
-    // interop helper.
-    // (The specifiers of a module's imports whose target passes `test`.)
-    let linked = |path: &String, test: &dyn Fn(&str) -> bool| -> Vec<String> {
-        let links = graph.links.get(path).filter(|_| !options.dev);
-        links
-            .into_iter()
-            .flatten()
-            .filter(|(_, target)| test(target))
-            .map(|(specifier, _)| specifier.clone())
-            .collect()
-    };
-    let esm = |path: &String| {
-        linked(path, &|target| {
-            scans
-                .get(target)
-                .is_some_and(|s| s.as_ref().is_ok_and(|s| s.esm))
-        })
-    };
-    // Minified, a default import of a JSON, text or image file is the
-    // file's value itself.
-    let values = |path: &String| {
-        linked(path, &|target| {
-            matches!(
-                Loader::for_path(target),
-                Some(Loader::Json | Loader::Text | Loader::DataUrl(_))
-            )
-        })
-    };
+    let mut graph = last.graph.clone();
+    let mut contexts = last.contexts.clone();
     // Second pass: compile the modules reached, on all cores, beside the
     // stylesheet.
     let jobs: Vec<Job> = graph
@@ -508,12 +542,7 @@ pub fn compile(
                     .copied()
                     .unwrap_or_else(|| ModuleCache::content_hash(source)),
                 loader: Loader::for_path(path)?,
-                context: Context {
-                    keep: keep.remove(path),
-                    stable: stable(path),
-                    esm: esm(path),
-                    values: values(path),
-                },
+                context: contexts.remove(path).unwrap_or_default(),
                 parsed: parsed.remove(path),
             };
             Some(job)
@@ -572,6 +601,7 @@ pub fn compile(
         return Err(vec![timeout(options.time_limit)]);
     }
     timings.modules_compiled = modules_compiled;
+    timings.graph_kept = graph_kept;
     timings.module_stages = module::STAGES.into_iter().zip(stages.0).collect();
     Ok(Output {
         bundle_js,
@@ -580,6 +610,73 @@ pub fn compile(
         table,
         timings,
     })
+}
+
+/// What the graph tells each module's compile, by path (minified: the
+/// exports to keep, those it may read once, the imports that need no
+/// interop helper or are a file's value; dev: nothing, every read live).
+fn contexts<'a>(
+    graph: &'a bundle::Graph,
+    scans: &'a Scans,
+    minify: bool,
+) -> HashMap<String, Context> {
+    if !minify {
+        return HashMap::new();
+    }
+    // Tree shaking: a module whose exports are not all imported is
+    // compiled without the others.
+    let mut keep: HashMap<&String, Vec<String>> =
+        bundle::unused_exports(graph, scans).into_iter().collect();
+    // A module reads the exports of the modules it imports that cannot
+    // change once, where it requires them ([`settled`]).
+    let readable = settled::Readable::new(graph, scans);
+    let stable = |path: &String, links: &'a BTreeMap<String, String>| {
+        links
+            .iter()
+            .filter_map(|(specifier, target)| {
+                let names = readable.names(path, target);
+                (!names.is_empty()).then(|| (specifier.clone(), names))
+            })
+            .collect()
+    };
+    // The specifiers of a module's imports whose target passes `test`.
+    let linked = |links: &BTreeMap<String, String>, test: &dyn Fn(&str) -> bool| {
+        links
+            .iter()
+            .filter(|(_, target)| test(target))
+            .map(|(specifier, _)| specifier.clone())
+            .collect()
+    };
+    // A default or namespace import of an ES module needs no interop
+    // helper.
+    let esm = |target: &str| {
+        scans
+            .get(target)
+            .is_some_and(|s| s.as_ref().is_ok_and(|s| s.esm))
+    };
+    // A default import of a JSON, text or image file is the file's value
+    // itself.
+    let value = |target: &str| {
+        matches!(
+            Loader::for_path(target),
+            Some(Loader::Json | Loader::Text | Loader::DataUrl(_))
+        )
+    };
+    static NO_LINKS: BTreeMap<String, String> = BTreeMap::new();
+    graph
+        .modules
+        .iter()
+        .map(|path| {
+            let links = graph.links.get(path).unwrap_or(&NO_LINKS);
+            let context = Context {
+                keep: keep.remove(path),
+                stable: stable(path, links),
+                esm: linked(links, &esm),
+                values: linked(links, &value),
+            };
+            (path.clone(), context)
+        })
+        .collect()
 }
 
 /// Edited modules [`recompile_dev`] compiles at most (one after another).
@@ -736,6 +833,8 @@ pub fn recompile_dev(
             ("edited modules", compiled_at),
             ("splice", started.elapsed() - compiled_at),
         ],
+        // The build's: an edit that changes imports is compiled whole.
+        graph_kept: true,
     };
     Some(Recompiled {
         bundle_js,

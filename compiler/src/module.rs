@@ -416,9 +416,44 @@ pub struct Scan {
     pub warnings: Vec<Diagnostic>,
 }
 
+impl Scan {
+    /// Whether `other` tells the import graph and every module's
+    /// [`Context`] what this scan does: all of it but the warnings and
+    /// where the imports are written (which only errors tell).
+    pub fn same_shape(&self, other: &Scan) -> bool {
+        let Scan {
+            exports,
+            stable,
+            settled,
+            reexports,
+            own_exports,
+            esm,
+            imports,
+            warnings: _,
+        } = self;
+        let same_import = |(a, b): (&Import, &Import)| {
+            let Import {
+                specifier,
+                kind,
+                names,
+                location: _,
+            } = a;
+            *specifier == b.specifier && *kind == b.kind && *names == b.names
+        };
+        *exports == other.exports
+            && *stable == other.stable
+            && *settled == other.settled
+            && *reexports == other.reexports
+            && *own_exports == other.own_exports
+            && *esm == other.esm
+            && imports.len() == other.imports.len()
+            && imports.iter().zip(&other.imports).all(same_import)
+    }
+}
+
 /// `export { imported as exported } from "specifier"`; `imported` is
 /// `None` for `export * as exported from`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reexport {
     pub exported: String,
     pub specifier: String,

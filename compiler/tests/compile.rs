@@ -784,6 +784,87 @@ fn the_dev_source_map_leads_from_the_bundle_to_each_file() {
         .is_some_and(|c| c.contains("// two")));
 }
 
+/// Each edit through one cache gives the bundle a fresh cache gives; the
+/// import graph (and what it tells each module) is the last one only when
+/// no file's imports or exports changed and no file came or went.
+#[test]
+fn the_import_graph_is_kept_across_edits_only_while_imports_and_exports_stay() {
+    let cache = ModuleCache::new();
+    let mut files = vfs(&[
+        (
+            "src/main.tsx",
+            "import { a } from './lib';\nimport { u } from './util';\nimport data from './data.json';\nconsole.log(a(), u, data.n);\n",
+        ),
+        (
+            "src/lib.ts",
+            "export function a() { return 'A1'; }\nexport function b() { return 'B_BODY'; }\n",
+        ),
+        ("src/util/index.ts", "export const u = 'DIR_UTIL';\n"),
+        ("src/data.json", "{\"n\": 1}\n"),
+    ]);
+    let step = |files: &BTreeMap<String, String>, dev: bool, kept: bool, logs: &str| {
+        let options = CompileOptions {
+            dev,
+            ..Default::default()
+        };
+        let output = compile(files, &BTreeMap::new(), &options, &cache)
+            .unwrap_or_else(|e| panic!("{}", render_all(&e)));
+        let fresh = compile(files, &BTreeMap::new(), &options, &ModuleCache::new())
+            .unwrap_or_else(|e| panic!("{}", render_all(&e)));
+        assert_eq!(output.bundle_js, fresh.bundle_js, "dev={dev}, {files:?}");
+        assert_eq!(output.css, fresh.css, "dev={dev}, {files:?}");
+        assert_eq!(output.timings.graph_kept, kept, "dev={dev}, {files:?}");
+        assert_eq!(run(&output.bundle_js).trim(), logs);
+        output.bundle_js
+    };
+    let first = step(&files, false, false, "A1 DIR_UTIL 1");
+    assert!(!first.contains("B_BODY"), "b is not imported: left out");
+    // The same files again, then text edits: the same graph.
+    step(&files, false, true, "A1 DIR_UTIL 1");
+    files.insert(
+        "src/lib.ts".into(),
+        "export function a() { return 'A2'; }\nexport function b() { return 'B_BODY'; }\n".into(),
+    );
+    files.insert("src/data.json".into(), "{\"n\": 2}\n".into());
+    step(&files, false, true, "A2 DIR_UTIL 2");
+    // Imports written elsewhere in the file (only errors tell where).
+    let main = "// the imports moved down a line\nimport { a, b } from './lib';\nimport { u } from './util';\nimport data from './data.json';\nconsole.log(a(), b(), u, data.n);\n";
+    files.insert("src/main.tsx".into(), main.into());
+    // `b` is imported now: kept.
+    assert!(step(&files, false, false, "A2 B_BODY DIR_UTIL 2").contains("B_BODY"));
+    files.insert("src/main.tsx".into(), format!("\n{main}"));
+    step(&files, false, true, "A2 B_BODY DIR_UTIL 2");
+    // A stylesheet that `./util` now resolves to (a file before a folder;
+    // no scan changes): a script may not import it so.
+    files.insert("src/util.css".into(), ".u { color: red }\n".into());
+    let options = CompileOptions::default();
+    let errors = compile(&files, &BTreeMap::new(), &options, &cache).expect_err("a stylesheet");
+    assert!(
+        render_all(&errors).contains("\"./util\" leads to the stylesheet src/util.css"),
+        "{}",
+        render_all(&errors)
+    );
+    // Without it, the files of the graph kept before.
+    files.remove("src/util.css");
+    step(&files, false, true, "A2 B_BODY DIR_UTIL 2");
+    // A new file that `./util` now resolves to.
+    files.insert(
+        "src/util.ts".into(),
+        "export const u = 'FILE_UTIL';\n".into(),
+    );
+    step(&files, false, false, "A2 B_BODY FILE_UTIL 2");
+    // An export that is reassigned is no longer read once.
+    files.insert(
+        "src/util.ts".into(),
+        "export let u = 'FILE_UTIL';\nexport function set() { u = 'SET'; }\n".into(),
+    );
+    step(&files, false, false, "A2 B_BODY FILE_UTIL 2");
+    // Each mode keeps its own graph.
+    step(&files, true, false, "A2 B_BODY FILE_UTIL 2");
+    step(&files, true, true, "A2 B_BODY FILE_UTIL 2");
+    step(&files, false, true, "A2 B_BODY FILE_UTIL 2");
+}
+
 #[test]
 fn the_stylesheet_is_rebuilt_only_when_css_changes() {
     let cache = ModuleCache::new();
