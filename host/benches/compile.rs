@@ -6,7 +6,7 @@
 //!
 //! For each app: the median cold compile (the library: a fresh module cache
 //! each time; the API: content the server never compiled, every source file
-//! changed), the median one-file edit (a page changes; the API: written with
+//! changed and a file added, so that no import graph is kept either), the median one-file edit (a page changes; the API: written with
 //! the source API first, the compile request timed until its whole answer is
 //! read), JS and CSS bytes, all minified; appbox's bytes again on the
 //! anchors' input (their reference SDK files instead of the host's, which
@@ -240,11 +240,11 @@ async fn measure_api(server: &Server, app: &str, runs: usize) -> Api {
     let id = created["id"].as_str().expect("id").to_owned();
     write(server, &id, json!(files)).await;
     let (_, answer, _) = compile_over_http(server, &id).await;
-    // Cold: every source file changes, so no module and no result is
-    // cached; the write is not timed.
+    // Cold: every source file changes and a file is added, so no module,
+    // no result and no import graph is cached; the write is not timed.
     let mut cold = Vec::with_capacity(runs);
     for i in 0..runs {
-        let changed: BTreeMap<&String, String> = files
+        let mut changed: BTreeMap<&String, String> = files
             .iter()
             .filter_map(|(path, text)| {
                 let mark = if path.ends_with(".css") {
@@ -260,6 +260,8 @@ async fn measure_api(server: &Server, app: &str, runs: usize) -> Api {
                 Some((path, format!("{text}{mark}")))
             })
             .collect();
+        let added = format!("src/cold-{i}.txt");
+        changed.insert(&added, format!("cold {i}\n"));
         write(server, &id, json!(changed)).await;
         cold.push(compile_over_http(server, &id).await.0);
     }
