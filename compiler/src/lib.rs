@@ -186,7 +186,10 @@ pub struct Timings {
 /// Shared by threads.
 #[derive(Default)]
 pub struct ModuleCache {
-    entries: Mutex<HashMap<CacheKey, CacheEntry>>,
+    // foldhash, not std's SipHash: every compile looks up each module's key
+    // (path and context, dozens of strings) twice; SipHash was ~7% of a
+    // one-file edit of large. Its seed is random per map.
+    entries: Mutex<foldhash::HashMap<CacheKey, CacheEntry>>,
     bytes: AtomicUsize,
     /// The last stylesheet, and what it was made of.
     css: Mutex<Option<LastCss>>,
@@ -204,7 +207,7 @@ struct LastGraph {
     paths: Vec<String>,
     scans: Vec<(String, Option<Arc<Scan>>)>,
     graph: bundle::Graph,
-    contexts: HashMap<String, Context>,
+    contexts: HashMap<String, Arc<Context>>,
 }
 
 /// A stylesheet with its entries, its mode and the content hash of every
@@ -222,7 +225,8 @@ struct CacheKey {
     /// `None`: the module's scan (the same in every mode).
     options: Option<ModuleOptions>,
     content_hash: u64,
-    context: Context,
+    /// Shared with the kept graph's and the job's (not copied per lookup).
+    context: Arc<Context>,
 }
 
 struct CacheEntry {
@@ -258,7 +262,7 @@ impl ModuleCache {
         path: &str,
         content_hash: u64,
         options: Option<ModuleOptions>,
-        context: Context,
+        context: Arc<Context>,
     ) -> CacheKey {
         CacheKey {
             path: path.to_owned(),
@@ -433,7 +437,7 @@ impl ModuleCache {
         vfs: &BTreeMap<String, String>,
         scans: &Scans,
         graph: bundle::Graph,
-        contexts: HashMap<String, Context>,
+        contexts: HashMap<String, Arc<Context>>,
     ) -> Arc<LastGraph> {
         let last = Arc::new(LastGraph {
             paths: vfs.keys().cloned().collect(),
@@ -526,7 +530,6 @@ pub fn compile(
         }
     };
     let mut graph = last.graph.clone();
-    let mut contexts = last.contexts.clone();
     // Second pass: compile the modules reached, on all cores, beside the
     // stylesheet.
     let jobs: Vec<Job> = graph
@@ -542,7 +545,7 @@ pub fn compile(
                     .copied()
                     .unwrap_or_else(|| ModuleCache::content_hash(source)),
                 loader: Loader::for_path(path)?,
-                context: contexts.remove(path).unwrap_or_default(),
+                context: last.contexts.get(path).cloned().unwrap_or_default(),
                 parsed: parsed.remove(path),
             };
             Some(job)
@@ -619,7 +622,7 @@ fn contexts<'a>(
     graph: &'a bundle::Graph,
     scans: &'a Scans,
     minify: bool,
-) -> HashMap<String, Context> {
+) -> HashMap<String, Arc<Context>> {
     if !minify {
         return HashMap::new();
     }
@@ -674,7 +677,7 @@ fn contexts<'a>(
                 esm: linked(links, &esm),
                 values: linked(links, &value),
             };
-            (path.clone(), context)
+            (path.clone(), Arc::new(context))
         })
         .collect()
 }
@@ -755,7 +758,7 @@ pub fn recompile_dev(
         }
         let links = &before.links[index];
         let content_hash = ModuleCache::content_hash(source);
-        let scan_key = ModuleCache::key(path, content_hash, None, Context::default());
+        let scan_key = ModuleCache::key(path, content_hash, None, Arc::default());
         let (scan, parsed) = match cache.get_scan(&scan_key, source) {
             Some(scan) => (scan, None),
             None => {
@@ -775,7 +778,7 @@ pub fn recompile_dev(
         if !same_imports {
             return None;
         }
-        let key = ModuleCache::key(path, content_hash, Some(module_options), Context::default());
+        let key = ModuleCache::key(path, content_hash, Some(module_options), Arc::default());
         let output = match cache.get_module(&key, source) {
             Some(output) => output,
             None => {
@@ -784,7 +787,7 @@ pub fn recompile_dev(
                     source,
                     content_hash,
                     loader,
-                    context: Context::default(),
+                    context: Arc::default(),
                     parsed,
                 };
                 let output = cache.compile_and_keep(key, job, module_options).ok()?;
@@ -928,7 +931,7 @@ struct Job<'a> {
     /// [`ModuleCache::content_hash`] of `source`, taken by the scan.
     content_hash: u64,
     loader: Loader,
-    context: Context,
+    context: Arc<Context>,
     /// The module as the scan parsed it, if it was.
     parsed: Option<Parsed>,
 }
@@ -1003,7 +1006,7 @@ fn scan_all<'a>(
         };
         let hash = ModuleCache::content_hash(source);
         hashes.insert(path.as_str(), hash);
-        let key = ModuleCache::key(path, hash, None, Context::default());
+        let key = ModuleCache::key(path, hash, None, Arc::default());
         match cache.get_scan(&key, source) {
             Some(scan) => {
                 scans.insert(path.clone(), Ok(scan));
@@ -1098,7 +1101,7 @@ fn add_helpers(
                 &specifier,
                 ModuleCache::content_hash(&source),
                 Some(options),
-                Context::default(),
+                Arc::default(),
             );
             let output = match cache.get_module(&key, &source) {
                 Some(output) => output,
