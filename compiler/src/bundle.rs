@@ -234,7 +234,7 @@ pub struct Graph {
 /// Walks the graph from `entry`; every problem found becomes a diagnostic.
 pub fn walk(
     entry: &str,
-    files: &BTreeMap<String, String>,
+    files: &crate::Vfs<'_>,
     scans: &Scans,
     errors: &mut Vec<Diagnostic>,
 ) -> Graph {

@@ -364,14 +364,14 @@ impl ModuleCache {
     fn css(
         &self,
         entries: &[String],
-        vfs: &BTreeMap<String, String>,
+        vfs: &Vfs<'_>,
         minify: bool,
     ) -> Result<Arc<css::CssOutput>, Vec<Diagnostic>> {
         let unchanged = |last: &&LastCss| {
             last.entries == entries
                 && last.minify == minify
                 && last.read.iter().all(|(path, hash)| {
-                    vfs.get(path)
+                    vfs.get(path.as_str())
                         .is_some_and(|text| ModuleCache::content_hash(text) == *hash)
                 })
         };
@@ -385,13 +385,16 @@ impl ModuleCache {
         }
         let output = Arc::new(css::bundle_css(
             entries,
-            &|path: &str| vfs.get(path).cloned(),
+            &|path: &str| vfs.get(path).map(|text| text.to_string()),
             minify,
         )?);
         let read = output
             .files
             .iter()
-            .filter_map(|path| Some((path.clone(), ModuleCache::content_hash(vfs.get(path)?))))
+            .filter_map(|path| {
+                let text = vfs.get(path.as_str())?;
+                Some((path.clone(), ModuleCache::content_hash(text)))
+            })
             .collect();
         if let Ok(mut last) = self.css.lock() {
             *last = Some(LastCss {
@@ -407,19 +410,18 @@ impl ModuleCache {
     /// The last graph made in this mode, if `vfs` holds the same paths and
     /// every scan tells the graph what the last one's did (the same scan,
     /// or one of a text edited without touching its imports or exports).
-    fn last_graph(
-        &self,
-        minify: bool,
-        vfs: &BTreeMap<String, String>,
-        scans: &Scans,
-    ) -> Option<Arc<LastGraph>> {
+    fn last_graph(&self, minify: bool, vfs: &Vfs<'_>, scans: &Scans) -> Option<Arc<LastGraph>> {
         let last = self.graphs.lock().ok()?[usize::from(minify)].clone()?;
         let same_scan = |last: &Option<Arc<Scan>>, now: &ScanResult| match (last, now) {
             (Some(last), Ok(now)) => Arc::ptr_eq(last, now) || last.same_shape(now),
             (None, Err(_)) => true,
             _ => false,
         };
-        let same = last.paths.iter().eq(vfs.keys())
+        let same = last
+            .paths
+            .iter()
+            .map(String::as_str)
+            .eq(vfs.keys().copied())
             && last.scans.len() == scans.len()
             && last
                 .scans
@@ -434,13 +436,13 @@ impl ModuleCache {
     fn keep_graph(
         &self,
         minify: bool,
-        vfs: &BTreeMap<String, String>,
+        vfs: &Vfs<'_>,
         scans: &Scans,
         graph: bundle::Graph,
         contexts: HashMap<String, Arc<Context>>,
     ) -> Arc<LastGraph> {
         let last = Arc::new(LastGraph {
-            paths: vfs.keys().cloned().collect(),
+            paths: vfs.keys().map(|path| path.to_string()).collect(),
             scans: scans
                 .iter()
                 .map(|(path, scan)| (path.clone(), scan.as_ref().ok().cloned()))
@@ -482,8 +484,13 @@ pub fn compile(
         last = now;
     };
     check_limits(files)?;
-    let mut vfs = files.clone();
-    vfs.extend(injected.iter().map(|(k, v)| (k.clone(), v.clone())));
+    // The app's files and the injected ones, borrowed (not a copy of the
+    // app's megabytes per compile).
+    let vfs: Vfs = files
+        .iter()
+        .chain(injected)
+        .map(|(path, text)| (path.as_str(), text.as_str()))
+        .collect();
     if !vfs.contains_key(ENTRY) {
         return Err(vec![Diagnostic::error(
             format!("Entry point \"{ENTRY}\" is missing from the app"),
@@ -536,12 +543,12 @@ pub fn compile(
         .modules
         .iter()
         .filter_map(|path| {
-            let (path, source) = vfs.get_key_value(path)?;
+            let (&path, &source) = vfs.get_key_value(path.as_str())?;
             let job = Job {
                 path,
                 source,
                 content_hash: hashes
-                    .get(path.as_str())
+                    .get(path)
                     .copied()
                     .unwrap_or_else(|| ModuleCache::content_hash(source)),
                 loader: Loader::for_path(path)?,
@@ -920,14 +927,16 @@ pub(crate) type Compiled = BTreeMap<String, ModuleResult>;
 type ScanResult = Result<Arc<Scan>, Vec<Diagnostic>>;
 /// Every JS-like file's scan, by path.
 pub(crate) type Scans = BTreeMap<String, ScanResult>;
+/// The files a compile sees (the app's and the injected ones), by path.
+pub type Vfs<'a> = BTreeMap<&'a str, &'a str>;
 
 /// Stack of a compiler thread: swc recurses deeply on big expressions.
 const WORKER_STACK: usize = 64 * 1024 * 1024;
 
 /// One module to compile.
 struct Job<'a> {
-    path: &'a String,
-    source: &'a String,
+    path: &'a str,
+    source: &'a str,
     /// [`ModuleCache::content_hash`] of `source`, taken by the scan.
     content_hash: u64,
     loader: Loader,
@@ -985,7 +994,7 @@ fn on_all_cores<T: Send, R: Send>(
 /// compile) and the time the stages took.
 #[allow(clippy::type_complexity)]
 fn scan_all<'a>(
-    vfs: &'a BTreeMap<String, String>,
+    vfs: &Vfs<'a>,
     cache: &ModuleCache,
     deadline: Instant,
 ) -> Result<
@@ -1000,16 +1009,16 @@ fn scan_all<'a>(
     let mut scans = Scans::new();
     let mut hashes = HashMap::new();
     let mut todo = Vec::new();
-    for (path, source) in vfs {
+    for (&path, &source) in vfs {
         let Some(loader) = Loader::for_path(path).filter(|l| *l != Loader::Css) else {
             continue;
         };
         let hash = ModuleCache::content_hash(source);
-        hashes.insert(path.as_str(), hash);
+        hashes.insert(path, hash);
         let key = ModuleCache::key(path, hash, None, Arc::default());
         match cache.get_scan(&key, source) {
             Some(scan) => {
-                scans.insert(path.clone(), Ok(scan));
+                scans.insert(path.to_owned(), Ok(scan));
             }
             None => todo.push((path, source, loader, key)),
         }
@@ -1024,9 +1033,9 @@ fn scan_all<'a>(
     let mut parsed = HashMap::new();
     for (path, scan, module, times) in results {
         stages.add(&times);
-        scans.insert(path.clone(), scan);
+        scans.insert(path.to_owned(), scan);
         if let Some(module) = module {
-            parsed.insert(path.clone(), module);
+            parsed.insert(path.to_owned(), module);
         }
     }
     Ok((scans, hashes, parsed, stages))
@@ -1052,7 +1061,7 @@ fn compile_all(
         );
         match cache.get_module(&key, job.source) {
             Some(output) => {
-                compiled.insert(job.path.clone(), Ok(output));
+                compiled.insert(job.path.to_owned(), Ok(output));
             }
             None => todo.push((job, key)),
         }
@@ -1069,7 +1078,7 @@ fn compile_all(
         }
     }
     let count = results.len();
-    compiled.extend(results.into_iter().map(|(path, r)| (path.clone(), r)));
+    compiled.extend(results.into_iter().map(|(path, r)| (path.to_owned(), r)));
     Ok((compiled, stages, count))
 }
 

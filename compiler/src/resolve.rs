@@ -1,6 +1,6 @@
 //! Import resolution inside the VFS, with esbuild's rules (spec 001 §20).
 
-use std::collections::BTreeMap;
+use crate::Vfs;
 
 /// Packages the runtime provides; imports of these stay out of the bundle.
 pub const EXTERNALS: [&str; 7] = [
@@ -34,11 +34,7 @@ pub enum ResolveError {
 }
 
 /// Resolves `specifier`, imported from the file `importer`.
-pub fn resolve(
-    files: &BTreeMap<String, String>,
-    importer: &str,
-    specifier: &str,
-) -> Result<Target, ResolveError> {
+pub fn resolve(files: &Vfs<'_>, importer: &str, specifier: &str) -> Result<Target, ResolveError> {
     if EXTERNALS.contains(&specifier) {
         return Ok(Target::External(specifier.to_owned()));
     }
@@ -60,7 +56,7 @@ pub fn resolve(
         .ok_or(ResolveError::NotFound)
 }
 
-fn find(files: &BTreeMap<String, String>, base: &str) -> Option<String> {
+fn find(files: &Vfs<'_>, base: &str) -> Option<String> {
     let exists = |p: &str| files.contains_key(p);
     if !base.is_empty() && exists(base) {
         return Some(base.to_owned());
@@ -112,11 +108,8 @@ fn normalize(path: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn vfs(paths: &[&str]) -> BTreeMap<String, String> {
-        paths
-            .iter()
-            .map(|p| (p.to_string(), String::new()))
-            .collect()
+    fn vfs<'a>(paths: &[&'a str]) -> Vfs<'a> {
+        paths.iter().map(|p| (*p, "")).collect()
     }
 
     #[test]
