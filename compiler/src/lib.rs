@@ -182,8 +182,9 @@ pub struct Timings {
 }
 
 /// Scanned and compiled modules kept between compiles, keyed by path,
-/// options and content, so an unchanged module is never parsed twice.
-/// Shared by threads.
+/// options and content, so an unchanged module is never parsed twice; also
+/// the last stylesheet and the last import graph of each mode. Shared by
+/// threads.
 #[derive(Default)]
 pub struct ModuleCache {
     // foldhash, not std's SipHash: every compile looks up each module's key
@@ -517,7 +518,7 @@ pub fn compile(
     step("scan (all cores)");
     // The last graph in this mode, when no file's imports or exports (nor
     // which files exist) changed: most edits.
-    let minify = !options.dev;
+    let minify = module_options.minify;
     let kept = cache.last_graph(minify, &vfs, &scans);
     let graph_kept = kept.is_some();
     let last = match kept {

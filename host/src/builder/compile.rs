@@ -254,9 +254,10 @@ impl CompileService {
     pub async fn compile(&self, app: Arc<VersionFiles>, injected: Files, mode: Mode) -> Compiled {
         let started = Instant::now();
         // A dev update is asked for by the streams of one app's open dev
-        // pages right after an edit, never again: hashing a large app's
-        // megabytes for the whole-result cache would cost more than its
-        // hits save (the module cache still makes it an edit's work).
+        // pages right after an edit, never again: its outcome (a dev bundle,
+        // megabytes for a large app) would only push others out of the
+        // whole-result cache (the module cache still makes it an edit's
+        // work).
         let key = (mode != Mode::DevUpdate).then(|| content_key(&app.manifest, &injected, mode));
         let mut timings = vec![("hash", started.elapsed())];
         if let Some(outcome) = key.as_ref().and_then(|key| self.cached(key)) {
