@@ -95,8 +95,18 @@ async fn compile_api_builds_the_template_and_reports_errors() {
     ] {
         assert!(timing.contains(step), "{step} in {timing}");
     }
-    let dev: serde_json::Value = response.json().await.expect("json");
+    // The answer is sent with its length (its buffers are not chunked), and
+    // the page holds the same bundle.
+    let length = response.content_length();
+    assert!(response.headers().get("transfer-encoding").is_none());
+    let body = response.bytes().await.expect("body");
+    assert_eq!(length, Some(body.len() as u64));
+    let dev: serde_json::Value = serde_json::from_slice(&body).expect("json");
     assert_eq!(dev["success"], true);
+    assert!(dev["html"]
+        .as_str()
+        .expect("html")
+        .contains(dev["bundle_js"].as_str().expect("js")));
     assert!(dev["bundle_js"]
         .as_str()
         .expect("js")

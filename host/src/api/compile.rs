@@ -1,11 +1,17 @@
 //! The compile API (spec 001 §6): compile errors are an answer, not an
 //! error, so both outcomes are HTTP 200 with `success` (spec NOTES #4).
 
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use http_body::{Frame, SizeHint};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,8 +35,8 @@ struct CompileQuery {
 }
 
 // Borrows the compile's outcome: the bundle is in the answer twice (in
-// `html` and in `bundle_js`) but in memory once, written to the body
-// straight from the outcome and JSON-escaped once (`answer_body`).
+// `html` and in `bundle_js`) but escaped once, into one buffer that the
+// body sends twice (`answer_body`).
 /// The compile's answer: the page, the bundle and the CSS, or the errors.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
@@ -144,12 +150,7 @@ async fn compile_app(
             cached: compiled.cached,
         },
     };
-    // The bundle twice, the CSS twice and room for escapes and the rest.
-    let size = match &*compiled.outcome {
-        Outcome::Success { bundle_js, css, .. } => 2 * (bundle_js.len() + css.len()) + 64 * 1024,
-        Outcome::Failure { .. } => 16 * 1024,
-    };
-    let body = answer_body(&response, size).map_err(|e| AppError::Internal(e.into()))?;
+    let body = answer_body(&response).map_err(|e| AppError::Internal(e.into()))?;
     lap.lap("answer");
     // The compile's own steps follow the handler's, named as tokens.
     let timing = lap
@@ -176,35 +177,64 @@ async fn compile_app(
                 HeaderValue::from_str(&timing).unwrap_or_else(|_| HeaderValue::from_static("")),
             ),
         ],
-        body,
+        Body::new(Buffers(body.into())),
     )
         .into_response())
 }
 
-/// The answer as JSON. A success holds the bundle twice (`bundle_js` and
-/// in `html`): it is escaped once, and the escape copied into the page,
-/// unless the page must escape it otherwise ([`AppPage::holds_bundle_as_is`]).
-fn answer_body(response: &CompileResponse<'_>, size: usize) -> serde_json::Result<Vec<u8>> {
-    let mut body = Vec::with_capacity(size);
+/// The answer as JSON, in buffers sent one after the other. A success holds
+/// the bundle twice (`bundle_js` and in `html`): it is escaped once, into one
+/// buffer that both places send, unless the page must escape it otherwise
+/// ([`AppPage::holds_bundle_as_is`]).
+fn answer_body(response: &CompileResponse<'_>) -> serde_json::Result<Vec<Bytes>> {
     match response {
         CompileResponse::Success {
             html,
             bundle_js,
             rest,
         } if html.holds_bundle_as_is() => {
-            body.extend_from_slice(b"{\"bundle_js\":");
-            let at = body.len();
-            serde_json::to_writer(&mut body, bundle_js)?;
-            let bundle_json = at..body.len();
-            body.extend_from_slice(b",\"html\":");
-            html.write_json(&mut body, bundle_json)?;
+            // Room for the quotes and a few escapes.
+            let mut escaped = Vec::with_capacity(bundle_js.len() + bundle_js.len() / 16 + 2);
+            json_escape_simd::escape_into(bundle_js, &mut escaped);
+            let escaped = Bytes::from(escaped);
+            let unquoted = escaped.slice(1..escaped.len() - 1);
+            let (page_start, page_end) = html.json_around_bundle()?;
             // `{"success":…}` goes on with the object.
-            body.push(b',');
-            body.extend_from_slice(&serde_json::to_vec(rest)?[1..]);
+            let rest = serde_json::to_string(rest)?;
+            Ok(vec![
+                Bytes::from_static(b"{\"bundle_js\":"),
+                escaped,
+                Bytes::from(format!(",\"html\":{page_start}")),
+                unquoted,
+                Bytes::from(format!("{page_end},{}", &rest[1..])),
+            ])
         }
-        _ => serde_json::to_writer(&mut body, response)?,
+        _ => Ok(vec![serde_json::to_vec(response)?.into()]),
     }
-    Ok(body)
+}
+
+/// A response body of buffers sent one after the other, its length known
+/// (a `Content-Length`, not chunks).
+struct Buffers(VecDeque<Bytes>);
+
+impl HttpBody for Buffers {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Ready(self.0.pop_front().map(|buffer| Ok(Frame::data(buffer))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.0.iter().map(|buffer| buffer.len() as u64).sum())
+    }
 }
 
 /// Times the handler's steps, for the `Server-Timing` header.
@@ -254,10 +284,23 @@ mod tests {
     #[test]
     fn the_answer_is_the_response_with_the_bundle_escaped_once() {
         // Escapes of every kind, and a bundle the page must escape itself.
+        // The long one puts every character JSON escapes at every offset of
+        // the SIMD escape's 16- and 32-byte blocks.
+        let every_escape: String = (0..300u32)
+            .map(|i| match i % 7 {
+                0 => char::from_u32(i % 32).unwrap_or(' '),
+                1 => '"',
+                2 => '\\',
+                3 => '\u{7f}',
+                4 => 'é',
+                _ => 'a',
+            })
+            .collect();
         for bundle_js in [
             "console.log(\"é\\n\u{2028}\t\\\\\", '</scrip', '<\\/script>');\n",
             "x(\"</SCRIPT>\")",
             "",
+            &every_escape,
         ] {
             let page = || AppPage {
                 name: "Shop \"1\" <b>",
@@ -267,7 +310,14 @@ mod tests {
                 bundle_js,
             };
             let response = success(page(), bundle_js);
-            let body = answer_body(&response, 0).expect("answer");
+            let body = answer_body(&response).expect("answer").concat();
+            let escaped = serde_json::to_string(bundle_js).expect("JSON");
+            assert!(
+                !page().holds_bundle_as_is()
+                    || String::from_utf8_lossy(&body)
+                        .starts_with(&format!("{{\"bundle_js\":{escaped},")),
+                "the bundle is escaped as serde_json escapes it, byte for byte: {bundle_js:?}"
+            );
             let answer: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
             assert_eq!(
                 answer,
@@ -284,7 +334,7 @@ mod tests {
             duration_ms: 1,
             cached: true,
         };
-        let body = answer_body(&failure, 0).expect("answer");
+        let body = answer_body(&failure).expect("answer").concat();
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(&body).expect("JSON"),
             serde_json::to_value(&failure).expect("value")

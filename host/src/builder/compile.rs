@@ -426,12 +426,12 @@ impl fmt::Display for RawText<'_> {
 
 /// Where `text` says `</element`, in any case, first.
 fn end_tag(text: &str, element: &str) -> Option<usize> {
-    text.match_indices("</")
-        .find(|(i, _)| {
-            text.get(i + 2..i + 2 + element.len())
-                .is_some_and(|name| name.eq_ignore_ascii_case(element))
-        })
-        .map(|(i, _)| i)
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, b"</").find(|&i| {
+        bytes
+            .get(i + 2..i + 2 + element.len())
+            .is_some_and(|name| name.eq_ignore_ascii_case(element.as_bytes()))
+    })
 }
 
 /// The page that runs a compiled app (the compile API's preview): the
@@ -465,30 +465,20 @@ impl AppPage<'_> {
         end_tag(self.bundle_js, "script").is_none()
     }
 
-    /// Writes the page as a JSON string onto `out`, which already holds the
-    /// bundle as a JSON string at `bundle_json`: that escape is copied in
-    /// its place (JSON escapes each character on its own, so the page's
-    /// escape is its parts' joined). Only for a page that [holds the bundle
-    /// as it is](AppPage::holds_bundle_as_is).
-    pub fn write_json(
-        &self,
-        out: &mut Vec<u8>,
-        bundle_json: std::ops::Range<usize>,
-    ) -> serde_json::Result<()> {
-        let quoted = |at: usize| out.get(at) == Some(&b'"');
-        if bundle_json.len() < 2 || !quoted(bundle_json.start) || !quoted(bundle_json.end - 1) {
-            return Err(serde::ser::Error::custom("the bundle is not a JSON string"));
-        }
+    /// The page as a JSON string, around its bundle: `"start` and `end"`,
+    /// which joined with the bundle's own JSON escape between them (its
+    /// quotes left off) make the page's (JSON escapes each character on its
+    /// own). Only for a page that [holds the bundle as it
+    /// is](AppPage::holds_bundle_as_is).
+    pub fn json_around_bundle(&self) -> serde_json::Result<(String, String)> {
         let mut start = String::new();
         self.write_start(&mut start)
             .map_err(serde::ser::Error::custom)?;
-        let start = serde_json::to_string(&start)?;
-        let end = serde_json::to_string(PAGE_END)?;
-        // `"start` + the bundle's escape + `end"`.
-        out.extend_from_slice(&start.as_bytes()[..start.len() - 1]);
-        out.extend_from_within(bundle_json.start + 1..bundle_json.end - 1);
-        out.extend_from_slice(&end.as_bytes()[1..]);
-        Ok(())
+        let mut start = serde_json::to_string(&start)?;
+        start.pop();
+        let mut end = serde_json::to_string(PAGE_END)?;
+        end.remove(0);
+        Ok((start, end))
     }
 
     /// The page up to its bundle.
