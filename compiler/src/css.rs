@@ -47,6 +47,7 @@ use lightningcss::visit_types;
 use lightningcss::visitor::{Visit, VisitTypes, Visitor};
 
 use crate::diagnostic::{Diagnostic, Location};
+use crate::nesting;
 
 /// CSS of one compile: the files imported from JS, in import order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,6 +342,19 @@ impl Loader<'_> {
     /// recovering parse also notes things the strict one accepts (unknown
     /// at-rules and pseudo-classes): those become warnings.
     fn scan(&mut self, path: &str, source: &str) -> Vec<Import> {
+        // lightningcss recurses on nested blocks: too deep a file would
+        // overflow the compiler thread's stack, which aborts the process.
+        if let Some(at) = nesting::css_too_deep(source, nesting::MAX_NESTING) {
+            self.errors.push(Diagnostic::error(
+                format!(
+                    "This nests too deeply to compile (more than {} blocks and \
+                     functions inside one another): flatten the rules",
+                    crate::thousands(nesting::MAX_NESTING)
+                ),
+                Some(Location::from_offset(path, source, at, 1)),
+            ));
+            return Vec::new();
+        }
         let strict = ParserOptions {
             filename: path.to_owned(),
             ..ParserOptions::default()

@@ -32,6 +32,7 @@ pub mod diagnostic;
 mod jsx_tags;
 mod lints;
 mod module;
+mod nesting;
 pub mod resolve;
 mod settled;
 
@@ -908,7 +909,7 @@ fn check_limits(files: &BTreeMap<String, String>) -> Result<(), Vec<Diagnostic>>
     }
 }
 
-fn thousands(n: usize) -> String {
+pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

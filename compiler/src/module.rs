@@ -46,6 +46,8 @@ use swc_core::ecma::visit::{visit_mut_pass, Visit, VisitMut, VisitMutWith, Visit
 use crate::diagnostic::{Diagnostic, Location};
 use crate::jsx_tags;
 use crate::lints::Lints;
+use crate::nesting;
+use crate::thousands;
 
 /// How a module imports another file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -577,6 +579,19 @@ fn parse(
             ..Default::default()
         }),
     };
+    // swc recurses once per level of nesting: a script nested too deeply
+    // would overflow the compiler thread's stack, which aborts the process.
+    if let Some(at) = nesting::too_deep(source, nesting::MAX_NESTING) {
+        return Err(vec![Diagnostic::error(
+            format!(
+                "This nests too deeply to compile (more than {} levels of brackets, \
+                 operators and tags inside one another): split it into smaller \
+                 expressions, components or functions",
+                thousands(nesting::MAX_NESTING)
+            ),
+            Some(Location::from_offset(path, source, at, 1)),
+        )]);
+    }
     let mut recovered = Vec::new();
     let parsed = parse_file_as_module(
         fm,

@@ -541,6 +541,50 @@ fn limits_are_checked() {
     .is_ok());
 }
 
+/// A file nested deeper than the compiler's threads' stacks hold would
+/// abort the process (every tenant's server): it is an error with its place.
+/// Each shape here overflowed a compiler thread before it was refused.
+#[test]
+fn nesting_too_deep_is_an_error_not_a_crash() {
+    let n = 200_000;
+    let deep = [
+        "(".repeat(n) + "1" + &")".repeat(n),
+        "[".repeat(n) + &"]".repeat(n),
+        "!".repeat(n) + "x",
+        "x".to_owned() + &"?1:x".repeat(n),
+        "1".to_owned() + &"+1".repeat(n),
+        "<b>".repeat(n / 2) + &"</b>".repeat(n / 2),
+        "x".to_owned() + &".a".repeat(n),
+    ];
+    for expression in &deep {
+        let main = format!(
+            "const x = 1;\nconst v = {expression};\nexport default function App() {{ return <div>{{String(v)}}</div>; }}\n"
+        );
+        for dev in [false, true] {
+            let errors = build(&[("src/main.tsx", &main)], dev).expect_err("too deep");
+            let text = render_all(&errors);
+            assert!(
+                text.contains("src/main.tsx:2:") && text.contains("nests too deeply to compile"),
+                "{}…: {text}",
+                &expression[..20]
+            );
+        }
+    }
+    let css = ".a{".repeat(n) + &"}".repeat(n);
+    let errors = errors_of(&[
+        (
+            "src/main.tsx",
+            "import './deep.css';\nexport default () => null;\n",
+        ),
+        ("src/deep.css", &css),
+    ]);
+    assert!(
+        render_all(&errors).contains("src/deep.css:1:"),
+        "{}",
+        render_all(&errors)
+    );
+}
+
 #[test]
 fn runtime_pitfalls_are_warnings_with_places() {
     let output = build(

@@ -173,6 +173,51 @@ async fn compile_api_builds_the_template_and_reports_errors() {
         .all(|w| w["file"] == "src/pages/NotFoundPage.tsx"));
 }
 
+/// A builder's file nested deeper than the compiler's stack holds is a
+/// compile error with its place, and the server goes on serving (a stack
+/// overflow would abort it, and every tenant's apps with it).
+#[tokio::test]
+async fn a_file_nested_too_deeply_is_an_error_and_the_server_lives_on() {
+    let server = Server::start();
+    let api = server.admin().await;
+    let app = api.create_app("Deep").await;
+    let id = app["id"].as_str().expect("id");
+    let n = 150_000;
+    let page = format!(
+        "export const deep = {}1{};\nexport default function Deep() {{ return <p>{{deep}}</p>; }}\n",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    let (status, out) = api
+        .patch(
+            &files_path(id),
+            json!({"files": {"src/pages/NotFoundPage.tsx": page}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    for dev in [false, true] {
+        let (status, out) = api
+            .post(
+                &format!("/api/v1/compile/compile/{id}?dev={dev}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{out}");
+        assert_eq!(out["success"], false);
+        assert_eq!(
+            out["errors"][0]["file"], "src/pages/NotFoundPage.tsx",
+            "{out}"
+        );
+        assert_eq!(out["errors"][0]["line"], 1, "{out}");
+        assert!(out["error"]
+            .as_str()
+            .expect("error")
+            .contains("nests too deeply to compile"));
+    }
+    let (status, out) = api.get(&format!("/api/v1/builder/apps/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+}
+
 #[tokio::test]
 async fn compile_api_checks_the_caller() {
     let server = Server::start();
