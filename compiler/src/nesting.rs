@@ -15,8 +15,12 @@
 //! `else` (an `if … else if …` chain nests past its `;`). Strings, comments,
 //! templates' text and regular expressions are skipped, but the brackets
 //! inside them still count there, so that text the parser reads otherwise
-//! (JSX text holding a quote) cannot hide a deep expression. It is a
-//! heuristic, not a parser: it counts more than the parser nests for most
+//! (JSX text holding a quote) cannot hide deeply nested brackets. It is a
+//! heuristic, not a parser. What it cannot see: text that it reads as a
+//! string, a comment or a regular expression while swc reads it as code (a
+//! quote or a `/` in JSX text, then `{` and an operator chain) may hide
+//! nesting from it, line by line; a depth limit inside swc's parser is the
+//! complete fix. It counts more than the parser nests for most
 //! code, so the limit is far below the depth that overflows and far above
 //! what real code reaches: of 2,400 scripts (the corpus's, and those of the
 //! npm packages on the build machine), the deepest counts 1,192 and nearly
