@@ -581,7 +581,8 @@ fn parse(
     };
     // swc recurses once per level of nesting: a script nested too deeply
     // would overflow the compiler thread's stack, which aborts the process.
-    if let Some(at) = nesting::too_deep(source, nesting::MAX_NESTING) {
+    let jsx = !matches!(loader, Loader::Ts { tsx: false });
+    if let Some(at) = nesting::too_deep(source, nesting::MAX_NESTING, jsx) {
         return Err(vec![Diagnostic::error(
             format!(
                 "This nests too deeply to compile (more than {} levels of brackets, \
