@@ -345,13 +345,12 @@ impl Loader<'_> {
         // lightningcss recurses on nested blocks: too deep a file would
         // overflow the compiler thread's stack, which aborts the process.
         if let Some(at) = nesting::css_too_deep(source, nesting::MAX_NESTING) {
-            self.errors.push(Diagnostic::error(
-                format!(
-                    "This nests too deeply to compile (more than {} blocks and \
-                     functions inside one another): flatten the rules",
-                    crate::thousands(nesting::MAX_NESTING)
-                ),
-                Some(Location::from_offset(path, source, at, 1)),
+            self.errors.push(nesting::error(
+                path,
+                source,
+                at,
+                "blocks and functions",
+                "flatten the rules",
             ));
             return Vec::new();
         }

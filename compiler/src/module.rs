@@ -47,7 +47,6 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::jsx_tags;
 use crate::lints::Lints;
 use crate::nesting;
-use crate::thousands;
 
 /// How a module imports another file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -583,14 +582,12 @@ fn parse(
     // would overflow the compiler thread's stack, which aborts the process.
     let jsx = !matches!(loader, Loader::Ts { tsx: false });
     if let Some(at) = nesting::too_deep(source, nesting::MAX_NESTING, jsx) {
-        return Err(vec![Diagnostic::error(
-            format!(
-                "This nests too deeply to compile (more than {} levels of brackets, \
-                 operators and tags inside one another): split it into smaller \
-                 expressions, components or functions",
-                thousands(nesting::MAX_NESTING)
-            ),
-            Some(Location::from_offset(path, source, at, 1)),
+        return Err(vec![nesting::error(
+            path,
+            source,
+            at,
+            "levels of brackets, operators and tags",
+            "split it into smaller expressions, components or functions",
         )]);
     }
     let mut recovered = Vec::new();

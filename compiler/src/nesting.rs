@@ -14,19 +14,20 @@
 //! `a ? b : c ? …` or `x => y => …` nest without brackets), and every
 //! `else` (an `if … else if …` chain nests past its `;`). Strings, comments,
 //! templates' text and regular expressions are skipped, but the brackets
-//! inside them still count there, so that text the parser reads otherwise
-//! (JSX text holding a quote) cannot hide deeply nested brackets. It is a
-//! heuristic, not a parser. JSX children's text is read as text (a quote
-//! or a `/` there starts nothing, as in swc), where a `<` stands for an
-//! expression; after an operand `<` compares, and `<T,>` or `<T extends U>`
-//! are type parameters. Text crafted so that it and swc still disagree
-//! (where a `/` starts a regex or divides, say) may hide nesting from it: a
-//! depth limit inside swc's parser is the complete fix. It counts more than
-//! the parser nests for most
-//! code, so the limit is far below the depth that overflows and far above
-//! what real code reaches: of 2,400 scripts (the corpus's, and those of the
-//! npm packages on the build machine), the deepest counts 1,480 and nearly
-//! all count under 350.
+//! inside them still count. JSX children's text is read as text, as swc
+//! reads it (a quote or a `/` there starts nothing); a `<` opens a tag only
+//! where an expression goes (after an operand it compares), and `<T,>` or
+//! `<T extends U>` are type parameters.
+//!
+//! It is a heuristic, not a parser: text crafted so that it and swc still
+//! disagree (where a `/` starts a regex or divides, say) may hide nesting
+//! from it; a depth limit inside swc's parser is the complete fix. It
+//! counts more than the parser nests for most code, so the limit is far
+//! below the depth that overflows and far above what real code reaches: of
+//! 2,400 scripts (the corpus's, and those of the npm packages on the build
+//! machine), the deepest counts 1,480 and nearly all count under 350.
+
+use crate::diagnostic::{Diagnostic, Location};
 
 /// The deepest a script may nest, by [`too_deep`]'s count.
 pub const MAX_NESTING: usize = 4_000;
@@ -38,8 +39,8 @@ enum Open {
     Brace,
     /// `${` in a template: its `}` goes back to the template's text.
     Template,
-    /// `<name` or `<>`: a JSX element (or a comparison, which lingers until
-    /// the bracket around it closes).
+    /// `<name` or `<>`: a JSX element, or type parameters (`<T,>`), which
+    /// close at their `,` or `extends`.
     Tag,
 }
 
@@ -74,6 +75,18 @@ impl Frame {
 /// is a type assertion).
 pub fn too_deep(source: &str, limit: usize, jsx: bool) -> Option<usize> {
     count(source, limit, jsx).err()
+}
+
+/// The error for `path`, whose `source` nests deeper than [`MAX_NESTING`]
+/// at `at`: what nests there, and how to undo it.
+pub fn error(path: &str, source: &str, at: usize, nested: &str, fix: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!(
+            "This nests too deeply to compile (more than {} {nested} inside one another): {fix}",
+            crate::thousands(MAX_NESTING)
+        ),
+        Some(Location::from_offset(path, source, at, 1)),
+    )
 }
 
 /// The deepest `source` nests by this count, or where it nests deeper than
@@ -145,6 +158,12 @@ fn count(source: &str, limit: usize, jsx: bool) -> Result<usize, usize> {
                     let (end, brackets, opens) =
                         template_part(bytes, i + 1, &mut frames, &mut depth);
                     (i, added, regex_allowed) = (end, brackets, opens);
+                }
+                b'/' if next == b'>' && top_tag.is_some() => {
+                    // `<name … />`.
+                    depth = frames.pop().map_or(0, |f| f.base);
+                    i += 2;
+                    regex_allowed = false;
                 }
                 b'/' if regex_allowed => match regex_end(bytes, i) {
                     Some(end) => {
@@ -220,12 +239,6 @@ fn count(source: &str, limit: usize, jsx: bool) -> Result<usize, usize> {
                     if b == b';' {
                         end_else_chain(&mut frames, bytes, i);
                     }
-                }
-                b'/' if next == b'>' && top_tag.is_some() => {
-                    // `<name … />`.
-                    depth = frames.pop().map_or(0, |f| f.base);
-                    i += 2;
-                    regex_allowed = false;
                 }
                 // A tag where an expression goes (after an operand, `<` compares).
                 b'<' if jsx
@@ -562,5 +575,10 @@ mod tests {
         // A `.ts` file has no JSX: `<T>x` asserts a type.
         let asserted = "let a = <T>x;\nlet b = 'it''s';\n".repeat(20_000);
         assert!(too_deep(&asserted, 10, false).is_none());
+        // Read as JSX, `<T>` would make the rest children's text, and hide
+        // what nests after it.
+        let hidden = "let a = <T>x;\nlet b = ".to_owned() + &"(".repeat(50) + "1";
+        assert!(too_deep(&hidden, 10, false).is_some());
+        assert!(too_deep(&hidden, 10, true).is_none());
     }
 }
