@@ -15,7 +15,8 @@ use std::sync::Arc;
 use swc_core::common::comments::{SingleThreadedComments, SingleThreadedCommentsMapInner};
 use swc_core::common::sync::Lrc;
 use swc_core::common::{
-    FileName, Globals, Mark, SourceFile, SourceMap, Span, Spanned, SyntaxContext, DUMMY_SP, GLOBALS,
+    BytePos, FileName, Globals, Mark, SourceFile, SourceMap, Span, Spanned, SyntaxContext,
+    DUMMY_SP, GLOBALS,
 };
 use swc_core::ecma::ast::{
     ArrowExpr, ArrowFunctionBody, AssignExpr, AssignOp, AssignTarget, CallExpr, Callee, ClassDecl,
@@ -721,10 +722,9 @@ fn script_module(
             );
         }
         laps.lap(6);
-        if options.minify {
-            // The mangler gave every binding its own name: no hygiene pass.
-            program.mutate(visit_mut_pass(NoPureMarks));
-        } else {
+        // Minified, the mangler gave every binding its own name: no hygiene
+        // pass.
+        if !options.minify {
             program.mutate(hygiene());
         }
         program.mutate(fixer(Some(&comments)));
@@ -962,15 +962,15 @@ fn drop_interop(
     esm: &[String],
     values: &[String],
 ) {
-    /// Unwraps, and counts the names left (as [`Uses`]) in the same walk.
+    /// Unwraps, and counts the helpers' names left in the same walk.
     struct Unwrap<'a> {
         unresolved: SyntaxContext,
         esm: &'a [String],
-        uses: Uses,
+        uses: HelperUses,
     }
     impl VisitMut for Unwrap<'_> {
         fn visit_mut_ident(&mut self, ident: &mut Ident) {
-            self.uses.visit_ident(ident);
+            self.uses.note(ident);
         }
 
         fn visit_mut_expr(&mut self, expr: &mut Expr) {
@@ -1008,14 +1008,12 @@ fn drop_interop(
     let mut unwrap = Unwrap {
         unresolved,
         esm,
-        uses: Uses::default(),
+        uses: HelperUses::default(),
     };
     body.visit_mut_with(&mut unwrap);
     let mut uses = unwrap.uses;
     if !values.is_empty() {
-        value_defaults(body, unresolved, values, &uses.0);
-        uses.0.clear();
-        body.visit_with(&mut uses);
+        value_defaults(body, unresolved, values, &mut uses);
     }
     // A helper's `var local = require("@swc/helpers/…")._` is the only
     // place its name appears once it is no longer called.
@@ -1045,16 +1043,40 @@ impl Visit for Uses {
     }
 }
 
-/// See [`drop_interop`]; `uses`: how often each name appears.
+/// How often each interop helper's name appears: the only names
+/// [`drop_interop`] asks about (counting every name hashed every identifier).
+#[derive(Default)]
+struct HelperUses(HashMap<swc_core::ecma::ast::Id, usize>);
+
+impl HelperUses {
+    fn note(&mut self, ident: &Ident) {
+        if interop_helper(&ident.sym).is_some() {
+            *self.0.entry(ident.to_id()).or_default() += 1;
+        }
+    }
+}
+
+/// See [`drop_interop`]; `helpers`: how often each helper's name appears,
+/// less the calls this drops.
 fn value_defaults(
     body: &mut [Stmt],
     unresolved: SyntaxContext,
     values: &[String],
-    uses: &HashMap<swc_core::ecma::ast::Id, usize>,
+    helpers: &mut HelperUses,
 ) {
-    /// `x.default` of the bindings in `.0`, counted or replaced by `x`.
-    struct Defaults(HashMap<swc_core::ecma::ast::Id, usize>, bool);
+    /// The bindings in `reads` read as `x.default`, replaced by `x` or
+    /// counted, with their other appearances (their declaration is one).
+    struct Defaults {
+        reads: HashMap<swc_core::ecma::ast::Id, (usize, usize)>,
+        replace: bool,
+    }
     impl VisitMut for Defaults {
+        fn visit_mut_ident(&mut self, ident: &mut Ident) {
+            if let Some((_, other)) = self.reads.get_mut(&ident.to_id()) {
+                *other += 1;
+            }
+        }
+
         fn visit_mut_expr(&mut self, expr: &mut Expr) {
             if let Expr::Member(MemberExpr {
                 obj,
@@ -1064,9 +1086,9 @@ fn value_defaults(
             {
                 if let Expr::Ident(binding) = &**obj {
                     if prop.sym == *"default" {
-                        if let Some(count) = self.0.get_mut(&binding.to_id()) {
-                            *count += 1;
-                            if self.1 {
+                        if let Some((defaults, _)) = self.reads.get_mut(&binding.to_id()) {
+                            *defaults += 1;
+                            if self.replace {
                                 *expr = Expr::Ident(binding.clone());
                             }
                             return;
@@ -1107,11 +1129,14 @@ fn value_defaults(
     if found.is_empty() {
         return;
     }
-    let mut count = Defaults(found.keys().map(|id| (id.clone(), 0)).collect(), false);
+    let mut count = Defaults {
+        reads: found.keys().map(|id| (id.clone(), (0, 0))).collect(),
+        replace: false,
+    };
     body.iter_mut()
         .for_each(|stmt| stmt.visit_mut_with(&mut count));
-    // Read as anything but `x.default` (its declaration is one use): kept.
-    found.retain(|id, _| uses.get(id).copied().unwrap_or(0) == 1 + count.0[id]);
+    // Read as anything but `x.default` (past its declaration): kept.
+    found.retain(|id, _| count.reads[id].1 == 1);
     for (at, index) in found.values() {
         let Stmt::Decl(Decl::Var(var)) = &mut body[*at] else {
             continue;
@@ -1119,13 +1144,21 @@ fn value_defaults(
         let init = var.decls[*index].init.as_mut();
         if let Some(init) = init {
             if let Expr::Call(call) = &mut **init {
-                if let [arg] = call.args.as_mut_slice() {
+                if let (Callee::Expr(callee), [arg]) = (&call.callee, call.args.as_mut_slice()) {
+                    if let Expr::Ident(helper) = &**callee {
+                        if let Some(count) = helpers.0.get_mut(&helper.to_id()) {
+                            *count -= 1;
+                        }
+                    }
                     *init = arg.expr.clone();
                 }
             }
         }
     }
-    let mut replace = Defaults(found.keys().map(|id| (id.clone(), 0)).collect(), true);
+    let mut replace = Defaults {
+        reads: found.keys().map(|id| (id.clone(), (0, 0))).collect(),
+        replace: true,
+    };
     body.iter_mut()
         .for_each(|stmt| stmt.visit_mut_with(&mut replace));
 }
@@ -1489,7 +1522,7 @@ fn package_members(
     stable: &[(String, ExportNames)],
 ) -> Option<PackageMembers> {
     let mut hoist = PackageMembers {
-        packages: HashMap::new(),
+        packages: Vec::new(),
         worth: HashSet::new(),
         members: Vec::new(),
     };
@@ -1528,13 +1561,18 @@ fn package_members(
             };
             // A runtime package is complete before the bundle runs, and so
             // is what an interop helper makes of it.
-            if crate::resolve::EXTERNALS.contains(&&*package) {
-                hoist.packages.insert(binding.id.to_id(), (at, None));
+            let names = if crate::resolve::EXTERNALS.contains(&&*package) {
+                None
             } else if let Some((_, names)) = stable.iter().find(|(s, _)| *s == package) {
-                hoist
-                    .packages
-                    .insert(binding.id.to_id(), (at, Some(names.clone())));
-            }
+                Some(names.clone())
+            } else {
+                continue;
+            };
+            // A binding declared again: its last declaration counts.
+            hoist
+                .packages
+                .retain(|(id, _, _)| *id != binding.id.to_id());
+            hoist.packages.push((binding.id.to_id(), at, names));
         }
     }
     if hoist.packages.is_empty() {
@@ -1576,8 +1614,9 @@ fn insert_package_members(body: &mut Vec<Stmt>, mut members: Vec<PackageMember>)
 /// See [`package_members`].
 struct PackageMembers {
     /// The bindings of required packages, with the statement requiring each
-    /// and the members that may be read once (`None`: all).
-    packages: HashMap<swc_core::ecma::ast::Id, (usize, Option<ExportNames>)>,
+    /// and the members that may be read once (`None`: all). A few per
+    /// module: a list, searched without cloning each name read.
+    packages: Vec<(swc_core::ecma::ast::Id, usize, Option<ExportNames>)>,
     /// The members worth a `const` of their own (see [`MemberUses`]).
     worth: HashSet<(swc_core::ecma::ast::Id, swc_core::atoms::Atom)>,
     members: Vec<PackageMember>,
@@ -1598,12 +1637,14 @@ impl PackageMembers {
         let Expr::Ident(package) = &**obj else {
             return None;
         };
-        let id = package.to_id();
-        let (at, names) = self.packages.get(&id)?;
+        let (id, at, names) = self
+            .packages
+            .iter()
+            .find(|((sym, ctxt), _, _)| package.sym == *sym && package.ctxt == *ctxt)?;
         let allowed = names
             .as_ref()
             .is_none_or(|n| n.iter().any(|n| name.sym == *n));
-        allowed.then_some((id, *at))
+        allowed.then(|| (id.clone(), *at))
     }
 }
 
@@ -1825,7 +1866,13 @@ fn emit(
         let comments = comments.map(|c| c as &dyn swc_core::common::comments::Comments);
         if options.minify {
             // No `;` before a `}`.
-            emit_to(cm, program, comments, cfg, omit_trailing_semi(writer))?;
+            emit_to(
+                cm,
+                program,
+                comments,
+                cfg,
+                NoComments(omit_trailing_semi(writer)),
+            )?;
         } else {
             emit_to(cm, program, comments, cfg, writer)?;
         }
@@ -2398,14 +2445,47 @@ impl Visit for ToRewrite {
     }
 }
 
-/// Drops the marks the printer would print as `/*#__PURE__*/`: a minified
-/// module has been through the minifier, the only reader of them.
-struct NoPureMarks;
+/// A writer that drops comments. Minified, the printer has no comments to
+/// print but the `/*#__PURE__*/` marks, and the module has been through the
+/// minifier, their only reader (dropping them here saves a walk of the
+/// module to clear them).
+struct NoComments<W>(W);
 
-impl VisitMut for NoPureMarks {
-    fn visit_mut_span(&mut self, span: &mut Span) {
-        if span.lo.is_pure() {
-            *span = DUMMY_SP;
-        }
+/// `fn name(&mut self, args…)` forwarded to the writer inside.
+macro_rules! forward {
+    ($(fn $name:ident(&mut self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        $(fn $name(&mut self $(, $arg: $ty)*) -> $ret {
+            self.0.$name($($arg),*)
+        })*
+    };
+}
+
+impl<W: WriteJs> WriteJs for NoComments<W> {
+    fn write_comment(&mut self, _: &str) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn care_about_srcmap(&self) -> bool {
+        self.0.care_about_srcmap()
+    }
+
+    forward! {
+        fn increase_indent(&mut self) -> std::io::Result<()>;
+        fn decrease_indent(&mut self) -> std::io::Result<()>;
+        fn write_semi(&mut self, span: Option<Span>) -> std::io::Result<()>;
+        fn write_space(&mut self) -> std::io::Result<()>;
+        fn write_keyword(&mut self, span: Option<Span>, s: &'static str) -> std::io::Result<()>;
+        fn write_operator(&mut self, span: Option<Span>, s: &str) -> std::io::Result<()>;
+        fn write_param(&mut self, s: &str) -> std::io::Result<()>;
+        fn write_property(&mut self, s: &str) -> std::io::Result<()>;
+        fn write_line(&mut self) -> std::io::Result<()>;
+        fn write_lit(&mut self, span: Span, s: &str) -> std::io::Result<()>;
+        fn write_str_lit(&mut self, span: Span, s: &str) -> std::io::Result<()>;
+        fn write_str(&mut self, s: &str) -> std::io::Result<()>;
+        fn write_symbol(&mut self, span: Span, s: &str) -> std::io::Result<()>;
+        fn write_punct(&mut self, span: Option<Span>, s: &'static str, commit: bool) -> std::io::Result<()>;
+        fn add_srcmap(&mut self, pos: BytePos) -> std::io::Result<()>;
+        fn commit_pending_semi(&mut self) -> std::io::Result<()>;
+        fn can_ignore_invalid_unicodes(&mut self) -> bool;
     }
 }

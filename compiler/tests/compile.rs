@@ -367,6 +367,24 @@ fn minified_output_is_smaller_and_has_no_source_map() {
     assert_eq!(run(&min.bundle_js).trim(), "hello world");
     assert_eq!(run(&dev.bundle_js).trim(), "hello world");
 
+    // The minifier is the only reader of `/*#__PURE__*/` marks (swc's
+    // CommonJS puts one on each interop helper's call): they are not printed
+    // after it.
+    let marked = [
+        (
+            "src/main.tsx",
+            "import legacy from './legacy.js';\nconsole.log(legacy.n);\n",
+        ),
+        ("src/legacy.js", "module.exports = { n: 7 };\n"),
+    ];
+    assert!(build(&marked, true)
+        .expect("dev")
+        .bundle_js
+        .contains("/*#__PURE__*/"));
+    let min = build(&marked, false).expect("min").bundle_js;
+    assert!(!min.contains("__PURE__"), "{min}");
+    assert_eq!(run(&min).trim(), "7");
+
     // The dev source map points back at the VFS path, with its text.
     use base64::Engine as _;
     let encoded = dev.bundle_js.rsplit("base64,").next().expect("map").trim();
