@@ -12,7 +12,11 @@
 //! anchors' input (their reference SDK files instead of the host's, which
 //! differ); then, for medium and large, where a cold compile and an edit
 //! spend their time, stage by stage, and the API's `Server-Timing` of its
-//! median edit.
+//! median edit. Then, for medium and large, the API's cold compiles against
+//! esbuild's builds in the same minutes: `BENCH_ROUNDS` rounds (default 3)
+//! of the API's runs then the anchors', and each round's ratio of medians
+//! (the machine's speed drifts between minutes by more than the
+//! difference).
 //!
 //! `BENCH_RUNS` (default 9) sets the timed runs; `BENCH_OUT` a folder to
 //! write appbox's bundles to (APP.js, APP.css); `APPBOX_ANCHORS` the anchors
@@ -77,8 +81,8 @@ struct Anchor {
     js_bytes: u64,
 }
 
-/// Runs the anchors script; by app, each bundler's figures.
-fn anchors(runs: usize) -> Result<BTreeMap<String, Vec<Anchor>>, String> {
+/// Runs the anchors script on `apps`; by app, each bundler's figures.
+fn anchors(apps: &[&str], runs: usize) -> Result<BTreeMap<String, Vec<Anchor>>, String> {
     let dir = std::env::var_os("APPBOX_ANCHORS")
         .map(PathBuf::from)
         .unwrap_or_else(|| shared().join("compile-anchors"));
@@ -90,7 +94,7 @@ fn anchors(runs: usize) -> Result<BTreeMap<String, Vec<Anchor>>, String> {
     }
     let output = Command::new("node")
         .arg(dir.join("anchors.mjs"))
-        .args(APPS)
+        .args(apps)
         .args(["--runs", &runs.to_string(), "--shared"])
         .arg(shared())
         .output()
@@ -186,7 +190,8 @@ struct Api {
     edit_ms: f64,
     js_bytes: usize,
     css_bytes: usize,
-    /// The `Server-Timing` header of the median edit.
+    /// The `Server-Timing` headers of the median cold compile and edit.
+    cold_timing: String,
     edit_timing: String,
 }
 
@@ -223,27 +228,18 @@ async fn compile_over_http(server: &Server, id: &str) -> (f64, Value, String) {
     (elapsed, answer, timing)
 }
 
-/// Writes `files` into the app (only what changed is sent).
-async fn write(server: &Server, id: &str, files: Value) {
-    server
-        .send(
-            Method::PATCH,
-            &format!("/builder/apps/{id}/source/files"),
-            json!({ "files": files }),
-        )
-        .await;
-}
-
-async fn measure_api(server: &Server, app: &str, runs: usize) -> Api {
-    let files = load(app);
-    let created = server.post("/builder/apps", json!({ "name": app })).await;
-    let id = created["id"].as_str().expect("id").to_owned();
-    write(server, &id, json!(files)).await;
-    let (_, answer, _) = compile_over_http(server, &id).await;
-    // Cold: every source file changes and a file is added, so no module,
-    // no result and no import graph is cached; the write is not timed.
-    let mut cold = Vec::with_capacity(runs);
-    for i in 0..runs {
+/// Cold compiles of the app `id` holding `files`, one per mark: every
+/// source file changes and a file is added, so no module, no result and no
+/// import graph is cached (the server caches by content: a mark must not
+/// have been used before, for any app); the write is not timed.
+async fn cold_over_http(
+    server: &Server,
+    id: &str,
+    files: &BTreeMap<String, String>,
+    marks: std::ops::Range<usize>,
+) -> Vec<(f64, String)> {
+    let mut cold = Vec::with_capacity(marks.len());
+    for i in marks {
         let mut changed: BTreeMap<&String, String> = files
             .iter()
             .filter_map(|(path, text)| {
@@ -262,9 +258,94 @@ async fn measure_api(server: &Server, app: &str, runs: usize) -> Api {
             .collect();
         let added = format!("src/cold-{i}.txt");
         changed.insert(&added, format!("cold {i}\n"));
-        write(server, &id, json!(changed)).await;
-        cold.push(compile_over_http(server, &id).await.0);
+        write(server, id, json!(changed)).await;
+        let (elapsed, _, timing) = compile_over_http(server, id).await;
+        cold.push((elapsed, timing));
     }
+    cold
+}
+
+/// The median time of `runs` (time, `Server-Timing`), and the header of the
+/// run closest to it.
+fn median_with_timing(runs: Vec<(f64, String)>) -> (f64, String) {
+    let mid = median(runs.iter().map(|r| r.0).collect());
+    let timing = runs
+        .into_iter()
+        .min_by(|a, b| (a.0 - mid).abs().total_cmp(&(b.0 - mid).abs()))
+        .map(|r| r.1)
+        .unwrap_or_default();
+    (mid, timing)
+}
+
+/// Cold compiles over the API and esbuild's builds in the same minutes:
+/// `rounds` rounds of `runs` cold compiles of each app, each followed by
+/// the anchors' `runs` builds of it. The machine's speed drifts between
+/// minutes (esbuild's median build of large took 278-406 ms in one hour's
+/// runs), more than the difference measured, so a ratio of figures taken
+/// minutes apart says little. By app, each round's medians: (API cold,
+/// esbuild).
+async fn same_window(
+    server: &Server,
+    runs: usize,
+    rounds: usize,
+) -> Vec<(&'static str, Vec<(f64, f64)>)> {
+    let mut by_app = Vec::new();
+    for app in ["medium", "large"] {
+        let files = load(app);
+        let created = server
+            .post(
+                "/builder/apps",
+                json!({ "name": format!("{app} same window") }),
+            )
+            .await;
+        let id = created["id"].as_str().expect("id").to_owned();
+        write(server, &id, json!(files)).await;
+        compile_over_http(server, &id).await;
+        let mut pairs = Vec::with_capacity(rounds);
+        for round in 0..rounds {
+            // Marks past those of `measure_api`: the server caches by content.
+            let first = 10_000 + round * runs;
+            let cold = cold_over_http(server, &id, &files, first..first + runs).await;
+            let anchors = match anchors(&[app], runs) {
+                Ok(anchors) => anchors,
+                Err(why) => {
+                    println!("(same window, {app}: {why})");
+                    break;
+                }
+            };
+            let esbuild = anchors
+                .get(app)
+                .into_iter()
+                .flatten()
+                .find(|a| a.bundler.starts_with("esbuild"))
+                .map(|a| a.ms_median);
+            if let Some(esbuild) = esbuild {
+                pairs.push((median_with_timing(cold).0, esbuild));
+            }
+        }
+        by_app.push((app, pairs));
+    }
+    by_app
+}
+
+/// Writes `files` into the app (only what changed is sent).
+async fn write(server: &Server, id: &str, files: Value) {
+    server
+        .send(
+            Method::PATCH,
+            &format!("/builder/apps/{id}/source/files"),
+            json!({ "files": files }),
+        )
+        .await;
+}
+
+async fn measure_api(server: &Server, app: &str, runs: usize) -> Api {
+    let files = load(app);
+    let created = server.post("/builder/apps", json!({ "name": app })).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    write(server, &id, json!(files)).await;
+    let (_, answer, _) = compile_over_http(server, &id).await;
+    let cold = cold_over_http(server, &id, &files, 0..runs).await;
     // A one-file edit, as the library's: the server compiled the app just
     // before.
     write(server, &id, json!(files)).await;
@@ -278,17 +359,14 @@ async fn measure_api(server: &Server, app: &str, runs: usize) -> Api {
         let (elapsed, _, timing) = compile_over_http(server, &id).await;
         edits.push((elapsed, timing));
     }
-    let edit_ms = median(edits.iter().map(|e| e.0).collect());
-    let edit_timing = edits
-        .into_iter()
-        .min_by(|a, b| (a.0 - edit_ms).abs().total_cmp(&(b.0 - edit_ms).abs()))
-        .map(|e| e.1)
-        .unwrap_or_default();
+    let (cold_ms, cold_timing) = median_with_timing(cold);
+    let (edit_ms, edit_timing) = median_with_timing(edits);
     Api {
-        cold_ms: median(cold),
+        cold_ms,
         edit_ms,
         js_bytes: answer["bundle_js"].as_str().map_or(0, str::len),
         css_bytes: answer["css"].as_str().map_or(0, str::len),
+        cold_timing,
         edit_timing,
     }
 }
@@ -330,14 +408,22 @@ async fn main() {
     // exactly those files too, for a like-for-like size comparison.
     let reference = sdk_files(&shared().join("esbuild-baseline/sdk-reference"));
     let load_before = load_average();
-    let anchors = anchors(runs);
-    let api = {
+    let anchors = anchors(&APPS, runs);
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let (api, same_window) = {
         let server = Server::start(&[]).await;
         let mut api = Vec::new();
         for app in APPS {
             api.push(measure_api(&server, app, runs).await);
         }
-        api
+        let same_window = match &anchors {
+            Ok(_) => same_window(&server, runs, rounds).await,
+            Err(_) => Vec::new(),
+        };
+        (api, same_window)
     };
     let ours: Vec<(&str, Ours)> = APPS
         .iter()
@@ -401,9 +487,23 @@ async fn main() {
     if let Err(why) = &anchors {
         println!("(no anchors: {why})");
     }
+    for (app, pairs) in &same_window {
+        let show =
+            |f: &dyn Fn(&(f64, f64)) -> String| pairs.iter().map(f).collect::<Vec<_>>().join(" / ");
+        println!(
+            "{app:<7} same window, API cold / esbuild by round: {} (API {} ms, esbuild {} ms)",
+            show(&|(api, esbuild)| format!("{:.2}x", api / esbuild)),
+            show(&|(api, _)| format!("{api:.1}")),
+            show(&|(_, esbuild)| format!("{esbuild:.1}")),
+        );
+    }
     for ((app, ours), api) in ours.iter().zip(&api) {
         if *app != "small" {
             print_stages(app, ours);
+            println!(
+                "compile API, Server-Timing of the median cold compile (ms): {}",
+                api.cold_timing
+            );
             println!(
                 "compile API, Server-Timing of the median edit (ms): {}",
                 api.edit_timing
