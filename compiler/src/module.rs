@@ -713,7 +713,7 @@ fn script_module(
                 cm.clone(),
                 Some(&comments),
                 None,
-                &minify_options(),
+                &minify_options(!is_minified(path)),
                 &ExtraOptions {
                     unresolved_mark: unresolved,
                     top_level_mark: top_level,
@@ -762,14 +762,25 @@ fn script_module(
     })
 }
 
-fn minify_options() -> MinifyOptions {
+/// A file its author already minified (`*.min.js`): its names are mangled
+/// once more (they are now a factory's locals), but it is not compressed
+/// again. That would buy 4% of its bytes at 2.5 times the cost (large's
+/// 155 KB `microchart.min.js`: 6.5 KB for 24 of its 40 ms of minifying).
+fn is_minified(path: &str) -> bool {
+    [".min.js", ".min.mjs", ".min.cjs"]
+        .iter()
+        .any(|ending| path.ends_with(ending))
+}
+
+/// `compress`: whether the compressor runs, not only the mangler.
+fn minify_options(compress: bool) -> MinifyOptions {
     // The module is a function (its factory), so its code is a function
     // scope: unused code may go and every name, the factory's parameters
     // included, may be mangled. Its declarations keep the top-level mark the
     // resolver gave them, hence the top-level options.
     // One compress pass, not swc's two: the second costs about 40% of the
     // minifier's time and buys 0.03% of JS (measured on the corpus).
-    let compress = CompressOptions {
+    let options = CompressOptions {
         top_level: Some(TopLevelOptions { functions: true }),
         passes: 1,
         ..Default::default()
@@ -782,7 +793,7 @@ fn minify_options() -> MinifyOptions {
     let mangle = serde_json::json!({"topLevel": true, "disableCharFreq": true});
     let mangle: Option<MangleOptions> = serde_json::from_value(mangle).ok();
     MinifyOptions {
-        compress: Some(compress),
+        compress: compress.then_some(options),
         mangle,
         ..Default::default()
     }

@@ -406,6 +406,32 @@ fn minified_output_is_smaller_and_has_no_source_map() {
     );
 }
 
+#[test]
+fn an_already_minified_file_is_mangled_but_not_compressed_again() {
+    let source = "export function pick(longParameterName) {\n  if (longParameterName) {\n    console.log(\"NAME\");\n  }\n}\n";
+    let min = source.replace("NAME", "from min.js");
+    let full = source.replace("NAME", "from js");
+    let files = [
+        (
+            "src/main.tsx",
+            "import { pick } from './vendor/pick.min.js';\nimport { pick as again } from './again.js';\npick(1);\nagain(2);\n",
+        ),
+        ("src/vendor/pick.min.js", min.as_str()),
+        ("src/again.js", full.as_str()),
+    ];
+    let bundle = build(&files, false).expect("min").bundle_js;
+    // Compressed: the `if` became `&&`; not compressed: the `if` stays.
+    assert!(bundle.contains("&&console.log(\"from js\")"), "{bundle}");
+    assert!(
+        !bundle.contains("&&console.log(\"from min.js\")"),
+        "{bundle}"
+    );
+    assert!(bundle.contains("console.log(\"from min.js\")"), "{bundle}");
+    // Both mangled.
+    assert!(!bundle.contains("longParameterName"), "{bundle}");
+    assert_eq!(run(&bundle).trim(), "from min.js\nfrom js");
+}
+
 fn errors_of(files: &[(&str, &str)]) -> Vec<Diagnostic> {
     match build(files, false) {
         Ok(_) => panic!("expected errors"),
