@@ -1580,10 +1580,9 @@ fn package_members(
                 continue;
             };
             // A binding declared again: its last declaration counts.
-            hoist
-                .packages
-                .retain(|(id, _, _)| *id != binding.id.to_id());
-            hoist.packages.push((binding.id.to_id(), at, names));
+            let id = binding.id.to_id();
+            hoist.packages.retain(|(known, _, _)| *known != id);
+            hoist.packages.push((id, at, names));
         }
     }
     if hoist.packages.is_empty() {
